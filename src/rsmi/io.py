@@ -44,8 +44,9 @@ def _fsync_replace(tmp: str, path: Path) -> None:
 def save_npz(path: str | os.PathLike, meta: Mapping[str, Any] | None = None, **arrays: np.ndarray) -> None:
     """Write ``arrays`` (and ``meta`` as JSON) to ``path`` atomically and reproducibly.
 
-    The archive is written uncompressed with fixed zip timestamps (numpy's ``savez`` does
-    that), so the same arrays and metadata give the same bytes.
+    The archive is an ordinary ``.npz`` (``np.load`` reads it), written with fixed zip
+    timestamps and sorted member names, so the same arrays and metadata give the same bytes
+    (``np.savez`` stamps members with the current time).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -60,7 +61,7 @@ def save_npz(path: str | os.PathLike, meta: Mapping[str, Any] | None = None, **a
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **payload)
+            _write_npz(fh, payload)
             fh.flush()
             os.fsync(fh.fileno())
         _fsync_replace(tmp, path)
@@ -70,6 +71,18 @@ def save_npz(path: str | os.PathLike, meta: Mapping[str, Any] | None = None, **a
         except FileNotFoundError:
             pass
         raise
+
+
+def _write_npz(fh, payload: Mapping[str, np.ndarray]) -> None:
+    with zipfile.ZipFile(fh, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for key in sorted(payload):
+            info = zipfile.ZipInfo(key + ".npy", date_time=_ZIP_EPOCH)
+            info.external_attr = 0o644 << 16
+            with zf.open(info, "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, payload[key], allow_pickle=False)
+
+
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 def _json_default(obj: Any) -> Any:
@@ -99,8 +112,8 @@ def load_npz(path: str | os.PathLike, required: Iterable[str] = ()) -> tuple[dic
     meta: dict[str, Any] = {}
     if META_KEY in arrays:
         try:
-            meta = json.loads(str(arrays.pop(META_KEY)))
-        except json.JSONDecodeError as exc:
+            meta = json.loads(str(arrays.pop(META_KEY).item()))
+        except (json.JSONDecodeError, ValueError) as exc:
             raise CorruptFileError(f"{path}: metadata is not valid JSON ({exc})") from exc
     missing = [k for k in required if k not in arrays]
     if missing:
