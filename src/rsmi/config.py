@@ -1,0 +1,182 @@
+"""Loading, validating and expanding the workflow configuration.
+
+The JSON schema (``workflow/schemas/config.schema.yaml``) checks structure and types; the
+checks here are the semantic ones a schema cannot express.  Every error names the config key
+it is about, e.g. ``grid[3].N_h: N_h=5 exceeds |V| = L_V**2 = 4``.
+
+The grid is a list of entries, each a cross product of its lists; :func:`expand_grid` returns
+their union as a tidy DataFrame with one row per run (columns :data:`GRID_COLUMNS`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any, Mapping
+
+import pandas as pd
+import yaml
+
+__all__ = [
+    "ConfigError",
+    "GRID_COLUMNS",
+    "FIGURE_RUNS",
+    "SCHEMA_PATH",
+    "load_config",
+    "check_config",
+    "expand_grid",
+    "theta_grid",
+    "lattice_side",
+]
+
+GRID_COLUMNS = ["model", "L_V", "N_h", "L_B", "L_E", "estimator"]
+ESTIMATORS_NEEDING_THETA = ("jensen", "logmeanexp")
+
+#: Schema shipped with the workflow (repository layout: src/rsmi/config.py -> workflow/schemas).
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+
+#: Runs the paper's figures are drawn from: (figure, model, L_V, N_h, estimator).  They use the
+#: paper's window, L_B = L_E = L_V / 2 (three times the block).
+FIGURE_RUNS = (
+    ("Fig. 2A", "ising", 2, 1, "jensen"),
+    ("Fig. 2B", "ising", 2, 4, "jensen"),
+    ("Fig. 2C", "ising", 4, 1, "jensen"),
+    ("Fig. 2D", "ising", 4, 4, "jensen"),
+    ("Fig. 2E/5", "ising", 6, 1, "jensen"),
+    ("Fig. 4", "dimer", 8, 2, None),
+    ("Fig. 4", "dimer", 8, 4, None),
+)
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; the message names the key and the reason."""
+
+
+def lattice_side(sample_cfg: Mapping[str, Any]) -> int:
+    """Side of the stored configurations: L for Ising, the fat side 2L for dimers."""
+    return int(sample_cfg["L"]) * (2 if sample_cfg["model"] == "dimer" else 1)
+
+
+def load_config(path: str | Path, *, schema: str | Path | None = SCHEMA_PATH) -> dict:
+    """Read YAML with ``safe_load``, check it against the schema and :func:`check_config`."""
+    with open(path, encoding="utf-8") as fh:
+        config = yaml.safe_load(fh)
+    if schema is not None:
+        import jsonschema
+
+        with open(schema, encoding="utf-8") as fh:
+            schema_doc = yaml.safe_load(fh)
+        validator = jsonschema.Draft202012Validator(schema_doc)
+        errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
+        if errors:
+            lines = [f"{_json_path(e.absolute_path) or '<top level>'}: {e.message}" for e in errors]
+            raise ConfigError(f"{path}: invalid configuration:\n  " + "\n  ".join(lines))
+    check_config(config)
+    return config
+
+
+def _json_path(parts) -> str:
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def _require(cond: bool, key: str, msg: str) -> None:
+    if not cond:
+        raise ConfigError(f"{key}: {msg}")
+
+
+def check_config(config: Mapping[str, Any]) -> None:
+    """Semantic checks; raise :class:`ConfigError` naming the key on the first problem."""
+    _require(isinstance(config, Mapping), "<top level>", "the configuration must be a mapping")
+    samples = config.get("samples") or {}
+    windows = config.get("windows") or {}
+    for name, s in samples.items():
+        key = f"samples.{name}"
+        _require(s.get("model") in ("ising", "dimer"), f"{key}.model", f"unknown model {s.get('model')!r}; expected ising or dimer")
+        if s["model"] == "dimer":
+            _require(s["L"] % 2 == 0, f"{key}.L", f"L={s['L']} is odd; fully packed dimers need an even number of vertices per side")
+    for model in ("ising", "dimer"):
+        spec = windows.get(model)
+        if spec is None:
+            continue
+        key = f"windows.{model}"
+        src = spec["samples"]
+        _require(src in samples, f"{key}.samples", f"no data set named {src!r} under samples (have: {', '.join(samples) or 'none'})")
+        _require(samples[src]["model"] == model, f"{key}.samples", f"data set {src!r} holds model {samples[src]['model']!r}, not {model!r}")
+        if model == "dimer":
+            _require(spec["stride"] % 2 == 0, f"{key}.stride", f"stride={spec['stride']} is odd; dimer windows must start at even fat coordinates")
+    null = config.get("null_tests") or {}
+    if "paramagnet_samples" in null:
+        src = null["paramagnet_samples"]
+        _require(src in samples and samples[src]["model"] == "ising", "null_tests.paramagnet_samples",
+                 f"must name an Ising data set under samples, got {src!r}")
+    for i, entry in enumerate(config.get("grid") or []):
+        _check_grid_entry(config, i, entry)
+    for est, spec in (config.get("rsmi") or {}).items():
+        n_epochs = spec.get("n_epochs")
+        for j, ep in enumerate(spec.get("snapshot_epochs", [])):
+            _require(0 <= ep <= n_epochs, f"rsmi.{est}.snapshot_epochs[{j}]", f"epoch {ep} is outside 0..n_epochs={n_epochs}")
+    cd = config.get("cd_rbm")
+    if cd:
+        _require(cd["L_V"] % 2 == 0, "cd_rbm.L_V", f"L_V={cd['L_V']} is odd; dimer blocks are in fat units and must be even")
+        for j, nh in enumerate(cd["n_hidden"]):
+            _require(nh >= 1, f"cd_rbm.n_hidden[{j}]", f"must be positive, got {nh}")
+        side = lattice_side(samples[windows["dimer"]["samples"]]) if "dimer" in windows else None
+        if side is not None:
+            _require(cd["L_V"] <= side, "cd_rbm.L_V", f"block side {cd['L_V']} exceeds the lattice side {side}")
+    grid = expand_grid(config)
+    for fig, model, L_V, N_h, est in FIGURE_RUNS:
+        rows = grid[(grid.model == model) & (grid.L_V == L_V) & (grid.N_h == N_h)
+                    & (grid.L_B == L_V // 2) & (grid.L_E == L_V // 2)]
+        if est is not None:
+            rows = rows[rows.estimator == est]
+        want = f"model {model}, L_V {L_V}, N_h {N_h}, L_B = L_E = {L_V // 2}" + (f", estimator {est}" if est else "")
+        _require(len(rows) > 0, "grid", f"{fig} needs the run ({want}); add it to the grid")
+
+
+def _check_grid_entry(config, i: int, entry: Mapping[str, Any]) -> None:
+    key = f"grid[{i}]"
+    model = entry.get("model")
+    _require(model in ("ising", "dimer"), f"{key}.model", f"unknown model {model!r}; expected ising or dimer")
+    spec = (config.get("windows") or {}).get(model)
+    _require(spec is not None, f"windows.{model}", f"grid[{i}] uses model {model!r} but windows.{model} is missing")
+    side = lattice_side(config["samples"][spec["samples"]])
+    L_E = entry["L_E"]
+    _require(isinstance(L_E, int) and L_E >= 1, f"{key}.L_E", f"L_E must be a positive integer, got {L_E!r}")
+    if model == "dimer":
+        _require(L_E % 2 == 0, f"{key}.L_E", f"L_E={L_E} is odd; dimer regions are in fat units and must be even")
+    for L_V in entry["L_V"]:
+        _require(L_V >= 1, f"{key}.L_V", f"L_V must be positive, got {L_V}")
+        if model == "dimer":
+            _require(L_V % 2 == 0, f"{key}.L_V", f"L_V={L_V} is odd; dimer regions are in fat units and must be even")
+        for N_h in entry["N_h"]:
+            _require(N_h >= 1, f"{key}.N_h", f"N_h must be positive, got {N_h}")
+            _require(N_h <= L_V * L_V, f"{key}.N_h", f"N_h={N_h} exceeds |V| = L_V**2 = {L_V * L_V} (L_V={L_V})")
+        for L_B in entry["L_B"]:
+            _require(L_B >= 0, f"{key}.L_B", f"the buffer width must be >= 0, got {L_B}")
+            if model == "dimer":
+                _require(L_B % 2 == 0, f"{key}.L_B", f"L_B={L_B} is odd; dimer regions are in fat units and must be even")
+            W = L_V + 2 * L_B + 2 * L_E
+            _require(W <= side, key, f"window side L_V + 2 L_B + 2 L_E = {W} (L_V={L_V}, L_B={L_B}, L_E={L_E}) "
+                                      f"is larger than the lattice side {side} of data set {spec['samples']!r}")
+    for est in entry["estimator"]:
+        _require(est in (config.get("rsmi") or {}), f"{key}.estimator", f"estimator {est!r} has no settings under rsmi.{est}")
+
+
+def expand_grid(config: Mapping[str, Any]) -> pd.DataFrame:
+    """Union of the cross products of all grid entries; one row per run, sorted, unique."""
+    rows = []
+    for entry in config["grid"]:
+        for L_V, N_h, L_B, est in itertools.product(entry["L_V"], entry["N_h"], entry["L_B"], entry["estimator"]):
+            rows.append((entry["model"], int(L_V), int(N_h), int(L_B), int(entry["L_E"]), est))
+    df = pd.DataFrame(rows, columns=GRID_COLUMNS).drop_duplicates()
+    return df.sort_values(GRID_COLUMNS).reset_index(drop=True)
+
+
+def theta_grid(grid: pd.DataFrame) -> pd.DataFrame:
+    """The distinct windows (model, L_V, L_B, L_E) that need Θ-RBMs (proxy estimators only)."""
+    need = grid[grid.estimator.isin(ESTIMATORS_NEEDING_THETA)]
+    cols = ["model", "L_V", "L_B", "L_E"]
+    return need[cols].drop_duplicates().sort_values(cols).reset_index(drop=True)
