@@ -1,0 +1,36 @@
+# The RSMI network (Λ-RBM): one filter per grid point (method.md §4, §4b).
+
+
+def theta_inputs(wc):
+    """Θ-RBMs of the run's window geometry; the variational estimator needs none."""
+    if wc.estimator == "variational":
+        return {}
+    d = theta_dir(wc)
+    return {"theta_v": f"{d}/theta_v.npz", "theta_ve": f"{d}/theta_ve.npz"}
+
+
+rule train_rsmi:
+    """Train Λ = (λ, b) of one grid point; write weights, biases, objective history, snapshots."""
+    input:
+        unpack(theta_inputs),
+        samples=lambda wc: samples_of(wc.model),
+        warm=ancient(rules.numba_warmup.output),
+    output:
+        f"{RESULTS}/runs/{RUNS.wildcard_pattern}/rsmi.npz",
+    params:
+        settings=lambda wc: config["rsmi"][wc.estimator],
+        windows=lambda wc: config["windows"][wc.model],
+        validation_fraction=config["windows"]["validation_fraction"],
+        seed=config["seed"],
+    log:
+        f"logs/runs/{RUNS.wildcard_pattern}/rsmi.log",
+    benchmark:
+        f"benchmarks/runs/{RUNS.wildcard_pattern}/rsmi.tsv"
+    conda:
+        "../../envs/training.yaml"
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=60,
+    script:
+        "../scripts/train_rsmi.py"

@@ -1,0 +1,48 @@
+# Θ-RBMs trained by contrastive divergence on the windows of each geometry (method.md §3).
+
+
+rule train_theta:
+    """Θ^V (part v, on v) or Θ^VE (part ve, on [v, e]) for one window geometry."""
+    input:
+        samples=lambda wc: samples_of(wc.model),
+        warm=ancient(rules.numba_warmup.output),
+    output:
+        model=f"{RESULTS}/theta/{THETA.wildcard_pattern}/theta_{{part}}.npz",
+        curve=f"{RESULTS}/theta/{THETA.wildcard_pattern}/theta_{{part}}_curve.csv",
+    params:
+        rbm=lambda wc: config["theta_rbm"][wc.model],
+        windows=lambda wc: config["windows"][wc.model],
+        validation_fraction=config["windows"]["validation_fraction"],
+        seed=config["seed"],
+    log:
+        f"logs/theta/{THETA.wildcard_pattern}/theta_{{part}}.log",
+    benchmark:
+        f"benchmarks/theta/{THETA.wildcard_pattern}/theta_{{part}}.tsv"
+    conda:
+        "../../envs/training.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    script:
+        "../scripts/train_theta.py"
+
+
+rule plot_theta_curve:
+    """The held-out log-likelihood of a Θ-RBM per epoch."""
+    input:
+        f"{RESULTS}/theta/{THETA.wildcard_pattern}/theta_{{part}}_curve.csv",
+    output:
+        f"{RESULTS}/theta/{THETA.wildcard_pattern}/theta_{{part}}_curve.png",
+    log:
+        f"logs/theta/{THETA.wildcard_pattern}/theta_{{part}}_curve.log",
+    benchmark:
+        f"benchmarks/theta/{THETA.wildcard_pattern}/theta_{{part}}_curve.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    script:
+        "../scripts/plot_theta_curve.py"

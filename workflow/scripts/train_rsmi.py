@@ -1,0 +1,40 @@
+"""Glue: train the RSMI filter of one grid point with its estimator and store the result."""
+
+import sys
+
+sys.path.insert(0, snakemake.scriptdir)  # noqa: F821 (injected by Snakemake)
+from _common import setup  # noqa: E402
+
+log = setup(snakemake)  # noqa: F821
+
+from rsmi.data import load_windows  # noqa: E402
+from rsmi.seeding import derive_seed  # noqa: E402
+
+smk = snakemake  # noqa: F821
+wc = smk.wildcards
+geom = dict(model=wc.model, L_V=int(wc.L_V), L_B=int(wc.L_B), L_E=int(wc.L_E))
+n_hidden, estimator = int(wc.N_h), wc.estimator
+settings = dict(smk.params.settings)
+max_train = settings.pop("max_train_windows")
+win = load_windows(
+    smk.input.samples, stride=smk.params.windows["stride"], validation_fraction=smk.params.validation_fraction,
+    master_seed=smk.params.seed, dataset=smk.params.windows["samples"], max_train=max_train,
+    max_val=max(1000, max_train // 4), **geom,
+)
+seed_seq = derive_seed(smk.params.seed, "rsmi", *geom.values(), n_hidden, estimator)
+common = dict(block_shape=(geom["L_V"], geom["L_V"]), V_val=win.V_val, E_val=win.E_val, seed=seed_seq)
+log.info("training %s filter, N_h=%d, on %d windows (%d held out)", estimator, n_hidden, len(win.V_train), len(win.V_val))
+if estimator == "variational":
+    from rsmi.variational import train_variational
+
+    result = train_variational(win.V_train, win.E_train, n_hidden, **common, **settings)
+else:
+    from rsmi.network import train_rsmi
+    from rsmi.rbm import RBM
+
+    theta_v, theta_ve = RBM.load(smk.input.theta_v), RBM.load(smk.input.theta_ve)
+    result = train_rsmi(win.V_train, win.E_train, theta_v, theta_ve, n_hidden, objective=estimator, **common, **settings)
+result.meta.update(geom, N_h=n_hidden, estimator=estimator, master_seed=smk.params.seed,
+                   n_train_windows=len(win.V_train), n_val_windows=len(win.V_val))
+result.save(smk.output[0])
+log.info("wrote %s; final objective %.5g", smk.output[0], result.history[-1])

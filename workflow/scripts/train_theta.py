@@ -1,0 +1,41 @@
+"""Glue: train one Θ-RBM (Θ^V on v, or Θ^VE on [v, e]) and record its held-out quality."""
+
+import sys
+
+sys.path.insert(0, snakemake.scriptdir)  # noqa: F821 (injected by Snakemake)
+from _common import setup  # noqa: E402
+
+log = setup(snakemake)  # noqa: F821
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from rsmi.data import load_windows  # noqa: E402
+from rsmi.io import atomic_write_text  # noqa: E402
+from rsmi.rbm import RBM  # noqa: E402
+from rsmi.seeding import derive_seed  # noqa: E402
+
+smk = snakemake  # noqa: F821
+wc = smk.wildcards
+geom = dict(model=wc.model, L_V=int(wc.L_V), L_B=int(wc.L_B), L_E=int(wc.L_E))
+hp = dict(smk.params.rbm)
+max_train = hp.pop("max_train_windows")
+n_hidden = hp.pop("n_hidden_ve" if wc.part == "ve" else "n_hidden_v")
+hp.pop("n_hidden_v" if wc.part == "ve" else "n_hidden_ve")
+win = load_windows(
+    smk.input.samples, stride=smk.params.windows["stride"], validation_fraction=smk.params.validation_fraction,
+    master_seed=smk.params.seed, dataset=smk.params.windows["samples"], max_train=max_train,
+    max_val=max(1000, max_train // 4), **geom,
+)
+if wc.part == "ve":
+    X, X_val = np.hstack([win.V_train, win.E_train]), np.hstack([win.V_val, win.E_val])
+else:
+    X, X_val = win.V_train, win.V_val
+seed_seq = derive_seed(smk.params.seed, "theta", *geom.values(), wc.part)
+log.info("training Θ^%s on %d windows of %d units (%d held out), %d hidden units",
+         wc.part.upper(), len(X), X.shape[1], len(X_val), n_hidden)
+rbm = RBM(n_hidden=n_hidden, seed=seed_seq, **hp).fit(X, X_val=X_val)
+rbm.save(smk.output.model)
+curve = pd.DataFrame(rbm.history_)
+atomic_write_text(smk.output.curve, curve.to_csv(index=False))
+log.info("final held-out log-likelihood per window: %s", curve.iloc[-1].to_dict())
