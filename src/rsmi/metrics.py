@@ -1,0 +1,689 @@
+"""The figure criteria of method.md §6 as numbers.
+
+Every criterion is a small function of the learned filter (and, where the criterion is about
+what the filter computes on data, of data blocks) that returns plain floats/bools.
+:func:`criteria_rows` turns a run into tidy rows for ``results/metrics.csv``:
+
+==========  ======================================================================================
+column      meaning
+==========  ======================================================================================
+run         the run id (e.g. the Paramspace path ``model~ising/Lv~2/Nh~1/Lb~1``)
+figure      the figure the criterion belongs to: ``2A``, ``2B``, ``2C-E``, ``4``, ``5``, ``6``
+criterion   name of the number, e.g. ``max_min_ratio``, ``field_r2_h0`` (``_h<j>`` = hidden unit j)
+value       the measured number (float; NaN where it is undefined, e.g. a constant filter output)
+op          how value is compared with threshold: ``<=``, ``<``, ``>=``, ``>``; empty if reported only
+threshold   the threshold of method.md §6 (NaN if reported only)
+pass        True/False; None (empty in the CSV) for numbers that are reported only
+gate        True if a failing row must fail the workflow's check; False for reported-only rows and
+            for the per-estimator rows of Fig. 4, which are gated by :func:`figure4_verdict`
+note        the parameters the number was computed with, and why a row is reported only
+==========  ======================================================================================
+
+The workflow's check fails iff some row has ``gate`` True and ``pass`` False.
+
+Conventions. Filters are λ with shape ``(L_V, L_V, N_h)`` acting on row-major flattened blocks
+``v ∈ {0,1}^{L_V²}`` (Ising: ``v = (s+1)/2``; dimers: the fat array of method.md §1), the
+pre-activation of hidden unit j is ``s_j(v) = Σ_i v_i λ_ij + b_j`` and its most likely state is
+``1[s_j(v) > 0]``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "COLUMNS",
+    "FIG5_SNAPSHOT_EPOCHS",
+    "NOISE_KINDS",
+    "LINK_KINDS",
+    "one_sign",
+    "max_min_ratio",
+    "block_states",
+    "hidden_codes",
+    "distinct_codes",
+    "dominance",
+    "boundary_mask",
+    "boundary_bulk_ratio",
+    "noise_link_ratio",
+    "noise_weight_share",
+    "preactivations",
+    "field_r2",
+    "canonical_correlations",
+    "plateau_stats",
+    "snapshots_present",
+    "criteria_rows",
+    "figure4_verdict",
+]
+
+#: Column order of ``results/metrics.csv``.
+COLUMNS = ("run", "figure", "criterion", "value", "op", "threshold", "pass", "gate", "note")
+
+#: Epochs at which Fig. 5 shows the filter (the paper's caption).
+FIG5_SNAPSHOT_EPOCHS = (0, 10, 100, 190)
+
+#: Site-kind codes of the fat dimer encoding (method.md §1), as returned by
+#: :func:`rsmi.dimers.fat_site_kinds`.
+NOISE_KINDS = (0, 1)  # vertex noise bit, face noise bit
+LINK_KINDS = (2, 3)  # link along axis 1, link along axis 0
+
+# Thresholds of method.md §6, in one place.
+TH_2A_RATIO = 1.1
+TH_4_R2 = 0.7
+TH_4_NOISE_LINK = 0.1
+TH_4_CANCORR = 0.9
+TH_5_TAIL_FRACTION = 0.1
+TH_5_SPREAD = 0.05
+TH_6_NOISE_SHARE = 0.5
+
+
+# --------------------------------------------------------------------------------------------
+# input handling
+
+
+def _filters(weights: Any, name: str = "weights") -> np.ndarray:
+    """λ as ``(L_V, L_V, N_h)`` float64; accepts ``(L_V, L_V)`` for a single filter."""
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim == 2 and w.shape[0] == w.shape[1]:
+        w = w[:, :, None]
+    if w.ndim != 3 or w.shape[0] != w.shape[1] or w.shape[2] < 1:
+        raise ValueError(f"{name} must have shape (L_V, L_V) or (L_V, L_V, N_h), got {np.shape(weights)}")
+    if not np.all(np.isfinite(w)):
+        raise ValueError(f"{name} contains non-finite values")
+    return w
+
+
+def _block_filters(weights: Any, L: int, name: str = "weights") -> np.ndarray:
+    """λ as ``(L, L, N_h)`` for a block of side L known from context.
+
+    Accepts ``(L, L)`` (one filter), ``(L, L, N_h)``, or an RBM-style ``(L², N_h)`` matrix acting
+    on row-major flattened blocks.
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim == 2 and w.shape != (L, L):
+        if w.shape[0] != L * L:
+            raise ValueError(f"{name} must have shape ({L}, {L}[, N_h]) or ({L * L}, N_h), got {w.shape}")
+        w = w.reshape(L, L, w.shape[1])
+    w = _filters(w, name)
+    if w.shape[0] != L:
+        raise ValueError(f"{name} is for a {w.shape[0]}x{w.shape[0]} block, expected {L}x{L}")
+    return w
+
+
+def _rbm_filters(weights: Any, name: str) -> np.ndarray:
+    """An RBM's ``(n_visible, n_hidden)`` weights on a square block as ``(L, L, n_hidden)``."""
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim != 2:
+        raise ValueError(f"{name} must be an (n_visible, n_hidden) matrix, got shape {w.shape}")
+    L = math.isqrt(w.shape[0])
+    if L * L != w.shape[0]:
+        raise ValueError(f"{name}: {w.shape[0]} visible units do not form a square block")
+    return _filters(w.reshape(L, L, w.shape[1]), name)
+
+
+def _blocks(V: Any, L: int, name: str = "V") -> np.ndarray:
+    """Data blocks as ``(n, L²)`` float64 (accepts ``(n, L, L)``)."""
+    V = np.asarray(V)
+    if V.ndim == 3:
+        V = V.reshape(V.shape[0], -1)
+    if V.ndim != 2 or V.shape[1] != L * L:
+        raise ValueError(f"{name} must have shape (n, {L * L}) or (n, {L}, {L}), got {V.shape}")
+    if V.shape[0] < 3:
+        raise ValueError(f"{name} needs at least 3 samples for a regression, got {V.shape[0]}")
+    return V.astype(np.float64)
+
+
+# The fat dimer geometry (site kinds, block field) belongs to ``rsmi.dimers``; it is imported
+# where needed so that the Ising criteria do not pull in the dimer sampler.
+
+
+def _fat_site_kinds(n: int) -> np.ndarray:
+    from rsmi.dimers import fat_site_kinds
+
+    return fat_site_kinds(n)
+
+
+def _block_field(blocks: np.ndarray) -> np.ndarray:
+    from rsmi.dimers import block_field
+
+    return block_field(blocks)
+
+
+# --------------------------------------------------------------------------------------------
+# Fig. 2A: Kadanoff block spin
+
+
+def one_sign(weights: Any) -> bool:
+    """True iff every λ_i of the (single) filter is nonzero and all share one sign."""
+    w = _filters(weights)
+    if w.shape[2] != 1:
+        raise ValueError(f"one_sign takes a single filter, got N_h = {w.shape[2]}")
+    return bool(np.all(w > 0) or np.all(w < 0))
+
+
+def max_min_ratio(weights: Any) -> float:
+    """``max_i |λ_i| / min_i |λ_i|`` of a single filter (∞ if some λ_i = 0)."""
+    w = np.abs(_filters(weights))
+    if w.shape[2] != 1:
+        raise ValueError(f"max_min_ratio takes a single filter, got N_h = {w.shape[2]}")
+    lo = float(w.min())
+    return math.inf if lo == 0.0 else float(w.max()) / lo
+
+
+# --------------------------------------------------------------------------------------------
+# Fig. 2B: can the block be read back from the most likely code?
+
+
+def block_states(n_sites: int) -> np.ndarray:
+    """All ``2^n_sites`` binary block states as a ``(2^n, n)`` uint8 array (row-major sites)."""
+    if not isinstance(n_sites, (int, np.integer)) or not 1 <= n_sites <= 20:
+        raise ValueError(f"n_sites must be an integer in [1, 20] to enumerate, got {n_sites!r}")
+    return np.array(list(itertools.product((0, 1), repeat=int(n_sites))), dtype=np.uint8)
+
+
+def hidden_codes(weights: Any, biases: Any, V: Any) -> np.ndarray:
+    """Most likely hidden state ``argmax_h q_Λ(h|v) = 1[s_j(v) > 0]`` per block: ``(n, N_h)`` uint8."""
+    S = preactivations(weights, biases, V, min_samples=1)
+    return (S > 0).astype(np.uint8)
+
+
+def distinct_codes(weights: Any, biases: Any) -> int:
+    """Number of distinct most likely codes ``1[s(v) > 0]`` over all ``2^{L_V²}`` block states.
+
+    Equals ``2^{L_V²}`` iff the block can be read back from the code (the map v ↦ h is injective).
+    """
+    w = _filters(weights)
+    V = block_states(w.shape[0] ** 2)
+    codes = hidden_codes(w, biases, V)
+    return int(np.unique(codes, axis=0).shape[0])
+
+
+def dominance(weights: Any) -> np.ndarray:
+    """Per hidden unit j: ``max_i |λ_ij| / Σ_i |λ_ij|`` (1 = one site only; 1/L_V² = uniform)."""
+    w = _filters(weights)
+    a = np.abs(w).reshape(-1, w.shape[2])
+    tot = a.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(tot > 0, a.max(axis=0) / np.where(tot > 0, tot, 1.0), np.nan)
+
+
+# --------------------------------------------------------------------------------------------
+# Fig. 2C-E: boundary coupling
+
+
+def boundary_mask(L_V: int) -> np.ndarray:
+    """``(L_V, L_V)`` bool: sites with a nearest neighbour outside the block (the outer ring)."""
+    if not isinstance(L_V, (int, np.integer)) or L_V < 1:
+        raise ValueError(f"L_V must be a positive integer, got {L_V!r}")
+    r = np.arange(L_V)
+    edge = (r == 0) | (r == L_V - 1)
+    return edge[:, None] | edge[None, :]
+
+
+def boundary_bulk_ratio(weights: Any) -> float:
+    """``mean_{boundary}|λ̂| / mean_{bulk}|λ̂|`` pooled over hidden units, ``λ̂_j = λ_j / max|λ_j|``.
+
+    Each filter is normalised by its own max|λ| so that every hidden unit weighs equally; for
+    N_h = 1 this is the plain ratio of mean |λ|. NaN if the block has no bulk (L_V ≤ 2) or the
+    filters vanish on the bulk and the boundary alike.
+    """
+    w = _filters(weights)
+    m = boundary_mask(w.shape[0])
+    if m.all():
+        return math.nan
+    top = np.abs(w).max(axis=(0, 1))
+    a = np.abs(w) / np.where(top > 0, top, 1.0)
+    b, k = float(a[m].mean()), float(a[~m].mean())
+    if k == 0.0:
+        return math.inf if b > 0 else math.nan
+    return b / k
+
+
+# --------------------------------------------------------------------------------------------
+# Fig. 4 and 6: dimer filters
+
+
+def _kind_masks(kinds: Any, L: int) -> tuple[np.ndarray, np.ndarray]:
+    kinds = np.asarray(kinds)
+    if kinds.shape != (L, L):
+        raise ValueError(f"kinds must have the block's shape ({L}, {L}), got {kinds.shape}")
+    noise = np.isin(kinds, NOISE_KINDS)
+    link = np.isin(kinds, LINK_KINDS)
+    if not (noise | link).all():
+        raise ValueError(f"kinds must hold the codes 0-3 of fat_site_kinds, got {np.unique(kinds)}")
+    return noise, link
+
+
+def noise_link_ratio(weights: Any, kinds: Any) -> np.ndarray:
+    """Per filter j: ``mean_{noise sites}|λ_ij| / mean_{link sites}|λ_ij|`` → ``(N_h,)``.
+
+    Noise sites are kinds 0, 1 (vertex, face bits), link sites kinds 2, 3. ∞ when the filter
+    vanishes on every link but not on the noise, NaN when it vanishes everywhere.
+    """
+    w = np.abs(_filters(weights))
+    noise, link = _kind_masks(kinds, w.shape[0])
+    num = w[noise].mean(axis=0)
+    den = w[link].mean(axis=0)
+    out = np.empty(w.shape[2])
+    for j in range(w.shape[2]):
+        if den[j] > 0:
+            out[j] = num[j] / den[j]
+        else:
+            out[j] = math.inf if num[j] > 0 else math.nan
+    return out
+
+
+def noise_weight_share(weights: Any, kinds: Any) -> float:
+    """``Σ_{noise sites, j} λ_ij² / Σ_{all sites, j} λ_ij²``: share of the squared weight norm on noise.
+
+    ``weights``: ``(L, L[, N_h])`` or an RBM's ``(L², N_h)`` matrix; ``kinds``: ``(L, L)`` site kinds.
+    """
+    kinds = np.asarray(kinds)
+    if kinds.ndim != 2:
+        raise ValueError(f"kinds must be a 2-D (L, L) array, got shape {kinds.shape}")
+    w = _block_filters(weights, kinds.shape[0])
+    noise, _ = _kind_masks(kinds, w.shape[0])
+    tot = float((w**2).sum())
+    if tot == 0.0:
+        return math.nan
+    return float((w[noise] ** 2).sum()) / tot
+
+
+def preactivations(weights: Any, biases: Any, V: Any, *, min_samples: int = 3) -> np.ndarray:
+    """``s_j(v) = Σ_i v_i λ_ij + b_j`` for every block: ``(n, N_h)``.
+
+    ``V``: ``(n, L²)`` row-major blocks or ``(n, L, L)``; ``weights``: ``(L, L[, N_h])`` or
+    ``(L², N_h)``; ``biases``: ``(N_h,)`` or None (zero).
+    """
+    V = np.asarray(V)
+    if V.ndim == 2:
+        L = math.isqrt(V.shape[1])
+        if L * L != V.shape[1]:
+            raise ValueError(f"V: {V.shape[1]} sites per block do not form a square block")
+    elif V.ndim == 3 and V.shape[1] == V.shape[2]:
+        L = V.shape[1]
+    else:
+        raise ValueError(f"V must have shape (n, L²) or (n, L, L), got {V.shape}")
+    w = _block_filters(weights, L)
+    n_h = w.shape[2]
+    b = np.zeros(n_h) if biases is None else np.asarray(biases, dtype=np.float64).reshape(-1)
+    if b.shape != (n_h,):
+        raise ValueError(f"biases must have shape ({n_h},), got {np.shape(biases)}")
+    V = V.reshape(V.shape[0], -1)
+    if V.shape[0] < min_samples:
+        raise ValueError(f"V needs at least {min_samples} samples, got {V.shape[0]}")
+    return V.astype(np.float64) @ w.reshape(L * L, n_h) + b
+
+
+def field_r2(weights: Any, biases: Any, V: Any, fields: Any) -> np.ndarray:
+    """Per filter j, the R² of the least-squares fit ``s_j(v) ≈ c₀ + c₁E₀(v) + c₂E₁(v)`` over data.
+
+    ``R²_j = 1 − Σ_n (s_jn − ŝ_jn)² / Σ_n (s_jn − s̄_j)²``. NaN if s_j is constant on the data.
+    ``fields`` is ``(n, 2)`` (E₀, E₁) of the same blocks (see :func:`rsmi.dimers.block_field`).
+    """
+    S = preactivations(weights, biases, V)
+    F = np.asarray(fields, dtype=np.float64)
+    if F.ndim != 2 or F.shape[0] != S.shape[0]:
+        raise ValueError(f"fields must have shape ({S.shape[0]}, k), got {F.shape}")
+    X = np.column_stack([np.ones(S.shape[0]), F])
+    coef, *_ = np.linalg.lstsq(X, S, rcond=None)
+    res = S - X @ coef
+    Sc = S - S.mean(axis=0)
+    ss_tot = (Sc**2).sum(axis=0)
+    ss_res = (res**2).sum(axis=0)
+    scale = np.maximum(np.abs(S).max(axis=0), 1.0)
+    # A filter whose output does not vary (up to rounding) has no variance to explain.
+    const = ss_tot <= (1e-12 * scale) ** 2 * S.shape[0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r2 = 1.0 - ss_res / np.where(const, 1.0, ss_tot)
+    return np.where(const, np.nan, np.clip(r2, 0.0, 1.0))
+
+
+def _orthonormal_basis(X: np.ndarray, rtol: float) -> np.ndarray:
+    U, sv, _ = np.linalg.svd(X, full_matrices=False)
+    if sv.size == 0 or sv[0] == 0.0:
+        return U[:, :0]
+    rank = int((sv > rtol * sv[0]).sum())
+    return U[:, :rank]
+
+
+def canonical_correlations(S: Any, F: Any, *, rtol: float = 1e-9) -> np.ndarray:
+    """Canonical correlations of the columns of S ``(n, p)`` with those of F ``(n, q)``.
+
+    Centre both; take orthonormal bases Q_S, Q_F of their column spaces (thin SVD, dropping
+    directions with singular value ≤ rtol × the largest, i.e. rank deficiency); the canonical
+    correlations are the singular values of ``Q_Sᵀ Q_F`` (Björck & Golub 1973), sorted in
+    decreasing order. Returns ``min(p, q)`` values in [0, 1]; directions missing because of
+    rank deficiency count as correlation 0 (two identical filters span one direction only).
+    """
+    S = np.asarray(S, dtype=np.float64)
+    F = np.asarray(F, dtype=np.float64)
+    if S.ndim == 1:
+        S = S[:, None]
+    if F.ndim == 1:
+        F = F[:, None]
+    if S.ndim != 2 or F.ndim != 2 or S.shape[0] != F.shape[0]:
+        raise ValueError(f"S and F must be (n, p) and (n, q) with the same n, got {S.shape} and {F.shape}")
+    if S.shape[0] < 2:
+        raise ValueError("canonical correlations need at least 2 samples")
+    k = min(S.shape[1], F.shape[1])
+    Qs = _orthonormal_basis(S - S.mean(axis=0), rtol)
+    Qf = _orthonormal_basis(F - F.mean(axis=0), rtol)
+    out = np.zeros(k)
+    if Qs.shape[1] and Qf.shape[1]:
+        rho = np.linalg.svd(Qs.T @ Qf, compute_uv=False)
+        m = min(k, rho.size)
+        out[:m] = np.clip(rho[:m], 0.0, 1.0)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Fig. 5: training curve
+
+
+def plateau_stats(history: Any, tail_fraction: float = TH_5_TAIL_FRACTION) -> dict[str, float]:
+    """Rise and flatness of a training curve ``history[0..n_epochs]`` (index 0 = before training).
+
+    With ``k = max(2, ⌈tail_fraction · n_epochs⌉)`` and ``tail = history[-k:]`` (the last k epochs):
+
+    - ``initial = history[0]``, ``plateau = mean(tail)``, ``rise = plateau − initial``;
+    - ``spread = max(tail) − min(tail)`` and ``rel_spread = spread / rise`` (NaN if rise ≤ 0).
+
+    Fig. 5 asks ``rise > 0`` and ``rel_spread < 0.05``. NaN entries (epochs not evaluated) are
+    an error: the curve must be complete.
+    """
+    h = np.asarray(history, dtype=np.float64)
+    if h.ndim != 1 or h.size < 3:
+        raise ValueError(f"history must be 1-D with at least 3 entries (initial + 2 epochs), got shape {h.shape}")
+    if not np.all(np.isfinite(h)):
+        raise ValueError("history contains NaN/inf; the training curve must be complete")
+    if not 0.0 < tail_fraction <= 1.0:
+        raise ValueError(f"tail_fraction must be in (0, 1], got {tail_fraction}")
+    n_epochs = h.size - 1
+    k = min(n_epochs, max(2, math.ceil(tail_fraction * n_epochs)))
+    tail = h[-k:]
+    initial = float(h[0])
+    plateau = float(tail.mean())
+    rise = plateau - initial
+    spread = float(tail.max() - tail.min())
+    rel = spread / rise if rise > 0 else math.nan
+    return {"initial": initial, "plateau": plateau, "rise": rise, "spread": spread, "rel_spread": rel, "n_tail": k}
+
+
+def snapshots_present(snapshot_epochs: Any, required: Sequence[int] = FIG5_SNAPSHOT_EPOCHS) -> int:
+    """How many of the ``required`` epochs are among ``snapshot_epochs``."""
+    have = set(np.asarray(snapshot_epochs).astype(int).ravel().tolist())
+    return sum(int(e) in have for e in required)
+
+
+# --------------------------------------------------------------------------------------------
+# tidy rows
+
+
+def _row(run, figure, criterion, value, op, threshold, gate, note="") -> dict[str, Any]:
+    value = float(value)
+    if op == "":
+        passed = None
+    elif math.isnan(value):
+        passed = False
+    else:
+        passed = bool({"<=": value <= threshold, "<": value < threshold, ">=": value >= threshold, ">": value > threshold}[op])
+    return {
+        "run": str(run),
+        "figure": figure,
+        "criterion": criterion,
+        "value": value,
+        "op": op,
+        "threshold": float(threshold) if op else math.nan,
+        "pass": passed,
+        "gate": bool(gate) if op else False,
+        "note": note,
+    }
+
+
+_FIGURES = ("2A", "2B", "2C-E", "4", "5", "6")
+
+
+def _applicable(kind: str, L_V: int, n_h: int) -> tuple[str, ...]:
+    if kind == "ising":
+        figs = []
+        if L_V == 2 and n_h == 1:
+            figs.append("2A")
+        if L_V == 2 and n_h == 4:
+            figs.append("2B")
+        if L_V >= 3:
+            figs.append("2C-E")
+        if L_V == 6 and n_h == 1:
+            figs.append("5")
+        return tuple(figs)
+    if kind == "dimer":
+        return ("4",)
+    if kind == "cd":
+        return ("6",)
+    raise ValueError(f"kind must be 'ising', 'dimer' or 'cd', got {kind!r}")
+
+
+def _unpack(result: Any) -> tuple[np.ndarray, np.ndarray, Any]:
+    """(weights (L,L,N_h), biases, FilterResult-or-None) from a FilterResult or an RBM."""
+    if hasattr(result, "weights_"):  # a fitted rsmi.rbm.RBM: weights_ (n_visible, n_hidden)
+        w = _rbm_filters(result.weights_, "result.weights_")
+        b = np.asarray(getattr(result, "hidden_bias_", np.zeros(w.shape[2])), dtype=np.float64)
+        return w, b, None
+    if hasattr(result, "weights") and hasattr(result, "biases"):
+        return _filters(result.weights, "result.weights"), np.asarray(result.biases, dtype=np.float64), result
+    raise TypeError(f"result must be a FilterResult or a fitted RBM, got {type(result).__name__}")
+
+
+def criteria_rows(
+    run_id: str,
+    kind: str,
+    result: Any,
+    data: Any = None,
+    *,
+    rsmi_r2: Iterable[float] | None = None,
+    figures: Iterable[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Rows of ``results/metrics.csv`` (columns :data:`COLUMNS`) for one run.
+
+    Parameters
+    ----------
+    run_id : the run's id, copied into the ``run`` column.
+    kind : ``"ising"`` (an RSMI filter on Ising blocks), ``"dimer"`` (an RSMI filter on fat dimer
+        blocks) or ``"cd"`` (a CD-trained RBM on fat dimer blocks, Fig. 6).
+    result : a :class:`rsmi.results.FilterResult` (``ising``/``dimer``) or a fitted
+        :class:`rsmi.rbm.RBM` (``cd``; its ``weights_`` (L_V², N_h) act on row-major blocks).
+    data : for ``dimer`` and ``cd``: held-out data blocks V, ``(n, L_V²)`` or ``(n, L_V, L_V)``
+        (as :func:`rsmi.regions.cut_regions` returns them). Not used for ``ising``.
+    rsmi_r2 : for ``cd``: the field R² of the RSMI filters to compare with (those of the
+        estimator that passes Fig. 4).
+    figures : restrict to these figures; default: every figure whose criteria apply to the run
+        (ising: 2A for 2×2/N_h 1, 2B for 2×2/N_h 4, 2C-E for L_V ≥ 3, 5 for 6×6/N_h 1;
+        dimer: 4; cd: 6).
+
+    Rows per figure (``_h<j>`` repeats per hidden unit j):
+
+    - 2A: ``one_sign_fraction`` (share of sites with the sign of Σλ, ≥ 1), ``max_min_ratio`` (≤ 1.1).
+    - 2B: ``distinct_codes`` (≥ 2^{L_V²} = 16); ``dominance_h<j>`` reported.
+    - 2C-E: ``boundary_bulk_ratio`` (> 1; pooled over units normalised per unit), and for N_h > 1
+      ``boundary_bulk_ratio_h<j>`` reported. For L_V ≤ 2 one reported NaN row (no bulk).
+    - 4 (ungated, see :func:`figure4_verdict`): ``field_r2_h<j>`` (≥ 0.7), ``noise_link_ratio_h<j>``
+      (≤ 0.1), and ``canonical_corr_1``, ``canonical_corr_2`` (≥ 0.9 for N_h = 2, reported otherwise).
+    - 5: ``rise`` (> 0), ``tail_spread_over_rise`` (< 0.05), ``snapshots_present`` (≥ 4 of 0, 10, 100, 190).
+    - 6: ``noise_weight_share`` (≥ 0.5 when N_h ≤ n_pairs/2, reported otherwise), ``max_field_r2``
+      (< min of ``rsmi_r2``; reported if ``rsmi_r2`` is None), ``field_r2_h<j>`` reported.
+    """
+    w, b, fr = _unpack(result)
+    L, n_h = w.shape[0], w.shape[2]
+    applicable = _applicable(kind, L, n_h)
+    if figures is None:
+        figs = applicable
+    else:
+        figs = tuple(figures)
+        bad = [f for f in figs if f not in _FIGURES]
+        if bad:
+            raise ValueError(f"unknown figure(s) {bad}; known: {_FIGURES}")
+    tag = f"{kind}, L_V={L}, N_h={n_h}"
+    rows: list[dict[str, Any]] = []
+    for fig in figs:
+        if fig == "2A":
+            rows += _rows_2a(run_id, w, tag)
+        elif fig == "2B":
+            rows += _rows_2b(run_id, w, b, tag)
+        elif fig == "2C-E":
+            rows += _rows_2ce(run_id, w, tag)
+        elif fig == "4":
+            rows += _rows_4(run_id, w, b, data, tag)
+        elif fig == "5":
+            if fr is None:
+                raise TypeError("Fig. 5 criteria need a FilterResult (history and snapshots)")
+            rows += _rows_5(run_id, fr, tag)
+        elif fig == "6":
+            rows += _rows_6(run_id, w, b, data, rsmi_r2, tag)
+    return rows
+
+
+def _rows_2a(run, w, tag):
+    if w.shape[2] != 1:
+        raise ValueError(f"Fig. 2A criteria need N_h = 1, got {w.shape[2]}")
+    lam = w[:, :, 0]
+    ref = np.sign(lam.sum())
+    frac = float((np.sign(lam) == ref).mean()) if ref != 0 else 0.0
+    return [
+        _row(run, "2A", "one_sign_fraction", frac, ">=", 1.0, True, f"{tag}; share of sites whose λ has the sign of Σλ"),
+        _row(run, "2A", "max_min_ratio", max_min_ratio(w), "<=", TH_2A_RATIO, True, f"{tag}; max|λ|/min|λ|"),
+    ]
+
+
+def _rows_2b(run, w, b, tag):
+    L = w.shape[0]
+    n_states = 2 ** (L * L)
+    rows = [
+        _row(run, "2B", "distinct_codes", distinct_codes(w, b), ">=", n_states, True,
+             f"{tag}; distinct argmax_h q(h|v) over all {n_states} block states"),
+    ]
+    dom = dominance(w)
+    for j in range(w.shape[2]):
+        site = np.unravel_index(int(np.abs(w[:, :, j]).argmax()), (L, L))
+        rows.append(_row(run, "2B", f"dominance_h{j}", dom[j], "", math.nan, False,
+                         f"{tag}; share of Σ|λ_j| on its largest site {tuple(int(s) for s in site)}; reported only"))
+    return rows
+
+
+def _rows_2ce(run, w, tag):
+    L, n_h = w.shape[0], w.shape[2]
+    if L <= 2:
+        return [_row(run, "2C-E", "boundary_bulk_ratio", math.nan, "", math.nan, False,
+                     f"{tag}; no bulk sites in a {L}x{L} block: not applicable")]
+    rows = [_row(run, "2C-E", "boundary_bulk_ratio", boundary_bulk_ratio(w), ">", 1.0, True,
+                 f"{tag}; mean|λ| boundary / bulk" + (", each unit normalised by its max|λ|, pooled" if n_h > 1 else ""))]
+    if n_h > 1:
+        for j in range(n_h):
+            rows.append(_row(run, "2C-E", f"boundary_bulk_ratio_h{j}", boundary_bulk_ratio(w[:, :, j]), "", math.nan,
+                             False, f"{tag}; hidden unit {j}; reported only"))
+    return rows
+
+
+def _dimer_data(data, L):
+    if data is None:
+        raise ValueError("dimer criteria need data: held-out blocks V of shape (n, L_V²) or (n, L_V, L_V)")
+    V = _blocks(data, L, "data")
+    blocks = np.asarray(data).reshape(-1, L, L)
+    if blocks.dtype.kind not in "biu":
+        if not np.isin(blocks, (0, 1)).all():
+            raise ValueError("data must hold bits 0/1")
+        blocks = blocks.astype(np.uint8)
+    return V, _block_field(blocks)
+
+
+def _rows_4(run, w, b, data, tag):
+    L, n_h = w.shape[0], w.shape[2]
+    V, F = _dimer_data(data, L)
+    r2 = field_r2(w, b, V, F)
+    nl = noise_link_ratio(w, _fat_site_kinds(L))
+    note = f"{tag}; n={V.shape[0]} blocks; gated by figure4_verdict"
+    rows = []
+    for j in range(n_h):
+        rows.append(_row(run, "4", f"field_r2_h{j}", r2[j], ">=", TH_4_R2, False, note + "; R² of s_j on (E0, E1)"))
+    for j in range(n_h):
+        rows.append(_row(run, "4", f"noise_link_ratio_h{j}", nl[j], "<=", TH_4_NOISE_LINK, False,
+                         note + "; mean|λ| noise / mean|λ| links"))
+    if n_h >= 2:
+        cc = canonical_correlations(preactivations(w, b, V), F)
+        for i in range(2):
+            if n_h == 2:
+                rows.append(_row(run, "4", f"canonical_corr_{i + 1}", cc[i], ">=", TH_4_CANCORR, False,
+                                 note + "; canonical correlation of (s_1, s_2) with (E0, E1)"))
+            else:
+                rows.append(_row(run, "4", f"canonical_corr_{i + 1}", cc[i], "", math.nan, False,
+                                 f"{tag}; canonical correlation of (s_1..s_{n_h}) with (E0, E1); reported only (criterion is for N_h = 2)"))
+    return rows
+
+
+def _rows_5(run, fr, tag):
+    st = plateau_stats(fr.history)
+    k = st["n_tail"]
+    have = snapshots_present(fr.snapshot_epochs)
+    return [
+        _row(run, "5", "rise", st["rise"], ">", 0.0, True,
+             f"{tag}; mean of the last {k} epochs minus the initial value ({st['initial']:.6g})"),
+        _row(run, "5", "tail_spread_over_rise", st["rel_spread"], "<", TH_5_SPREAD, True,
+             f"{tag}; (max-min over the last {k} epochs) / rise"),
+        _row(run, "5", "snapshots_present", have, ">=", len(FIG5_SNAPSHOT_EPOCHS), True,
+             f"{tag}; snapshots at epochs {FIG5_SNAPSHOT_EPOCHS} present"),
+    ]
+
+
+def _rows_6(run, w, b, data, rsmi_r2, tag):
+    L, n_h = w.shape[0], w.shape[2]
+    kinds = _fat_site_kinds(L)
+    n_pairs = int((np.asarray(kinds) == 0).sum())
+    share = noise_weight_share(w, kinds)
+    few = n_h <= n_pairs / 2
+    rows = [
+        _row(run, "6", "noise_weight_share", share, ">=" if few else "", TH_6_NOISE_SHARE, True,
+             f"{tag}; {n_pairs} noise pairs; Σ_noise w² / Σ w²"
+             + ("" if few else f"; reported only (N_h > {n_pairs}/2 is the 'many units' panel)")),
+    ]
+    V, F = _dimer_data(data, L)
+    r2 = field_r2(w, b, V, F)
+    best = float(np.nanmax(r2)) if np.isfinite(r2).any() else math.nan
+    if rsmi_r2 is None:
+        rows.append(_row(run, "6", "max_field_r2", best, "", math.nan, False,
+                         f"{tag}; best CD filter's R² on (E0, E1); reported only (no RSMI R² given)"))
+    else:
+        ref = np.asarray(list(rsmi_r2), dtype=np.float64)
+        if ref.size == 0 or not np.isfinite(ref).any():
+            raise ValueError("rsmi_r2 must hold at least one finite R²")
+        lo = float(np.nanmin(ref))
+        rows.append(_row(run, "6", "max_field_r2", best, "<", lo, True,
+                         f"{tag}; best CD filter's R² on (E0, E1) vs the worst RSMI filter's"))
+    for j in range(n_h):
+        rows.append(_row(run, "6", f"field_r2_h{j}", r2[j], "", math.nan, False, f"{tag}; reported only"))
+    return rows
+
+
+def _passed(value: Any) -> bool:
+    # Rows may come back from a CSV (strings) or a DataFrame (numpy bools).
+    return str(value).strip().lower() == "true"
+
+
+def figure4_verdict(rows: Iterable[Mapping[str, Any]], run_id: str, *, figure: str = "4") -> dict[str, Any]:
+    """The gated Fig. 4 row: at least one estimator meets all of its Fig. 4 criteria.
+
+    ``rows`` are the Fig. 4 rows of every estimator's run for one panel (e.g. N_h = 2); a run
+    meets all iff every one of its rows with a comparison (``op`` non-empty) passes. The row's
+    value is the number of runs that do (threshold 1); its note names them.
+    """
+    by_run: dict[str, list[Mapping[str, Any]]] = {}
+    for r in rows:
+        if r["figure"] == figure and r.get("op"):
+            by_run.setdefault(str(r["run"]), []).append(r)
+    if not by_run:
+        raise ValueError(f"no comparable figure-{figure} rows given")
+    ok = sorted(k for k, rs in by_run.items() if all(_passed(x["pass"]) for x in rs))
+    note = f"runs meeting all figure-{figure} criteria: {', '.join(ok) or 'none'} (of {len(by_run)})"
+    return _row(run_id, figure, "estimators_meeting_all", len(ok), ">=", 1, True, note)
