@@ -15,6 +15,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/sampling.smk"
 include: "workflow/rules/training.smk"
 include: "workflow/rules/rsmi.smk"
+include: "workflow/rules/analysis.smk"
 
 
 rule all:

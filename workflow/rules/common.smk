@@ -1,12 +1,10 @@
 # Helpers shared by all rules: config validation, the parameter grid, paths, seeds.
 import sys
-from pathlib import Path
 
-import pandas as pd
 from snakemake.utils import Paramspace, validate
 
 # The workflow runs the library from this checkout, whether or not it is pip-installed.
-sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+sys.path.insert(0, f"{workflow.basedir}/src")
 from rsmi.config import ConfigError, check_config, expand_grid, theta_grid  # noqa: E402
 
 validate(config, schema="../schemas/config.schema.yaml")
@@ -19,7 +17,6 @@ GRID = expand_grid(config)
 RUNS = Paramspace(GRID, filename_params=None, param_sep="~")
 THETA = Paramspace(theta_grid(GRID), filename_params=None, param_sep="~")
 RESULTS = "results"
-SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
 
 
 wildcard_constraints:
@@ -43,7 +40,36 @@ def theta_dir(wc):
 
 
 def run_dir(row):
-    return f"{RESULTS}/runs/" + RUNS.wildcard_pattern.format(**row)
+    return f"{RESULTS}/runs/{RUNS.wildcard_pattern.format(**row)}"
+
+
+def theta_inputs(wc):
+    """Θ-RBMs of the run's window geometry; the variational estimator needs none."""
+    if wc.estimator == "variational":
+        return {}
+    d = theta_dir(wc)
+    return {"theta_v": f"{d}/theta_v.npz", "theta_ve": f"{d}/theta_ve.npz"}
+
+
+def runs_table_rows():
+    """One row per grid point: its parameters and the paths of everything it was made from."""
+    rows = []
+    for row in GRID.to_dict("records"):
+        d = run_dir(row)
+        theta = None
+        if row["estimator"] != "variational":
+            theta = f"{RESULTS}/theta/model~{row['model']}/L_V~{row['L_V']}/L_B~{row['L_B']}/L_E~{row['L_E']}"
+        rows.append(
+            dict(
+                run=RUNS.wildcard_pattern.format(**row),
+                **row,
+                samples=samples_of(row["model"]),
+                theta_v=f"{theta}/theta_v.npz" if theta else "",
+                theta_ve=f"{theta}/theta_ve.npz" if theta else "",
+                rsmi=f"{d}/rsmi.npz",
+            )
+        )
+    return rows
 
 
 def all_targets():

@@ -1,14 +1,6 @@
 # The RSMI network (Λ-RBM): one filter per grid point (method.md §4, §4b).
 
 
-def theta_inputs(wc):
-    """Θ-RBMs of the run's window geometry; the variational estimator needs none."""
-    if wc.estimator == "variational":
-        return {}
-    d = theta_dir(wc)
-    return {"theta_v": f"{d}/theta_v.npz", "theta_ve": f"{d}/theta_ve.npz"}
-
-
 rule train_rsmi:
     """Train Λ = (λ, b) of one grid point; write weights, biases, objective history, snapshots."""
     input:

@@ -1,0 +1,118 @@
+"""Config validation: each bad input gives a clear error naming the key, before any job runs."""
+
+import copy
+
+import pytest
+import yaml
+
+from conftest import REPO, run_snakemake
+from rsmi.config import ConfigError, check_config, expand_grid, load_config, theta_grid
+
+
+def test_default_config_is_valid_and_expands():
+    config = load_config(REPO / "config.yaml")
+    grid = expand_grid(config)
+    assert list(grid.columns) == ["model", "L_V", "N_h", "L_B", "L_E", "estimator"]
+    assert not grid.duplicated().any()
+    assert ((grid.model == "ising") & (grid.L_V == 2) & (grid.N_h == 1)).any()
+    assert set(theta_grid(grid).model) <= {"ising", "dimer"}
+
+
+def _bad(config, path, value):
+    cfg = copy.deepcopy(config)
+    node = cfg
+    for p in path[:-1]:
+        node = node[p]
+    if value is _DELETE:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return cfg
+
+
+_DELETE = object()
+
+# (path into the config, bad value, the key the message must name, words of the reason)
+SEMANTIC = [
+    (("grid", 0, "L_V"), [0], "grid[0].L_V", "must be positive"),
+    (("grid", 0, "N_h"), [5], "grid[0].N_h", "exceeds |V|"),
+    (("grid", 0, "L_B"), [-1], "grid[0].L_B", ">= 0"),
+    (("grid", 3, "L_V"), [7], "grid[3].L_V", "odd"),
+    (("grid", 3, "L_B"), [3], "grid[3].L_B", "odd"),
+    (("grid", 3, "L_E"), 3, "grid[3].L_E", "odd"),
+    (("grid", 2, "L_B"), [30], "grid[2]", "larger than the lattice side"),
+    (("grid", 0, "model"), "potts", "grid[0].model", "unknown model"),
+    (("windows", "dimer", "stride"), 3, "windows.dimer.stride", "odd"),
+    (("windows", "ising", "samples"), "nothing", "windows.ising.samples", "no data set"),
+    (("samples", "dimer", "L"), 31, "samples.dimer.L", "odd"),
+    (("rsmi", "jensen", "snapshot_epochs"), [0, 10000], "rsmi.jensen.snapshot_epochs[1]", "outside"),
+    (("null_tests", "paramagnet_samples"), "dimer", "null_tests.paramagnet_samples", "Ising"),
+]
+
+
+@pytest.mark.parametrize("path,value,key,reason", SEMANTIC, ids=[s[2] + ":" + s[3] for s in SEMANTIC])
+def test_semantic_errors_name_the_key(default_config, path, value, key, reason):
+    with pytest.raises(ConfigError) as exc:
+        check_config(_bad(default_config, path, value))
+    assert str(exc.value).startswith(key + ":"), str(exc.value)
+    assert reason in str(exc.value)
+
+
+def test_missing_figure_run_is_named(default_config):
+    cfg = copy.deepcopy(default_config)
+    cfg["grid"] = [g for g in cfg["grid"] if not (g["model"] == "ising" and g["L_V"] == [6])]
+    with pytest.raises(ConfigError, match="Fig. 2E/5 needs the run .*L_V 6"):
+        check_config(cfg)
+
+
+SCHEMA = [
+    (("grid", 0, "colour"), "red", "grid[0]", "Additional properties"),
+    (("theta_rbm", "ising", "learning_rate"), "fast", "theta_rbm.ising.learning_rate", "is not of type"),
+    (("samples", "ising", "T"), -1.0, "samples.ising.T", "less than or equal to the minimum"),
+    (("seed",), _DELETE, "<top level>", "'seed' is a required property"),
+    (("grid", 0, "estimator"), ["magic"], "grid[0].estimator[0]", "is not one of"),
+    (("samples", "ising", "n_samples"), 2.5, "samples.ising.n_samples", "is not of type"),
+    (("grid", 0, "model"), "potts", "grid[0].model", "is not one of"),
+]
+
+
+@pytest.mark.parametrize("path,value,key,reason", SCHEMA, ids=[s[2] + ":" + s[3] for s in SCHEMA])
+def test_schema_errors_name_the_key(tmp_path, default_config, path, value, key, reason):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(yaml.safe_dump(_bad(default_config, path, value)))
+    with pytest.raises(ConfigError) as exc:
+        load_config(cfg)
+    assert f"{key}: " in str(exc.value) and reason in str(exc.value), str(exc.value)
+
+
+def test_snakemake_dry_run_builds_the_dag(tmp_path):
+    res = run_snakemake(["-n", "--quiet", "rules", "--configfile", str(REPO / "config.yaml")], cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "train_rsmi" in res.stdout + res.stderr
+
+
+def test_snakemake_lint(tmp_path):
+    res = run_snakemake(["--lint", "--configfile", str(REPO / "config.yaml")], cwd=tmp_path)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+@pytest.mark.parametrize(
+    "path,value,needle",
+    [
+        (("grid", 0, "N_h"), [5], "grid[0].N_h: N_h=5 exceeds |V|"),
+        (("grid", 3, "L_V"), [7], "grid[3].L_V: L_V=7 is odd"),
+        (("grid", 0, "L_B"), [-1], "L_B"),
+        (("grid", 0, "model"), "potts", "potts"),
+        (("grid", 2, "L_B"), [30], "larger than the lattice side"),
+        (("bogus_key",), 1, "bogus_key"),
+        (("theta_rbm", "ising", "n_epochs"), "ten", "ten"),
+    ],
+)
+def test_bad_config_stops_snakemake_before_any_job(tmp_path, default_config, path, value, needle):
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text(yaml.safe_dump(_bad(default_config, path, value)))
+    res = run_snakemake(["--cores", "1", "--configfile", str(cfg)], cwd=tmp_path)
+    assert res.returncode != 0
+    assert needle in res.stderr + res.stdout, res.stderr
+    assert not (tmp_path / "results").exists()
+    assert not (tmp_path / "logs").exists()
