@@ -1,0 +1,825 @@
+r"""The RSMI network: the Λ-RBM, the proxy A_Λ of I(H:E), its hand-derived gradient, the trainer.
+
+Notation (method.md §4)
+-----------------------
+Block v ∈ {0,1}^N (N = |V|), environment e, hidden h ∈ {0,1}^{N_h}; Λ = (λ ∈ R^{N×N_h}, b ∈ R^{N_h}).
+The Θ-RBMs are Θ^V on v and Θ^VE on the concatenation [v, e], with free energies
+
+    F(x) = −a·x − Σ_m softplus(c_m + (xW)_m).
+
+* q_Λ(h|v) = Π_j σ(s_j)^{h_j} (1 − σ(s_j))^{1−h_j},  s_j(v) = Σ_i v_i λ_ij + b_j,
+  so −log q_Λ(h|v) = Σ_j softplus(−t_j s_j) with t_j = 2h_j − 1.
+* g(v, e) = F_V(v) − F_VE(v, e)  (= log P_Θ(e|v) + const).
+* p_Λ(v|h) = P_Θ^V(v) q_Λ(h|v) / P_Λ(h) ∝ exp(−U_h(v)),  U_h(v) = F_V(v) − log q_Λ(h|v).
+  It does not factorise over sites (the softplus normaliser inside q couples them), so the
+  Monte Carlo path samples U_h directly.
+* Jensen objective (the paper's eqs. 13–15):
+      Φ(h, e) = E_{v∼p_Λ(·|h)} g(v, e),      A_Λ = E_{(v′,e)∼data} Σ_h q_Λ(h|v′) Φ(h, e).
+* Log-mean-exp objective (eq. 12 without the Jensen step eq. 13):
+      Φ_lme(h, e) = log E_{v∼p_Λ(·|h)} e^{g(v, e)},  A^lme_Λ = E_data Σ_h q_Λ(h|v′) Φ_lme(h, e) ≥ A_Λ.
+
+Gradient, derived by hand
+-------------------------
+Let θ be any one of λ_ij, b_j and D_θ(v, h) = ∂_θ log q_Λ(h|v); then
+D_{λ_ij}(v, h) = v_i (h_j − σ(s_j(v))) and D_{b_j}(v, h) = h_j − σ(s_j(v)).
+
+(i) The data-side weight: ∂_θ q_Λ(h|v′) = q_Λ(h|v′) D_θ(v′, h).
+
+(ii) The posterior: with p_Λ(v|h) = P(v) q(h|v) / Z_h and Z_h = Σ_v P(v) q(h|v),
+    ∂_θ p_Λ(v|h) = p_Λ(v|h) [D_θ(v, h) − E_{p_Λ(·|h)} D_θ],
+so for any Λ-independent f:  ∂_θ E_{p_Λ(·|h)} f = Cov_{p_Λ(·|h)}(f, D_θ).  Hence
+    ∂_θ Φ(h, e) = Cov_{v∼p_Λ(·|h)}(g(v, e), D_θ(v, h)).
+
+(iii) Log-mean-exp: Φ_lme(h, e) = log Σ_v P(v) q(h|v) e^{g(v,e)} − log Z_h, so
+    ∂_θ Φ_lme(h, e) = E_{p̃}[D_θ] − E_{p}[D_θ] = Cov_{p}(e^{g}, D_θ) / E_{p}[e^{g}],
+with the tilted distribution p̃(v|h, e) = p_Λ(v|h) e^{g(v,e) − Φ_lme(h,e)}.
+
+Together (product rule on A_Λ = E_data Σ_h q Φ):
+    ∇A_Λ   = E_data Σ_h q_Λ(h|v′) [ D(v′, h) Φ(h, e)     + Cov_{p_Λ(·|h)}(g(·, e), D(·, h)) ]
+    ∇A^lme = E_data Σ_h q_Λ(h|v′) [ D(v′, h) Φ_lme(h, e) + E_{p̃(·|h,e)} D(·, h) − E_{p_Λ(·|h)} D(·, h) ].
+Because Σ_h q_Λ(h|v′) D(v′, h) = ∂_θ Σ_h q = 0, any baseline β independent of h may be subtracted
+from Φ in the first term; that is what makes sampling h ∼ q_Λ(h|v′) (large N_h) usable.
+
+Estimation, organised so that each minibatch costs one pass over the "v side"
+----------------------------------------------------------------------------
+p_Λ(v|h) does not depend on the data, so one set of visible states per h serves a whole batch
+of B windows.  Let G[v, b] = g(v, e_b) and Q[b, h] = q_Λ(h|v′_b) (or, sampling h, the indicator
+h = h_b).  Jensen:  Φ[h, b] = Σ_v p(v|h) G[v, b];  the covariance term summed over the batch is
+Σ_v p(v|h) R[v, h] D(v, h) with R[v, h] = (1/B) Σ_b Q[b, h] (G[v, b] − Φ[h, b]); and
+Σ_h W[v, h] D_{λ_ij}(v, h) = v_i T[v, j] with T[v, j] = Σ_h W[v, h] (h_j − σ_j(v)) − … reduces
+the gradient to one matrix product Vᵀ T.  G[v, b] = f(v) + α(b) + Σ_m softplus(X[v, m] + Y[b, m])
+with the Λ-independent f = F_V(v) + a^VE_v·v, X = c^VE + v W^VE_v, α = a^VE_e·e, Y = e W^VE_e:
+only the softplus sum is computed per (v, b) pair (numba kernel).
+
+* Exact path (|V| ≤ 16): v runs over all 2^|V| states, p(v|h) from the enumerated U_h; chunks
+  over v bound the memory (< ~100 MB).  In training, G for every (state, window) pair is
+  Λ-independent and is computed once when it fits in ``_G_CACHE_BYTES``.
+* Monte Carlo path (any |V|): for each h-state, K persistent chains of single-site heat-bath on
+  U_h (O(M + N_h) per site, cached pre-activations; :mod:`rsmi._network_kernels`); every SGD step
+  advances each chain ``mc_sweeps_between`` sweeps (re-equilibration after the parameter update
+  and thinning) and takes its state as one of the K samples.  Φ is the sample mean, the
+  covariance the unbiased sample covariance (1/(K−1)) Σ_k (G_k − Ḡ) D_k, so the Jensen A_Λ and
+  gradient estimates are unbiased given equilibrated chains.  The log-mean-exp estimates use
+  log (1/K) Σ_k e^{G_k} and self-normalised tilted weights: consistent, biased at O(1/K).
+
+``path="auto"`` picks the exact path when G for every (state, training window) pair fits the
+cache or when 2^|V| ≤ 2^{N_h}·K (then enumeration is no more work than sampling); otherwise
+Monte Carlo.  For the default grid this means exact for 2×2 blocks and Monte Carlo for 4×4,
+6×6 and 8×8 (the exact 4×4 path costs 2^16 × B × M softplus evaluations per step: seconds per
+step; see benchmarks/bench_rsmi.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import numbers
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.special import expit, logsumexp
+
+from rsmi._network_kernels import g_matrix_kernel, heat_bath_kernel, softplus_np
+from rsmi.results import FilterResult
+
+__all__ = ["evaluate_proxy", "train_rsmi", "proxy_and_gradient_exact", "EXACT_MAX_VISIBLE", "H_SUM_MAX"]
+
+logger = logging.getLogger("rsmi.network")
+
+#: Largest block the exact path enumerates (2^16 = 65536 visible states).
+EXACT_MAX_VISIBLE = 16
+#: ``h_sampling="auto"`` sums over all 2^{N_h} hidden states up to this N_h and samples beyond.
+H_SUM_MAX = 6
+# Memory bound of one chunk of the exact path's (states × windows [× h-states]) arrays.
+_CHUNK_BYTES = 32 * 2**20
+# G[state, window] for the whole training set is cached (exact path) when it fits in this.
+_G_CACHE_BYTES = 256 * 2**20
+_OBJECTIVES = ("jensen", "logmeanexp")
+_PATHS = ("auto", "exact", "mc")
+_H_MODES = ("auto", "sum", "sample")
+_LR_SCHEDULES = ("constant", "inverse_time", "exponential")
+# EMA rate of the scalar baseline used when h is sampled.
+_BASELINE_RATE = 0.1
+
+
+# ----------------------------------------------------------------------------------------------
+# Input handling
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Theta:
+    """The two Θ-RBMs, split into their v and e parts."""
+
+    Wv: np.ndarray  # Θ^V weights (N, M1)
+    av: np.ndarray  # Θ^V visible bias (N,)
+    cv: np.ndarray  # Θ^V hidden bias (M1,)
+    Wve_v: np.ndarray  # Θ^VE weights, v rows (N, M2)
+    Wve_e: np.ndarray  # Θ^VE weights, e rows (n_E, M2)
+    ave_v: np.ndarray
+    ave_e: np.ndarray
+    cve: np.ndarray
+
+    def free_energy_v(self, Vf: np.ndarray) -> np.ndarray:
+        """F_V(v) = −a·v − Σ_m softplus(c_m + (vW)_m) for every row."""
+        return -(Vf @ self.av) - softplus_np(Vf @ self.Wv + self.cv).sum(axis=1)
+
+    def v_parts(self, Vf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """f(v) = F_V(v) + a^VE_v·v and X(v) = c^VE + v W^VE_v (the Λ-independent v side of g)."""
+        return self.free_energy_v(Vf) + Vf @ self.ave_v, Vf @ self.Wve_v + self.cve
+
+    def e_parts(self, Ef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """α(e) = a^VE_e·e and Y(e) = e W^VE_e (the e side of g)."""
+        return Ef @ self.ave_e, Ef @ self.Wve_e
+
+
+def _theta_arrays(theta, n_visible: int, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    for attr in ("weights_", "visible_bias_", "hidden_bias_"):
+        if not hasattr(theta, attr):
+            raise TypeError(f"{name} must be a fitted RBM with attribute {attr!r} (got {type(theta).__name__})")
+    W = np.asarray(theta.weights_, dtype=np.float64)
+    a = np.asarray(theta.visible_bias_, dtype=np.float64)
+    c = np.asarray(theta.hidden_bias_, dtype=np.float64)
+    if W.ndim != 2 or W.shape[0] != n_visible or W.shape[1] < 1:
+        raise ValueError(f"{name}.weights_ must have shape ({n_visible}, n_hidden), got {W.shape}")
+    if a.shape != (n_visible,):
+        raise ValueError(f"{name}.visible_bias_ must have shape ({n_visible},), got {a.shape}")
+    if c.shape != (W.shape[1],):
+        raise ValueError(f"{name}.hidden_bias_ must have shape ({W.shape[1]},), got {c.shape}")
+    for arr, what in ((W, "weights_"), (a, "visible_bias_"), (c, "hidden_bias_")):
+        if not np.isfinite(arr).all():
+            raise ValueError(f"{name}.{what} holds non-finite values")
+    return W, a, c
+
+
+def _make_theta(theta_v, theta_ve, n_v: int, n_e: int) -> _Theta:
+    Wv, av, cv = _theta_arrays(theta_v, n_v, "theta_v")
+    W2, a2, c2 = _theta_arrays(theta_ve, n_v + n_e, "theta_ve")
+    return _Theta(
+        Wv=Wv, av=av, cv=cv,
+        Wve_v=np.ascontiguousarray(W2[:n_v]), Wve_e=np.ascontiguousarray(W2[n_v:]),
+        ave_v=a2[:n_v].copy(), ave_e=a2[n_v:].copy(), cve=c2,
+    )
+
+
+def _check_data(V, E, name_v="V", name_e="E") -> tuple[np.ndarray, np.ndarray]:
+    V = np.asarray(V)
+    E = np.asarray(E)
+    if V.ndim != 2 or V.shape[0] < 1 or V.shape[1] < 1:
+        raise ValueError(f"{name_v} must be a non-empty 2-D array (n_windows, |V|), got shape {V.shape}")
+    if E.ndim != 2 or E.shape[1] < 1:
+        raise ValueError(f"{name_e} must be a 2-D array (n_windows, |E|), got shape {E.shape}")
+    if E.shape[0] != V.shape[0]:
+        raise ValueError(f"{name_v} and {name_e} must have the same number of rows, got {V.shape[0]} and {E.shape[0]}")
+    for arr, nm in ((V, name_v), (E, name_e)):
+        if arr.dtype == bool:
+            continue
+        if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+            raise TypeError(f"{nm} must hold binary numbers, got dtype {arr.dtype}")
+        if not np.isin(arr, (0, 1)).all():
+            raise ValueError(f"{nm} must be binary (0/1); map Ising spins with x = (s+1)/2 first")
+    return V.astype(np.float64), E.astype(np.float64)
+
+
+def _is_int(x) -> bool:
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+
+
+def _is_real(x) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(float(x))
+
+
+def _pos_int(name, x, minimum=1) -> int:
+    if not _is_int(x) or x < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {x!r}")
+    return int(x)
+
+
+def _check_filter(weights, biases, n_v: int) -> tuple[np.ndarray, np.ndarray]:
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim == 3:
+        if w.shape[0] * w.shape[1] != n_v:
+            raise ValueError(f"weights of shape {w.shape} do not cover a block of |V| = {n_v} sites")
+        w = w.reshape(n_v, w.shape[2])
+    if w.ndim != 2 or w.shape[0] != n_v or w.shape[1] < 1:
+        raise ValueError(f"weights must have shape (|V|, N_h) = ({n_v}, N_h) or (L_V, L_V, N_h), got {np.shape(weights)}")
+    b = np.asarray(biases, dtype=np.float64)
+    if b.shape != (w.shape[1],):
+        raise ValueError(f"biases must have shape ({w.shape[1]},), got {b.shape}")
+    if not (np.isfinite(w).all() and np.isfinite(b).all()):
+        raise ValueError("weights and biases must be finite")
+    return np.ascontiguousarray(w), b
+
+
+def _check_choice(name, value, options):
+    if value not in options:
+        raise ValueError(f"{name} must be one of {options}, got {value!r}")
+    return value
+
+
+# ----------------------------------------------------------------------------------------------
+# Small pieces
+# ----------------------------------------------------------------------------------------------
+def _binary_states(n: int) -> np.ndarray:
+    """All 2^n binary vectors as float64 rows; row k has bit j = (k >> j) & 1."""
+    codes = np.arange(2**n, dtype=np.int64)
+    return ((codes[:, None] >> np.arange(n, dtype=np.int64)[None, :]) & 1).astype(np.float64)
+
+
+def _log_q(s: np.ndarray, hs: np.ndarray) -> np.ndarray:
+    """log q_Λ(h|v) for pre-activations s (n, N_h) and h-states hs (H, N_h): (n, H).
+
+    log q = Σ_j h_j log σ(s_j) + (1 − h_j) log σ(−s_j), log σ(x) = −softplus(−x)."""
+    return -(softplus_np(-s) @ hs.T) - (softplus_np(s) @ (1.0 - hs).T)
+
+
+def _g_matrix(f, X, alpha, Y) -> np.ndarray:
+    """G[s, b] = g(v_s, e_b) = f[s] + α[b] + Σ_m softplus(X[s, m] + Y[b, m])  (numba kernel)."""
+    out = np.empty((X.shape[0], Y.shape[0]))
+    return g_matrix_kernel(
+        np.ascontiguousarray(f), np.ascontiguousarray(alpha), np.ascontiguousarray(X), np.ascontiguousarray(Y), out
+    )
+
+
+class _GSource:
+    """G[state, window] of the exact path for one batch, in chunks over the states.
+
+    Either columns of a cached full matrix or computed per chunk from the v and e parts; when
+    the batch's whole G fits one chunk it is computed once and reused by later passes."""
+
+    def __init__(self, f, X, alpha=None, Y=None, G=None):
+        self.f, self.X, self.alpha, self.Y, self.G = f, X, alpha, Y, G
+        S = X.shape[0]
+        B = G.shape[1] if G is not None else Y.shape[0]
+        self.S, self.B = S, B
+        if G is None and S * B * 8 <= _CHUNK_BYTES:
+            self.G = _g_matrix(f, X, alpha, Y)
+
+    def chunks(self, rows: int):
+        for st in range(0, self.S, rows):
+            sl = slice(st, min(st + rows, self.S))
+            if self.G is not None:
+                yield sl, self.G[sl]
+            else:
+                yield sl, _g_matrix(self.f[sl], self.X[sl], self.alpha, self.Y)
+
+
+def _first_term(lam, bias, hs, Vb, Q, Phi, baseline):
+    """Σ_b Σ_h Q[b,h] D(v′_b, h) (Φ[h,b] − β) / B as (grad λ, grad b)."""
+    B = Q.shape[0]
+    U = Q * (Phi.T - baseline) / B  # (B, H)
+    sd = expit(Vb @ lam + bias)
+    T1 = U @ hs - sd * U.sum(axis=1, keepdims=True)
+    return Vb.T @ T1, T1.sum(axis=0)
+
+
+# ----------------------------------------------------------------------------------------------
+# Exact path
+# ----------------------------------------------------------------------------------------------
+class _ExactEngine:
+    """Enumeration of all 2^N visible states with their Λ-independent quantities."""
+
+    def __init__(self, th: _Theta, n_v: int):
+        if n_v > EXACT_MAX_VISIBLE:
+            raise ValueError(f"the exact path enumerates 2^|V| states and is limited to |V| <= {EXACT_MAX_VISIBLE}, got {n_v}")
+        self.th = th
+        self.Vall = _binary_states(n_v)
+        self.logPV = -th.free_energy_v(self.Vall)  # unnormalised log P_Θ^V(v)
+        self.f, self.X = th.v_parts(self.Vall)
+
+    @property
+    def S(self) -> int:
+        return self.Vall.shape[0]
+
+    def g_source(self, Eb: np.ndarray | None = None, G: np.ndarray | None = None) -> _GSource:
+        if G is not None:
+            return _GSource(self.f, self.X, G=G)
+        alpha, Y = self.th.e_parts(Eb)
+        return _GSource(self.f, self.X, alpha, Y)
+
+    def full_g(self, Ef: np.ndarray) -> np.ndarray:
+        alpha, Y = self.th.e_parts(Ef)
+        return _g_matrix(self.f, self.X, alpha, Y)
+
+
+def _exact_core(ex: _ExactEngine, lam, bias, hs, Vb, Q, gsrc: _GSource, objective, baseline=0.0, want_grad=True):
+    """Exact A-estimate per window and gradient for one batch (see the module docstring).
+
+    Returns (a_b (B,), grad_lam or None, grad_b or None), with a_b[b] = Σ_h Q[b,h] Φ[h,b]."""
+    S = ex.S
+    H = hs.shape[0]
+    B = Q.shape[0]
+    s_all = ex.Vall @ lam + bias
+    logw = ex.logPV[:, None] + _log_q(s_all, hs)  # log P(v) q(h|v), (S, H)
+    logP = logw - logsumexp(logw, axis=0, keepdims=True)  # log p_Λ(v|h)
+    P = np.exp(logP)
+    if objective == "jensen":
+        rows = max(1, _CHUNK_BYTES // (8 * max(B, H)))
+        Phi = np.zeros((H, B))
+        GQ = np.empty((S, H))
+        for sl, Gc in gsrc.chunks(rows):
+            Phi += P[sl].T @ Gc
+            GQ[sl] = Gc @ Q
+        if want_grad:
+            # W[v,h] = p(v|h) R[v,h], R = (1/B) Σ_b Q[b,h] (G[v,b] − Φ[h,b])
+            Wt = P * (GQ / B - (Q * Phi.T).sum(axis=0) / B)
+    else:
+        rows = max(1, _CHUNK_BYTES // (8 * B * H))
+        Phi = np.full((H, B), -np.inf)
+        for sl, Gc in gsrc.chunks(rows):
+            Phi = np.logaddexp(Phi, logsumexp(logP[sl][:, :, None] + Gc[:, None, :], axis=0))
+        if want_grad:
+            # W[v,h] = (1/B) Σ_b Q[b,h] (p̃(v|h,b) − p(v|h)),  p̃ = p e^{G − Φ_lme}
+            Wt = np.empty((S, H))
+            for sl, Gc in gsrc.chunks(rows):
+                tilt = np.exp(logP[sl][:, :, None] + Gc[:, None, :] - Phi[None, :, :])
+                Wt[sl] = np.einsum("shb,bh->sh", tilt, Q)
+            Wt = (Wt - P * Q.sum(axis=0)) / B
+    a_b = (Q * Phi.T).sum(axis=1)
+    if not want_grad:
+        return a_b, None, None
+    sig = expit(s_all)
+    T = Wt @ hs - sig * Wt.sum(axis=1, keepdims=True)
+    g_lam = ex.Vall.T @ T
+    g_b = T.sum(axis=0)
+    f_lam, f_b = _first_term(lam, bias, hs, Vb, Q, Phi, baseline)
+    return a_b, g_lam + f_lam, g_b + f_b
+
+
+def proxy_and_gradient_exact(weights, biases, V, E, theta_v, theta_ve, *, objective="jensen"):
+    """Exact A_Λ (mean over the given windows, summing over all h) and its exact gradient.
+
+    Returns ``(A, grad_weights (|V|, N_h), grad_biases (N_h,))``.  The reference the tests
+    check against finite differences and the Monte Carlo path against; |V| ≤ 16."""
+    _check_choice("objective", objective, _OBJECTIVES)
+    Vf, Ef = _check_data(V, E)
+    th = _make_theta(theta_v, theta_ve, Vf.shape[1], Ef.shape[1])
+    lam, bias = _check_filter(weights, biases, Vf.shape[1])
+    ex = _ExactEngine(th, Vf.shape[1])
+    hs = _binary_states(lam.shape[1])
+    Q = np.exp(_log_q(Vf @ lam + bias, hs))
+    a_b, g_lam, g_b = _exact_core(ex, lam, bias, hs, Vf, Q, ex.g_source(Ef), objective)
+    return float(a_b.mean()), g_lam, g_b
+
+
+# ----------------------------------------------------------------------------------------------
+# Monte Carlo path
+# ----------------------------------------------------------------------------------------------
+def _mc_core(th: _Theta, samples, lam, bias, hs, Vb, Eb, Q, objective, baseline=0.0, want_grad=True, ep=None):
+    """Monte Carlo A-estimate per window and gradient for one batch.
+
+    samples: (H, K, N) float — K draws of p_Λ(·|h) per h-state (rows of hs).
+    Returns (a_b (B,), grad_lam or None, grad_b or None)."""
+    H, K, N = samples.shape
+    B = Q.shape[0]
+    flat = samples.reshape(H * K, N)
+    f, X = th.v_parts(flat)
+    alpha, Y = ep if ep is not None else th.e_parts(Eb)
+    G = _g_matrix(f, X, alpha, Y).reshape(H, K, B)
+    if objective == "jensen":
+        Phi = G.mean(axis=1)  # (H, B)
+        if want_grad:
+            # unbiased sample covariance: (1/(K−1)) Σ_k (G_k − Ḡ) D_k, weighted over the batch
+            R = np.einsum("hkb,bh->hk", G, Q) / B - ((Q * Phi.T).sum(axis=0) / B)[:, None]
+            Wt = R / (K - 1)
+    else:
+        lse = logsumexp(G, axis=1)  # (H, B)
+        Phi = lse - math.log(K)
+        if want_grad:
+            w = np.exp(G - lse[:, None, :])  # self-normalised tilted weights, Σ_k w = 1
+            Wt = (np.einsum("hkb,bh->hk", w, Q) - Q.sum(axis=0)[:, None] / K) / B
+    a_b = (Q * Phi.T).sum(axis=1)
+    if not want_grad:
+        return a_b, None, None
+    sig = expit(samples @ lam + bias)  # (H, K, N_h)
+    T = Wt[:, :, None] * (hs[:, None, :] - sig)
+    g_lam = np.einsum("hki,hkj->ij", samples, T)
+    g_b = T.sum(axis=(0, 1))
+    f_lam, f_b = _first_term(lam, bias, hs, Vb, Q, Phi, baseline)
+    return a_b, g_lam + f_lam, g_b + f_b
+
+
+class _PosteriorChains:
+    """K persistent heat-bath chains per hidden state h, sampling p_Λ(v|h) ∝ e^{−U_h(v)}.
+
+    Chains are created on first use (initialised at random data blocks, then ``burn_in``
+    sweeps) and keyed by the h-state's integer code Σ_j h_j 2^j."""
+
+    def __init__(self, th: _Theta, n_v: int, n_h: int, n_chains: int, burn_in: int, rng, init_pool: np.ndarray):
+        self.th, self.n_v, self.n_h = th, n_v, n_h
+        self.K, self.burn_in, self.rng = n_chains, burn_in, rng
+        self.init_pool = init_pool
+        self.chains: dict[int, np.ndarray] = {}
+
+    @staticmethod
+    def signs(codes, n_h) -> np.ndarray:
+        bits = (np.asarray(codes, dtype=np.int64)[:, None] >> np.arange(n_h)[None, :]) & 1
+        return 2.0 * bits - 1.0
+
+    def _sweep(self, states, codes_per_chain, lam, bias, n_sweeps):
+        if n_sweeps == 0 or states.shape[0] == 0:
+            return states
+        u = self.rng.random((states.shape[0], n_sweeps, self.n_v))
+        t = self.signs(codes_per_chain, self.n_h)
+        return heat_bath_kernel(states, t, self.th.Wv, self.th.av, self.th.cv, lam, bias, u)
+
+    def sample(self, lam, bias, codes, n_sweeps) -> np.ndarray:
+        """Advance the chains of ``codes`` by n_sweeps sweeps; return (len(codes), K, N) float."""
+        new = [c for c in codes if c not in self.chains]
+        if new:
+            idx = self.rng.integers(0, self.init_pool.shape[0], size=(len(new), self.K))
+            init = self.init_pool[idx].astype(np.uint8).reshape(-1, self.n_v)
+            init = self._sweep(np.ascontiguousarray(init), np.repeat(new, self.K), lam, bias, self.burn_in)
+            for i, c in enumerate(new):
+                self.chains[c] = init[i * self.K:(i + 1) * self.K].copy()
+        states = np.ascontiguousarray(np.concatenate([self.chains[c] for c in codes], axis=0))
+        states = self._sweep(states, np.repeat(codes, self.K), lam, bias, n_sweeps)
+        for i, c in enumerate(codes):
+            self.chains[c] = states[i * self.K:(i + 1) * self.K].copy()
+        return states.reshape(len(codes), self.K, self.n_v).astype(np.float64)
+
+
+def _hidden_weights(Vb, lam, bias, h_mode, rng):
+    """(codes, hs, Q): the h-states used for this batch and their per-window weights Q[b, h].
+
+    "sum": all 2^{N_h} states, Q = q_Λ(h|v′).  "sample": h_b ∼ q_Λ(h|v′_b), Q the indicator."""
+    n_h = lam.shape[1]
+    s = Vb @ lam + bias
+    if h_mode == "sum":
+        hs = _binary_states(n_h)
+        return np.arange(hs.shape[0]), hs, np.exp(_log_q(s, hs))
+    h = (rng.random(s.shape) < expit(s)).astype(np.int64)
+    code_b = h @ (1 << np.arange(n_h, dtype=np.int64))
+    codes, inv = np.unique(code_b, return_inverse=True)
+    hs = ((codes[:, None] >> np.arange(n_h)[None, :]) & 1).astype(np.float64)
+    Q = np.zeros((Vb.shape[0], codes.size))
+    Q[np.arange(Vb.shape[0]), inv] = 1.0
+    return codes, hs, Q
+
+
+def _mc_estimate(th, chains: _PosteriorChains, lam, bias, data_sets, objective, h_mode, rng, n_rounds, sweeps, n_groups):
+    """A estimate (value, stderr) on each (Vf, Ef) of ``data_sets`` from n_rounds × K posterior samples per h.
+
+    stderr² = Var_data(a_b)/n + Var(A over chain groups)/n_groups (data and Monte Carlo errors)."""
+    hsets = [_hidden_weights(Vf, lam, bias, h_mode, rng) for Vf, _ in data_sets]
+    codes = np.unique(np.concatenate([c for c, _, _ in hsets]))
+    rounds = [chains.sample(lam, bias, list(codes), sweeps) for _ in range(n_rounds)]
+    samples = np.concatenate(rounds, axis=1)  # (H_all, R·K, N); sample r·K + k is chain k
+    K = chains.K
+    chain_of = np.tile(np.arange(K), n_rounds)
+    out = []
+    for (Vf, Ef), (c, hs, Q) in zip(data_sets, hsets):
+        pos = np.searchsorted(codes, c)
+        sm = samples[pos]
+        ep = th.e_parts(Ef)
+        a_b, _, _ = _mc_core(th, sm, lam, bias, hs, Vf, Ef, Q, objective, want_grad=False, ep=ep)
+        value = float(a_b.mean())
+        var = a_b.var(ddof=1) / a_b.size if a_b.size > 1 else np.nan
+        g = min(n_groups, K)
+        if g >= 2:
+            groups = chain_of % g
+            A_g = [
+                _mc_core(th, sm[:, groups == i], lam, bias, hs, Vf, Ef, Q, objective, want_grad=False, ep=ep)[0].mean()
+                for i in range(g)
+            ]
+            var += np.var(A_g, ddof=1) / g
+        out.append((value, float(math.sqrt(var)) if np.isfinite(var) else float("nan")))
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Public API
+# ----------------------------------------------------------------------------------------------
+def _resolve_path(path, n_v, n_h, n_mc, n_windows, h_mode):
+    if path == "exact":
+        if n_v > EXACT_MAX_VISIBLE:
+            raise ValueError(f"path='exact' enumerates 2^|V| states and is refused for |V| = {n_v} > {EXACT_MAX_VISIBLE}")
+        return "exact"
+    if path == "mc":
+        return "mc"
+    if n_v > EXACT_MAX_VISIBLE:
+        return "mc"
+    S = 2**n_v
+    n_hstates = 2**n_h if h_mode == "sum" else 1
+    if S * n_windows * 8 <= _G_CACHE_BYTES or S <= n_hstates * n_mc:
+        return "exact"
+    return "mc"
+
+
+def _resolve_h_mode(h_sampling, n_h):
+    _check_choice("h_sampling", h_sampling, _H_MODES)
+    if h_sampling == "auto":
+        return "sum" if n_h <= H_SUM_MAX else "sample"
+    return h_sampling
+
+
+def evaluate_proxy(
+    weights,
+    biases,
+    V,
+    E,
+    theta_v,
+    theta_ve,
+    *,
+    objective: str = "jensen",
+    path: str = "auto",
+    n_mc: int = 256,
+    mc_chains: int = 32,
+    mc_burn_in: int = 200,
+    mc_sweeps_between: int = 2,
+    h_sampling: str = "auto",
+    seed=None,
+) -> tuple[float, float]:
+    """A_Λ (or A^lme_Λ) of a fixed filter Λ = (weights, biases) on windows (V, E).
+
+        A_Λ = (1/n) Σ_b Σ_h q_Λ(h|v′_b) Φ(h, e_b),  Φ = E_{p_Λ(·|h)} g  (jensen)
+                                                   or log E_{p_Λ(·|h)} e^{g}  (logmeanexp).
+
+    Parameters
+    ----------
+    weights : (|V|, N_h) or (L_V, L_V, N_h); biases : (N_h,).
+    V, E : binary (n, |V|) and (n, |E|) windows (as from :func:`rsmi.regions.cut_regions`).
+    theta_v, theta_ve : fitted Θ-RBMs (attributes ``weights_``, ``visible_bias_``, ``hidden_bias_``)
+        on v and on [v, e].
+    path : "exact" (|V| ≤ 16), "mc" or "auto" (exact when |V| ≤ 12).
+    n_mc : posterior samples per h-state (MC path), drawn as ``mc_chains`` chains, each burnt in
+        ``mc_burn_in`` sweeps then sampled every ``mc_sweeps_between`` sweeps.
+    h_sampling : "sum" over all 2^{N_h} states, "sample" h ∼ q_Λ(h|v′), "auto" (sum for N_h ≤ 6).
+    seed : randomness of the MC path (and of h sampling).
+
+    Returns
+    -------
+    (value, stderr): stderr² = Var_b(a_b)/n (finite data) + the Monte Carlo variance (MC path,
+    from the spread over 8 groups of chains).  The additive constant of A_Λ is arbitrary: compare
+    filters by differences on the same data and Θ-RBMs.
+    """
+    _check_choice("objective", objective, _OBJECTIVES)
+    _check_choice("path", path, _PATHS)
+    Vf, Ef = _check_data(V, E)
+    n_v = Vf.shape[1]
+    th = _make_theta(theta_v, theta_ve, n_v, Ef.shape[1])
+    lam, bias = _check_filter(weights, biases, n_v)
+    n_mc = _pos_int("n_mc", n_mc, 2)
+    mc_chains = _pos_int("mc_chains", mc_chains, 2)
+    mc_burn_in = _pos_int("mc_burn_in", mc_burn_in, 0)
+    mc_sweeps_between = _pos_int("mc_sweeps_between", mc_sweeps_between, 1)
+    h_mode = _resolve_h_mode(h_sampling, lam.shape[1])
+    rng = np.random.default_rng(seed)
+    if path == "auto":
+        chosen = "exact" if n_v <= 12 else "mc"
+    else:
+        chosen = _resolve_path(path, n_v, lam.shape[1], n_mc, Vf.shape[0], h_mode)
+    if chosen == "exact":
+        ex = _ExactEngine(th, n_v)
+        a_parts = []
+        # windows in blocks so that the per-batch arrays stay bounded
+        step = max(1, _CHUNK_BYTES // (8 * ex.S))
+        for st in range(0, Vf.shape[0], step):
+            Vb, Eb = Vf[st:st + step], Ef[st:st + step]
+            _, hs, Q = _hidden_weights(Vb, lam, bias, h_mode, rng)
+            a_b, _, _ = _exact_core(ex, lam, bias, hs, Vb, Q, ex.g_source(Eb), objective, want_grad=False)
+            a_parts.append(a_b)
+        a_b = np.concatenate(a_parts)
+        se = float(a_b.std(ddof=1) / math.sqrt(a_b.size)) if a_b.size > 1 else float("nan")
+        return float(a_b.mean()), se
+    K = min(mc_chains, n_mc)
+    rounds = max(1, -(-n_mc // K))
+    chains = _PosteriorChains(th, n_v, lam.shape[1], K, mc_burn_in, rng, Vf)
+    ((value, se),) = _mc_estimate(th, chains, lam, bias, [(Vf, Ef)], objective, h_mode, rng, rounds, mc_sweeps_between, 8)
+    return value, se
+
+
+def _lr_at(epoch, lr, schedule, decay):
+    if schedule == "constant":
+        return lr
+    if schedule == "inverse_time":
+        return lr / (1.0 + decay * (epoch - 1))
+    return lr * decay ** (epoch - 1)
+
+
+def _seed_meta(seed):
+    if seed is None or _is_int(seed):
+        return seed
+    if isinstance(seed, np.random.SeedSequence):
+        return {"entropy": int(seed.entropy) if _is_int(seed.entropy) else str(seed.entropy),
+                "spawn_key": [int(k) for k in seed.spawn_key]}
+    return repr(type(seed).__name__)
+
+
+def train_rsmi(
+    V,
+    E,
+    theta_v,
+    theta_ve,
+    n_hidden: int,
+    *,
+    block_shape: tuple[int, int] | None = None,
+    n_epochs: int = 100,
+    batch_size: int = 100,
+    windows_per_epoch: int | None = None,
+    learning_rate: float = 0.05,
+    lr_schedule: str = "constant",
+    lr_decay: float = 0.0,
+    momentum: float = 0.0,
+    l2: float = 0.0,
+    objective: str = "jensen",
+    path: str = "auto",
+    n_mc: int = 32,
+    mc_burn_in: int = 100,
+    mc_sweeps_between: int = 2,
+    h_sampling: str = "auto",
+    init_scale: float = 0.01,
+    snapshot_epochs=(0, 10, 100, 190),
+    eval_every: int = 1,
+    n_eval: int = 1000,
+    eval_rounds: int = 4,
+    V_val=None,
+    E_val=None,
+    seed=None,
+) -> FilterResult:
+    """Maximise A_Λ (or A^lme_Λ) over Λ = (λ, b) by stochastic gradient ascent.
+
+    Each epoch visits ``windows_per_epoch`` windows (default all) in a fresh random order in
+    minibatches of ``batch_size``; per minibatch the exact or Monte Carlo estimate of ∇A_Λ
+    (module docstring) gives the step
+
+        velocity ← μ·velocity + η_t (∇A_Λ − 2·l2·λ),   Λ ← Λ + velocity      (b is not decayed),
+
+    with η_t = η (constant), η/(1 + decay·(t−1)) (inverse_time) or η·decay^{t−1} (exponential)
+    for epoch t = 1 … n_epochs.  λ starts as init_scale·N(0, 1), b at 0.
+
+    Monte Carlo path: ``n_mc`` = K persistent chains per h-state, each advanced
+    ``mc_sweeps_between`` heat-bath sweeps per step and contributing one sample; a chain is burnt
+    in ``mc_burn_in`` sweeps when first used.  ``h_sampling``: "sum" over all h-states, "sample"
+    h ∼ q_Λ(h|v′) with a running-mean baseline, "auto" (sum for N_h ≤ 6).
+
+    Monitoring: A_Λ (± standard error) on a fixed random subset of ``n_eval`` training windows
+    before training (history[0]) and every ``eval_every`` epochs and at the last; on the MC path
+    from ``eval_rounds`` × K fresh samples per h-state of the persistent chains.  With
+    ``V_val``/``E_val`` the same on (a subset of) held-out windows gives ``val_history``.
+    λ is recorded at ``snapshot_epochs`` (those ≤ n_epochs).  One INFO line per evaluated
+    epoch on logger ``rsmi.network``.
+
+    Returns a :class:`rsmi.results.FilterResult` whose ``meta`` holds every parameter, the
+    chosen path and h-mode, and the seed.
+    """
+    # ---- validation -------------------------------------------------------------------------
+    Vf, Ef = _check_data(V, E)
+    n, n_v = Vf.shape
+    n_e = Ef.shape[1]
+    n_hidden = _pos_int("n_hidden", n_hidden)
+    if n_hidden > n_v:
+        raise ValueError(f"n_hidden = {n_hidden} exceeds |V| = {n_v}")
+    if block_shape is None:
+        side = int(round(math.sqrt(n_v)))
+        if side * side != n_v:
+            raise ValueError(f"|V| = {n_v} is not a square; pass block_shape")
+        block_shape = (side, side)
+    if (len(tuple(block_shape)) != 2 or not all(_is_int(x) for x in block_shape)
+            or block_shape[0] * block_shape[1] != n_v or block_shape[0] != block_shape[1]):
+        raise ValueError(f"block_shape must be a square (L_V, L_V) with L_V² = |V| = {n_v}, got {block_shape!r}")
+    th = _make_theta(theta_v, theta_ve, n_v, n_e)
+    n_epochs = _pos_int("n_epochs", n_epochs, 0)
+    batch_size = _pos_int("batch_size", batch_size)
+    if windows_per_epoch is not None:
+        windows_per_epoch = min(_pos_int("windows_per_epoch", windows_per_epoch), n)
+    for nm, val, lo in (("learning_rate", learning_rate, 0.0), ("init_scale", init_scale, 0.0)):
+        if not _is_real(val) or val <= lo:
+            raise ValueError(f"{nm} must be a finite number > {lo}, got {val!r}")
+    if not _is_real(l2) or l2 < 0:
+        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
+    if not _is_real(momentum) or not 0 <= momentum < 1:
+        raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
+    _check_choice("lr_schedule", lr_schedule, _LR_SCHEDULES)
+    if not _is_real(lr_decay) or lr_decay < 0 or (lr_schedule == "exponential" and not 0 < lr_decay <= 1):
+        raise ValueError(f"lr_decay must be >= 0 (in (0, 1] for 'exponential'), got {lr_decay!r}")
+    _check_choice("objective", objective, _OBJECTIVES)
+    _check_choice("path", path, _PATHS)
+    n_mc = _pos_int("n_mc", n_mc, 2)
+    mc_burn_in = _pos_int("mc_burn_in", mc_burn_in, 0)
+    mc_sweeps_between = _pos_int("mc_sweeps_between", mc_sweeps_between, 1)
+    eval_every = _pos_int("eval_every", eval_every)
+    n_eval = _pos_int("n_eval", n_eval, 2)
+    eval_rounds = _pos_int("eval_rounds", eval_rounds)
+    snaps = sorted({_pos_int("snapshot_epochs entry", s, 0) for s in snapshot_epochs})
+    snaps = [s for s in snaps if s <= n_epochs]
+    if (V_val is None) != (E_val is None):
+        raise ValueError("pass both V_val and E_val, or neither")
+    if V_val is not None:
+        Vv, Evl = _check_data(V_val, E_val, "V_val", "E_val")
+        if Vv.shape[1] != n_v or Evl.shape[1] != n_e:
+            raise ValueError(f"V_val/E_val must have {n_v}/{n_e} columns like V/E, got {Vv.shape[1]}/{Evl.shape[1]}")
+    h_mode = _resolve_h_mode(h_sampling, n_hidden)
+    chosen = _resolve_path(path, n_v, n_hidden, n_mc, n, h_mode)
+
+    # ---- set-up ----------------------------------------------------------------------------
+    rng = np.random.default_rng(seed)
+    lam = init_scale * rng.standard_normal((n_v, n_hidden))
+    bias = np.zeros(n_hidden)
+    vel_lam = np.zeros_like(lam)
+    vel_b = np.zeros_like(bias)
+    eval_idx = np.sort(rng.choice(n, size=min(n_eval, n), replace=False))
+    eval_sets = [(Vf[eval_idx], Ef[eval_idx])]
+    if V_val is not None:
+        vidx = np.sort(rng.choice(Vv.shape[0], size=min(n_eval, Vv.shape[0]), replace=False))
+        eval_sets.append((Vv[vidx], Evl[vidx]))
+    if chosen == "exact":
+        ex = _ExactEngine(th, n_v)
+        G_train = ex.full_g(Ef) if ex.S * n * 8 <= _G_CACHE_BYTES else None
+        eval_G = [G_train[:, eval_idx] if G_train is not None else None] + [None] * (len(eval_sets) - 1)
+        chains = None
+    else:
+        chains = _PosteriorChains(th, n_v, n_hidden, n_mc, mc_burn_in, rng, Vf)
+    eval_rng = np.random.default_rng(rng.integers(2**63))  # h sampling during monitoring
+
+    def evaluate():
+        if chosen == "exact":
+            res = []
+            for (Vs, Es), Gs in zip(eval_sets, eval_G):
+                _, hs, Q = _hidden_weights(Vs, lam, bias, h_mode, eval_rng)
+                src = ex.g_source(G=Gs) if Gs is not None else None
+                a_parts = []
+                step = max(1, _CHUNK_BYTES // (8 * ex.S))
+                for st in range(0, Vs.shape[0], step):
+                    sl = slice(st, st + step)
+                    s_src = ex.g_source(G=Gs[:, sl]) if src is not None else ex.g_source(Es[sl])
+                    a_parts.append(_exact_core(ex, lam, bias, hs, Vs[sl], Q[sl], s_src, objective, want_grad=False)[0])
+                a_b = np.concatenate(a_parts)
+                res.append((float(a_b.mean()), float(a_b.std(ddof=1) / math.sqrt(a_b.size))))
+            return res
+        return _mc_estimate(th, chains, lam, bias, eval_sets, objective, h_mode, eval_rng,
+                            eval_rounds, mc_sweeps_between, 8)
+
+    history = np.full(n_epochs + 1, np.nan)
+    history_err = np.full(n_epochs + 1, np.nan)
+    val_history = np.full(n_epochs + 1, np.nan)
+    snapshots = []
+
+    def record(epoch, t_epoch):
+        if epoch in snaps:
+            snapshots.append(lam.reshape(block_shape[0], block_shape[1], n_hidden).copy())
+        if epoch % eval_every == 0 or epoch == n_epochs:
+            res = evaluate()
+            history[epoch], history_err[epoch] = res[0]
+            if len(res) > 1:
+                val_history[epoch] = res[1][0]
+            logger.info(
+                "epoch %d/%d  A=%.5f ± %.5f%s  max|λ|=%.4f  %.2f s",
+                epoch, n_epochs, history[epoch], history_err[epoch],
+                f"  A_val={val_history[epoch]:.5f}" if len(res) > 1 else "",
+                float(np.abs(lam).max()), t_epoch,
+            )
+
+    record(0, 0.0)
+    baseline = 0.0
+    n_per_epoch = windows_per_epoch if windows_per_epoch is not None else n
+    for epoch in range(1, n_epochs + 1):
+        t0 = time.perf_counter()
+        lr = _lr_at(epoch, learning_rate, lr_schedule, lr_decay)
+        order = rng.permutation(n)[:n_per_epoch]
+        for st in range(0, n_per_epoch, batch_size):
+            idx = np.sort(order[st:st + batch_size])
+            Vb, Eb = Vf[idx], Ef[idx]
+            codes, hs, Q = _hidden_weights(Vb, lam, bias, h_mode, rng)
+            beta = baseline if h_mode == "sample" else 0.0
+            if chosen == "exact":
+                src = ex.g_source(G=G_train[:, idx]) if G_train is not None else ex.g_source(Eb)
+                a_b, g_lam, g_b = _exact_core(ex, lam, bias, hs, Vb, Q, src, objective, beta)
+            else:
+                samples = chains.sample(lam, bias, list(codes), mc_sweeps_between)
+                a_b, g_lam, g_b = _mc_core(th, samples, lam, bias, hs, Vb, Eb, Q, objective, beta)
+            if h_mode == "sample":
+                baseline += _BASELINE_RATE * (float(a_b.mean()) - baseline)
+            g_lam = g_lam - 2.0 * l2 * lam
+            vel_lam = momentum * vel_lam + lr * g_lam
+            vel_b = momentum * vel_b + lr * g_b
+            lam = lam + vel_lam
+            bias = bias + vel_b
+        if not (np.isfinite(lam).all() and np.isfinite(bias).all()):
+            raise FloatingPointError(f"Λ became non-finite at epoch {epoch}; lower learning_rate")
+        record(epoch, time.perf_counter() - t0)
+
+    meta: dict[str, Any] = {
+        "estimator": f"rsmi-{objective}",
+        "n_hidden": n_hidden, "L_V": int(block_shape[0]), "n_visible": n_v, "n_environment": n_e,
+        "n_windows": n, "n_val_windows": int(Vv.shape[0]) if V_val is not None else 0,
+        "theta_v_hidden": int(th.Wv.shape[1]), "theta_ve_hidden": int(th.cve.shape[0]),
+        "n_epochs": n_epochs, "batch_size": batch_size, "windows_per_epoch": n_per_epoch,
+        "learning_rate": float(learning_rate), "lr_schedule": lr_schedule, "lr_decay": float(lr_decay),
+        "momentum": float(momentum), "l2": float(l2), "objective": objective,
+        "path": path, "path_used": chosen, "h_sampling": h_sampling, "h_sampling_used": h_mode,
+        "n_mc": n_mc, "mc_burn_in": mc_burn_in, "mc_sweeps_between": mc_sweeps_between,
+        "init_scale": float(init_scale), "snapshot_epochs_requested": [int(s) for s in snapshot_epochs],
+        "eval_every": eval_every, "n_eval": int(eval_idx.size), "eval_rounds": eval_rounds,
+        "seed": _seed_meta(seed),
+    }
+    return FilterResult(
+        weights=lam.reshape(block_shape[0], block_shape[1], n_hidden),
+        biases=bias,
+        history=history,
+        history_err=history_err,
+        val_history=val_history,
+        snapshot_epochs=np.array(snaps, dtype=np.int64),
+        snapshots=np.array(snapshots).reshape(len(snaps), block_shape[0], block_shape[1], n_hidden),
+        meta=meta,
+    )
