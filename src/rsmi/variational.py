@@ -1,0 +1,546 @@
+r"""The variational (Barber–Agakov) bound on I(H:E) as a training objective for Λ (method.md §4b).
+
+Objective
+---------
+With s(v) = v·λ + b, p_j = σ(s_j), the stochastic code q_Λ(h|v) = Π_j p_j^{h_j}(1−p_j)^{1−h_j}
+over the K = 2^{N_h} states h, and any conditional model ("critic") r_φ(h|e),
+
+    I(H:E) ≥ B = H(H) + E_{(v,e)} Σ_h q_Λ(h|v) log r_φ(h|e),                          (1)
+
+since −E Σ_h q log r ≥ H(H|E). On a sample (or minibatch) of n pairs, with Q_nh = q_Λ(h|v_n),
+q̄_h = (1/n) Σ_n Q_nh the code's marginal, and H(H) = −Σ_h q̄_h log q̄_h:
+
+    B = (1/n) Σ_n ψ_n,   ψ_n = Σ_h Q_nh [log r_nh − log q̄_h]                              (2)
+
+(the mean of −Σ_h Q_nh log q̄_h over n is exactly H(q̄)). ψ_n is also the influence function of
+B, so std(ψ)/√n is its delta-method standard error. Both parts use only data: no Θ-RBM and no
+sampling of v, so no model of the noise can inflate the bound.
+
+Critics (linear in e; ẽ = e − ē, ē the training mean)
+------------------------------------------------------
+* ``"softmax"``: u_h(e) = ẽ·Φ_h + c_h over the K joint states, log r_h = u_h − logsumexp(u).
+  Exact for any dependence of h on a linear statistic family of e; K ≤ 2^8 states.
+* ``"factorised"``: one logistic unit per hidden unit, u_j = ẽ·Φ_j + c_j, ρ_j = σ(u_j),
+  r(h|e) = Π_j ρ_j^{h_j}(1−ρ_j)^{1−h_j}; then Σ_h Q log r = Σ_j [p_j u_j − softplus(u_j)].
+* ``"auto"``: softmax for N_h ≤ 6, factorised above.
+
+Entropy H(H)
+------------
+* ``"exact"``: H(q̄) of the joint marginal over the K states (N_h ≤ 14).
+* ``"collision"``: the Rényi-2 lower bound H(q̄) ≥ H₂ = −log S, S = Σ_h q̄_h² =
+  (1/n²) Σ_{m,n} Π_j k_j(m,n), k_j(m,n) = p_mj p_nj + (1−p_mj)(1−p_nj): computable for any N_h
+  in O(n² N_h), and it keeps (1) a lower bound. (The sum of per-unit entropies Σ_j H_b(q̄_j),
+  the other cheap choice, is an *upper* bound on H(H) and would reward units that copy each
+  other, so it is not offered.) For reports on large samples S is evaluated on the first
+  ``_COLLISION_EVAL_MAX`` samples.
+* ``"auto"``: exact for N_h ≤ 12, collision above.
+
+Closed-form gradients (no autodiff, no sampling)
+-------------------------------------------------
+Σ_h Q_nh = 1 for every n, so constants added to ∂B/∂Q_nh drop out; and
+∂Q_nh/∂s_nj = Q_nh (h_j − p_nj). Writing G_nh = ∂B/∂Q_nh · n:
+
+* exact entropy: ∂H/∂Q_nh = −(1/n)(log q̄_h + 1) → contributes −log q̄_h to G;
+* softmax critic: G gets log r_nh, and with Σ_h Q_nh = 1, ∂B/∂u_nh = (Q_nh − r_nh)/n;
+* hence, for the softmax critic with exact entropy,
+
+      ∂B/∂s_nj = (1/n) Σ_h Q_nh (h_j − p_nj) G_nh = (1/n) Cov_{h∼Q_n}(h_j, log r_nh − log q̄_h),
+
+  i.e. ∂B/∂s_nj = (1/n)[(Q∘G)_n·h_{:,j} − p_nj Σ_h (Q∘G)_nh];
+* factorised critic: ∂B/∂p_nj = u_nj/n (so ∂/∂s_nj = p(1−p)u_nj/n) and ∂B/∂u_nj = (p_nj − ρ_nj)/n;
+  with the entropy for N_h = 1 this is method.md's ∂/∂q_n = u_n − logit(q̄), ∂/∂u_n = q_n − r_n;
+* collision entropy: ∂H₂/∂p_aj = −(2/(n² S)) Σ_n Π_{i≠j} k_i(a,n) (2p_nj − 1);
+* chain rule to the parameters: ∂B/∂λ = vᵀ ∂B/∂s, ∂B/∂b = Σ_n ∂B/∂s, ∂B/∂Φ = ẽᵀ ∂B/∂u,
+  ∂B/∂c = Σ_n ∂B/∂u. The tests compare all of these with finite differences.
+
+Training
+--------
+λ, b, Φ, c ascend B − (l2/2)‖λ‖² − (l2_critic/2)‖Φ‖² jointly on shuffled minibatches (v is centred on its
+training mean internally, which only reparametrises b), with Adam (default) or SGD with
+momentum and a cosine learning-rate decay to zero over the run (the last epochs then settle the
+filter instead of letting minibatch noise random-walk the weights of uninformative sites).
+λ starts at N(0, init_scale²) — λ = 0 is a saddle (all codes uniform, the critic has nothing to
+fit) — and the critic at zero (r uniform). ``history`` is B over the full training set after
+each epoch; ``val_history`` is B on the held-out set with the *jointly trained* critic (a valid
+lower bound, since any critic gives one); :func:`score_filter` refits the critic for a fixed
+filter instead, which is what the null tests use. The returned b is for the uncentred v, and the
+critic is stored for the raw e: u = e·Φ + c.
+"""
+
+from __future__ import annotations
+
+import logging
+import numbers
+import time
+
+import numpy as np
+from scipy.special import expit, log_expit, logsumexp
+
+from rsmi.results import FilterResult
+
+__all__ = [
+    "CRITICS",
+    "ENTROPIES",
+    "OPTIMIZERS",
+    "hidden_states",
+    "variational_bound",
+    "bound_and_gradients",
+    "train_variational",
+    "score_filter",
+    "field_r2",
+    "canonical_correlations",
+    "noise_link_ratio",
+]
+
+logger = logging.getLogger("rsmi.variational")
+
+CRITICS = ("auto", "softmax", "factorised")
+ENTROPIES = ("auto", "exact", "collision")
+OPTIMIZERS = ("adam", "momentum")
+
+_SOFTMAX_AUTO_MAX = 6  # N_h above which "auto" picks the factorised critic
+_SOFTMAX_MAX = 8
+_EXACT_AUTO_MAX = 12  # N_h above which "auto" picks the collision entropy
+_EXACT_MAX = 14
+_COLLISION_EVAL_MAX = 4096
+
+
+def hidden_states(n_hidden: int) -> np.ndarray:
+    """All 2^{N_h} states as rows of a (K, N_h) float64 array: state k has h_j = (k >> j) & 1."""
+    k = np.arange(1 << n_hidden)
+    return ((k[:, None] >> np.arange(n_hidden)[None, :]) & 1).astype(np.float64)
+
+
+def _resolve(critic: str, entropy: str, n_hidden: int) -> tuple[str, str]:
+    if critic not in CRITICS:
+        raise ValueError(f"critic must be one of {CRITICS}, got {critic!r}")
+    if entropy not in ENTROPIES:
+        raise ValueError(f"entropy must be one of {ENTROPIES}, got {entropy!r}")
+    if critic == "auto":
+        critic = "softmax" if n_hidden <= _SOFTMAX_AUTO_MAX else "factorised"
+    if entropy == "auto":
+        entropy = "exact" if n_hidden <= _EXACT_AUTO_MAX else "collision"
+    if critic == "softmax" and n_hidden > _SOFTMAX_MAX:
+        raise ValueError(f"the softmax critic has 2^N_h outputs; use critic='factorised' for N_h={n_hidden} > {_SOFTMAX_MAX}")
+    if entropy == "exact" and n_hidden > _EXACT_MAX:
+        raise ValueError(f"the exact entropy enumerates 2^N_h states; use entropy='collision' for N_h={n_hidden} > {_EXACT_MAX}")
+    return critic, entropy
+
+
+def _critic_width(critic: str, n_hidden: int) -> int:
+    return (1 << n_hidden) if critic == "softmax" else n_hidden
+
+
+def _collision(p: np.ndarray, need_grad: bool):
+    """S = (1/n²) Σ_{m,n} Π_j k_j(m,n), the per-sample influence and ∂H₂/∂p (n, N_h)."""
+    n, nh = p.shape
+    # k[j] = p_j p_jᵀ + (1−p_j)(1−p_j)ᵀ, an (n, n) matrix per hidden unit.
+    ks = [np.outer(p[:, j], p[:, j]) + np.outer(1 - p[:, j], 1 - p[:, j]) for j in range(nh)]
+    prod = np.ones((n, n))
+    for k in ks:
+        prod *= k
+    S = prod.mean()
+    row = prod.mean(axis=1)  # k̄_a = (1/n) Σ_n K_an
+    H2 = -np.log(S)
+    # Influence of sample a on H₂: −(2/S)(k̄_a − S).
+    infl = -2.0 * (row - S) / S
+    grad = None
+    if need_grad:
+        grad = np.empty((n, nh))
+        # Π_{i≠j} k_i by prefix/suffix products (no division by a possibly vanishing k_j).
+        pre = [np.ones((n, n))]
+        for k in ks[:-1]:
+            pre.append(pre[-1] * k)
+        suf = np.ones((n, n))
+        for j in range(nh - 1, -1, -1):
+            others = pre[j] * suf
+            grad[:, j] = -(2.0 / (n * n * S)) * (others @ (2 * p[:, j] - 1))
+            suf = suf * ks[j]
+    return H2, infl, grad
+
+
+def bound_and_gradients(s, u, *, critic: str, entropy: str, need_grad: bool = True):
+    """B of eq. (2) on a sample, its per-sample terms ψ, and ∂B/∂s, ∂B/∂u.
+
+    Parameters
+    ----------
+    s : (n, N_h) pre-activations v·λ + b; u : (n, K) softmax logits or (n, N_h) logistic
+    logits of the critic; critic ∈ {"softmax", "factorised"}; entropy ∈ {"exact", "collision"}.
+
+    Returns (B, ψ (n,), dB/ds (n, N_h) or None, dB/du or None). See the module docstring.
+    """
+    n, nh = s.shape
+    p = expit(s)
+    psi = np.zeros(n)
+    dS = np.zeros((n, nh)) if need_grad else None
+    need_q = entropy == "exact" or critic == "softmax"
+    if need_q:
+        states = hidden_states(nh)
+        logQ = log_expit(s) @ states.T + log_expit(-s) @ (1.0 - states).T  # (n, K)
+        Q = np.exp(logQ)
+    G = None
+    if entropy == "exact":
+        qbar = Q.mean(axis=0)
+        neg_log_qbar = -np.log(np.where(qbar > 0, qbar, 1.0))  # q̄_h = 0 ⇒ Q_nh = 0 for all n
+        G = np.broadcast_to(neg_log_qbar, Q.shape).copy()
+    if critic == "softmax":
+        logr = u - logsumexp(u, axis=1, keepdims=True)
+        G = logr if G is None else G + logr
+        dU = (Q - np.exp(logr)) / n if need_grad else None
+    else:
+        cross = p * u - np.logaddexp(0.0, u)  # p u − softplus(u), per unit
+        psi += cross.sum(axis=1)
+        dU = (p - expit(u)) / n if need_grad else None
+        if need_grad:
+            dS += p * (1 - p) * u / n
+    if G is not None:
+        QG = Q * G
+        rowQG = QG.sum(axis=1)
+        psi += rowQG
+        if need_grad:
+            dS += (QG @ states - p * rowQG[:, None]) / n
+    if entropy == "collision":
+        H2, infl, gp = _collision(p, need_grad)
+        psi += H2 + infl
+        if need_grad:
+            dS += p * (1 - p) * gp
+        # ψ's mean is cross + H₂ (the influence terms sum to zero).
+    B = float(psi.mean())
+    return B, psi, dS, dU
+
+
+def _eval_bound(Vc, Ec, lam, b, Phi, c, critic, entropy):
+    """Full-sample B and its delta-method standard error."""
+    if entropy == "collision" and Vc.shape[0] > _COLLISION_EVAL_MAX:
+        Vc, Ec = Vc[:_COLLISION_EVAL_MAX], Ec[:_COLLISION_EVAL_MAX]
+    B, psi, _, _ = bound_and_gradients(Vc @ lam + b, Ec @ Phi + c, critic=critic, entropy=entropy,
+                                       need_grad=False)
+    return B, float(psi.std(ddof=1) / np.sqrt(psi.size))
+
+
+def variational_bound(weights, biases, critic_weights, critic_biases, V, E, *, entropy="auto"):
+    """B of eq. (1)–(2) for a filter and a critic on raw (V, E): returns (bound, stderr) in nats.
+
+    ``critic_weights`` (N_E, 2^{N_h}) selects the softmax critic, (N_E, N_h) the factorised one
+    (2^{N_h} ≠ N_h, so the shape decides); u = e·Φ + c.
+    """
+    from rsmi.mi import _as_filter, _as_samples
+
+    w, b = _as_filter(weights, biases)
+    V, E = _as_samples(V, E, w.shape[0])
+    nh = w.shape[1]
+    Phi = np.asarray(critic_weights, dtype=np.float64)
+    c = np.asarray(critic_biases, dtype=np.float64)
+    if Phi.ndim != 2 or Phi.shape[0] != E.shape[1] or c.shape != (Phi.shape[1],):
+        raise ValueError("critic_weights must be (N_E, K or N_h) and critic_biases match its width")
+    if Phi.shape[1] == 1 << nh:
+        critic = "softmax"
+    elif Phi.shape[1] == nh:
+        critic = "factorised"
+    else:
+        raise ValueError(f"critic width {Phi.shape[1]} matches neither 2^N_h = {1 << nh} nor N_h = {nh}")
+    _, entropy = _resolve(critic, entropy, nh)
+    return _eval_bound(V.astype(np.float64), E.astype(np.float64), w, b, Phi, c, critic, entropy)
+
+
+# --------------------------------------------------------------------------------------------
+# Training
+
+
+def _check_pos_int(name, val, minimum=1):
+    if not isinstance(val, numbers.Integral) or isinstance(val, bool) or val < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {val!r}")
+    return int(val)
+
+
+def _check_pos_real(name, val, allow_zero=False):
+    if not isinstance(val, numbers.Real) or isinstance(val, bool) or not np.isfinite(val) or \
+            (val < 0 if allow_zero else val <= 0):
+        raise ValueError(f"{name} must be a {'non-negative' if allow_zero else 'positive'} finite number, got {val!r}")
+    return float(val)
+
+
+class _Adam:
+    """Adam ascent step (Kingma & Ba) with bias correction."""
+
+    def __init__(self, shapes, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.m = [np.zeros(s) for s in shapes]
+        self.v = [np.zeros(s) for s in shapes]
+        self.b1, self.b2, self.eps, self.t = beta1, beta2, eps, 0
+
+    def step(self, params, grads, lr):
+        self.t += 1
+        c1 = 1 - self.b1**self.t
+        c2 = 1 - self.b2**self.t
+        for p, g, m, v in zip(params, grads, self.m, self.v):
+            m *= self.b1
+            m += (1 - self.b1) * g
+            v *= self.b2
+            v += (1 - self.b2) * g * g
+            p += lr * (m / c1) / (np.sqrt(v / c2) + self.eps)
+
+
+class _Momentum:
+    """Heavy-ball SGD ascent: m ← μ m + g, θ ← θ + lr m."""
+
+    def __init__(self, shapes, mu=0.9):
+        self.m = [np.zeros(s) for s in shapes]
+        self.mu = mu
+
+    def step(self, params, grads, lr):
+        for p, g, m in zip(params, grads, self.m):
+            m *= self.mu
+            m += g
+            p += lr * m
+
+
+def _prepare(V, E, n_v=None):
+    from rsmi.mi import _as_samples
+
+    V, E = _as_samples(V, E, n_v)
+    return V.astype(np.float64), E.astype(np.float64)
+
+
+def train_variational(V, E, n_hidden: int, *, block_shape=None, n_epochs: int = 100,
+                      batch_size: int = 256, learning_rate: float = 0.01, critic: str = "auto",
+                      entropy: str = "auto", optimizer: str = "adam", l2: float = 1e-4,
+                      l2_critic: float | None = None,
+                      init_scale: float = 0.01, lr_schedule: str = "cosine", V_val=None, E_val=None,
+                      snapshot_epochs=None, seed=None, logger_: logging.Logger | None = None,
+                      log_every: int = 10) -> FilterResult:
+    """Train Λ = (λ, b) and the critic φ jointly by gradient ascent on the bound B (eq. 1).
+
+    Parameters
+    ----------
+    V : (n, L_V²) blocks (row-major); E : (n, N_E) environments.
+    n_hidden : N_h. block_shape : (L_V, L_V); default the square root of V's width.
+    n_epochs, batch_size, learning_rate : minibatch schedule (the last batch may be smaller).
+    critic, entropy : see the module docstring ("auto" by N_h).
+    optimizer : "adam" (default) or "momentum" (heavy-ball, μ = 0.9).
+    l2, l2_critic : penalty (l2/2)‖λ‖² + (l2_critic/2)‖Φ‖² subtracted from B (l2 keeps |λ|
+        finite — the optimum is a deterministic code, reached only as |λ| → ∞ — and pulls the
+        weights of uninformative sites to 0; l2_critic limits the critic's overfitting of E).
+        l2_critic defaults to l2.
+    init_scale : std of the initial λ (symmetry breaking; λ = 0 is a saddle).
+    lr_schedule : "cosine" (decay to 0 over the run) or "constant".
+    V_val, E_val : held-out samples for ``val_history`` (NaN if not given).
+    snapshot_epochs : epochs at which λ is recorded (default: 0 and n_epochs).
+    seed : int, SeedSequence or Generator — the initial λ and the minibatch order.
+
+    Returns
+    -------
+    FilterResult with history = B on the training set after each epoch (nats, index 0 =
+    initial), history_err its delta-method standard error, val_history = held-out B with the
+    jointly trained critic, and extra = {critic_weights (N_E, width), critic_biases (width,)}
+    for u = e·Φ + c on raw e.
+    """
+    nh = _check_pos_int("n_hidden", n_hidden)
+    critic_r, entropy_r = _resolve(critic, entropy, nh)
+    n_epochs = _check_pos_int("n_epochs", n_epochs, 0)
+    batch_size = _check_pos_int("batch_size", batch_size)
+    lr0 = _check_pos_real("learning_rate", learning_rate)
+    l2 = _check_pos_real("l2", l2, allow_zero=True)
+    l2_critic = l2 if l2_critic is None else _check_pos_real("l2_critic", l2_critic, allow_zero=True)
+    init_scale = _check_pos_real("init_scale", init_scale)
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
+    if lr_schedule not in ("cosine", "constant"):
+        raise ValueError(f"lr_schedule must be 'cosine' or 'constant', got {lr_schedule!r}")
+    V, E = _prepare(V, E)
+    n, n_v = V.shape
+    if n < 2:
+        raise ValueError(f"need at least 2 training samples, got {n}")
+    if block_shape is None:
+        side = int(round(np.sqrt(n_v)))
+        if side * side != n_v:
+            raise ValueError(f"V has {n_v} sites, not a square block: pass block_shape")
+        block_shape = (side, side)
+    block_shape = tuple(int(x) for x in block_shape)
+    if len(block_shape) != 2 or block_shape[0] * block_shape[1] != n_v or block_shape[0] != block_shape[1]:
+        raise ValueError(f"block_shape {block_shape} must be (L_V, L_V) with L_V² = {n_v}")
+    has_val = V_val is not None or E_val is not None
+    if has_val:
+        if V_val is None or E_val is None:
+            raise ValueError("pass both V_val and E_val, or neither")
+        V_val, E_val = _prepare(V_val, E_val, n_v)
+        if E_val.shape[1] != E.shape[1]:
+            raise ValueError(f"E_val has {E_val.shape[1]} sites, E has {E.shape[1]}")
+    if snapshot_epochs is None:
+        snapshot_epochs = sorted({0, n_epochs})
+    snap = np.asarray(snapshot_epochs, dtype=np.int64).ravel()
+    if snap.size and (snap.min() < 0 or snap.max() > n_epochs or np.any(np.diff(snap) <= 0)):
+        raise ValueError(f"snapshot_epochs must be strictly increasing within [0, {n_epochs}], got {snapshot_epochs}")
+    log = logger_ or logger
+    rng = np.random.default_rng(seed)
+
+    v_mean = V.mean(axis=0)
+    e_mean = E.mean(axis=0)
+    Vc = V - v_mean
+    Ec = E - e_mean
+    if has_val:
+        Vc_val, Ec_val = V_val - v_mean, E_val - e_mean
+    width = _critic_width(critic_r, nh)
+    lam = init_scale * rng.standard_normal((n_v, nh))
+    b = np.zeros(nh)
+    Phi = np.zeros((E.shape[1], width))
+    c = np.zeros(width)
+    params = [lam, b, Phi, c]
+    opt = _Adam([p.shape for p in params]) if optimizer == "adam" else _Momentum([p.shape for p in params])
+
+    hist = np.full(n_epochs + 1, np.nan)
+    hist_err = np.full(n_epochs + 1, np.nan)
+    val_hist = np.full(n_epochs + 1, np.nan)
+    snaps = []
+
+    def record(epoch):
+        hist[epoch], hist_err[epoch] = _eval_bound(Vc, Ec, lam, b, Phi, c, critic_r, entropy_r)
+        if has_val:
+            val_hist[epoch] = _eval_bound(Vc_val, Ec_val, lam, b, Phi, c, critic_r, entropy_r)[0]
+        if epoch in snap:
+            snaps.append(lam.reshape(block_shape + (nh,)).copy())
+
+    record(0)
+    n_batches = -(-n // batch_size)
+    total_steps = n_epochs * n_batches
+    step = 0
+    t0 = time.perf_counter()
+    for epoch in range(1, n_epochs + 1):
+        perm = rng.permutation(n)
+        for k in range(n_batches):
+            idx = perm[k * batch_size:(k + 1) * batch_size]
+            vb, eb = Vc[idx], Ec[idx]
+            _, _, dS, dU = bound_and_gradients(vb @ lam + b, eb @ Phi + c, critic=critic_r,
+                                               entropy=entropy_r)
+            # The minibatch bound is a mean over the batch; scale it like the full-data mean.
+            g_lam = vb.T @ dS - l2 * lam
+            g_b = dS.sum(axis=0)
+            g_Phi = eb.T @ dU - l2_critic * Phi
+            g_c = dU.sum(axis=0)
+            if lr_schedule == "cosine":
+                lr = lr0 * 0.5 * (1.0 + np.cos(np.pi * step / total_steps))
+            else:
+                lr = lr0
+            opt.step(params, [g_lam, g_b, g_Phi, g_c], lr)
+            step += 1
+        record(epoch)
+        if log_every and epoch % log_every == 0:
+            log.info("epoch %d/%d: bound %.4f nats (val %.4f), %.1f s", epoch, n_epochs, hist[epoch],
+                     val_hist[epoch], time.perf_counter() - t0)
+
+    b_raw = b - v_mean @ lam
+    c_raw = c - e_mean @ Phi
+    meta = dict(estimator="variational", n_hidden=nh, L_V=block_shape[0], n_epochs=n_epochs,
+                batch_size=batch_size, learning_rate=lr0, critic=critic_r, entropy=entropy_r,
+                optimizer=optimizer, l2=l2, l2_critic=l2_critic, init_scale=init_scale, lr_schedule=lr_schedule,
+                n_train=n, n_val=int(V_val.shape[0]) if has_val else 0,
+                val_critic="jointly trained")
+    if isinstance(seed, numbers.Integral):
+        meta["seed"] = int(seed)
+    return FilterResult(
+        weights=lam.reshape(block_shape + (nh,)).copy(), biases=b_raw, history=hist,
+        history_err=hist_err, val_history=val_hist, snapshot_epochs=snap,
+        snapshots=np.asarray(snaps).reshape((snap.size,) + block_shape + (nh,)), meta=meta,
+        extra={"critic_weights": Phi.copy(), "critic_biases": c_raw},
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Scoring a fixed filter
+
+
+def score_filter(weights, biases, V_train, E_train, V_test, E_test, *, seed=None, critic="auto",
+                 entropy="auto", l2: float = 1e-3, max_iter: int = 500) -> tuple[float, float]:
+    """Held-out bound B (eq. 2) of a FIXED filter with a critic fitted on the training split.
+
+    With Q fixed, maximising Σ_n Σ_h Q_nh log r_φ(h|e_n) over φ is a convex soft-label logistic
+    regression (:func:`rsmi.mi.fit_multinomial_logistic` on standardised e; the factorised critic
+    fits one binary regression per unit with soft labels p_j). B and its delta-method error are
+    then evaluated on (V_test, E_test). The fit is deterministic; ``seed`` is accepted for the
+    common scorer interface and unused. Returns (bound, stderr) in nats.
+    """
+    from rsmi.mi import _as_filter, _standardiser, fit_multinomial_logistic
+
+    w, b = _as_filter(weights, biases)
+    nh = w.shape[1]
+    critic_r, entropy_r = _resolve(critic, entropy, nh)
+    Vtr, Etr = _prepare(V_train, E_train, w.shape[0])
+    Vte, Ete = _prepare(V_test, E_test, w.shape[0])
+    if Etr.shape[1] != Ete.shape[1]:
+        raise ValueError(f"E_train has {Etr.shape[1]} sites, E_test has {Ete.shape[1]}")
+    l2 = _check_pos_real("l2", l2, allow_zero=True)
+    mu, sd = _standardiser(Etr)
+    Xtr = (Etr - mu) / sd
+    s_tr = Vtr @ w + b
+    if critic_r == "softmax":
+        states = hidden_states(nh)
+        Q = np.exp(log_expit(s_tr) @ states.T + log_expit(-s_tr) @ (1.0 - states).T)
+        W, c = fit_multinomial_logistic(Xtr, Q, l2=l2, max_iter=max_iter)
+    else:
+        p = expit(s_tr)
+        Ws, cs = [], []
+        for j in range(nh):
+            Wj, cj = fit_multinomial_logistic(Xtr, np.stack([1 - p[:, j], p[:, j]], axis=1), l2=l2,
+                                              max_iter=max_iter)
+            Ws.append(Wj[:, 1] - Wj[:, 0])
+            cs.append(cj[1] - cj[0])
+        W, c = np.stack(Ws, axis=1), np.array(cs)
+    # Back to raw e: u = ((e − μ)/sd)·W + c.
+    Phi = W / sd[:, None]
+    c_raw = c - mu @ Phi
+    return _eval_bound(Vte, Ete, w, b, Phi, c_raw, critic_r, entropy_r)
+
+
+# --------------------------------------------------------------------------------------------
+# Diagnostics of dimer filters (kept here until a shared rsmi.metrics exists)
+
+
+def _filter_outputs(weights, V):
+    w = np.asarray(weights, dtype=np.float64)
+    w = w.reshape(-1, w.shape[-1])
+    return np.asarray(V, dtype=np.float64) @ w
+
+
+def field_r2(weights, V, fields) -> np.ndarray:
+    """Per filter j: R² of the linear regression of s_j(v) = v·λ_j on (1, E₀, E₁) over the data.
+
+    R²_j = 1 − Σ_n (s_nj − ŝ_nj)² / Σ_n (s_nj − s̄_j)²; a constant s_j gives NaN. Returns (N_h,).
+    """
+    s = _filter_outputs(weights, V)
+    X = np.column_stack([np.ones(len(fields)), np.asarray(fields, dtype=np.float64)])
+    coef, *_ = np.linalg.lstsq(X, s, rcond=None)
+    resid = s - X @ coef
+    tot = ((s - s.mean(axis=0)) ** 2).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return 1.0 - (resid**2).sum(axis=0) / tot
+
+
+def canonical_correlations(weights, V, fields) -> np.ndarray:
+    """Canonical correlations between the filter outputs s(v) (N_h) and the block field (E₀, E₁).
+
+    The singular values of C_ss^{-1/2} C_sE C_EE^{-1/2} (centred covariances), descending;
+    min(N_h, 2) of them. Both ≥ 0.9 with N_h = 2 means the filters span both field directions.
+    """
+    s = _filter_outputs(weights, V)
+    f = np.asarray(fields, dtype=np.float64)
+
+    def inv_sqrt(C):
+        evals, evecs = np.linalg.eigh(C)
+        evals = np.where(evals > 1e-12 * max(evals.max(), 1e-300), evals, np.inf)
+        return (evecs / np.sqrt(evals)) @ evecs.T
+
+    sc, fc = s - s.mean(axis=0), f - f.mean(axis=0)
+    n = s.shape[0]
+    Css, Cff, Csf = sc.T @ sc / n, fc.T @ fc / n, sc.T @ fc / n
+    M = inv_sqrt(Css) @ Csf @ inv_sqrt(Cff)
+    return np.clip(np.linalg.svd(M, compute_uv=False), 0.0, 1.0)
+
+
+def noise_link_ratio(weights, kinds) -> float:
+    """mean |λ| over noise sites (kinds 0, 1) / mean |λ| over link sites (kinds 2, 3), all filters."""
+    w = np.abs(np.asarray(weights, dtype=np.float64))
+    k = np.asarray(kinds)
+    if w.shape[:2] != k.shape:
+        raise ValueError(f"weights {w.shape} and kinds {k.shape} do not match")
+    noise = w[(k == 0) | (k == 1)].mean()
+    link = w[(k == 2) | (k == 3)].mean()
+    return float(noise / link)
