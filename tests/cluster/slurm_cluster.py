@@ -199,6 +199,8 @@ SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 EnforcePartLimits=ALL
 MinJobAge={MIN_JOB_AGE}
+# Jobs submitted by hand without --mem get 1 GB per CPU, not the whole node.
+DefMemPerCPU=1000
 ReturnToService=2
 SchedulerType=sched/backfill
 StateSaveLocation={base_dir}/state
@@ -294,6 +296,17 @@ def node_state(timeout: float = 10) -> str:
     return p.stdout.strip() if p.returncode == 0 else ""
 
 
+def _slurmd_registered() -> bool:
+    """True once slurmd has registered with the controller (it has a start time)."""
+    try:
+        p = subprocess.run(["scontrol", "show", "node", "-o"], capture_output=True,
+                           text=True, timeout=10)
+    except subprocess.TimeoutExpired:
+        return False
+    return p.returncode == 0 and "SlurmdStartTime=None" not in p.stdout \
+        and "SlurmdStartTime=" in p.stdout
+
+
 # ---------------------------------------------------------------------------
 # Up and down
 
@@ -358,7 +371,8 @@ def start(base_dir: Path | None = None, *, ready_timeout: float = 60) -> SlurmCl
                 raise ClusterError(f"{' '.join(cmd)} exited {p.returncode}: {p.stderr}")
             setattr(cluster, attr, _read_pid(base_dir / pidfile, 30))
             _POINTER.write_text(cluster.to_json())
-        if not _wait_for(lambda: node_state() == "idle", ready_timeout, 0.5):
+        if not _wait_for(lambda: node_state() == "idle" and _slurmd_registered(),
+                         ready_timeout, 0.5):
             raise ClusterError(
                 f"node {node_name} not idle after {ready_timeout} s "
                 f"(sinfo says {node_state()!r})")

@@ -17,6 +17,7 @@ RSMI_CLUSTER_TEST=require to turn those skips into failures (CI does).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
@@ -50,6 +51,9 @@ def _cannot_run(reason: str):
 @pytest.fixture(scope="module")
 def cluster():
     """One local cluster for the module; torn down (and checked) at the end."""
+    if importlib.util.find_spec("snakemake_executor_plugin_slurm") is None:
+        _cannot_run("snakemake-executor-plugin-slurm is not installed "
+                    "(pip install -e '.[cluster]')")
     reason = sc.unavailable_reason()
     if reason:
         _cannot_run(reason)
