@@ -41,10 +41,13 @@ included); a loop update started on a cycle that walks along it flips that cycle
 covering is reachable with positive probability, across winding sectors. Aperiodicity: with
 probability 1/4 the first link choice puts the dimer straight back (C → C). Links are tracked
 as links, not as vertex pairs, so the doubled links of the L = 2 torus are handled correctly.
+The tests check exactness by chi-square against enumeration (all coverings of the 2×2 and 4×4
+tori; winding sectors of the 4×4 and 6×6 tori).
 
 Time unit. Loop lengths depend on the state, so stopping a chain when the summed loop length
-first reaches a target would sample at a state-dependent time and bias the samples (the
-inspection paradox favours states that follow long loops). A *sweep* is therefore a fixed,
+first reaches a target would sample at a state-dependent time, which can bias the samples
+(the loop that ends a sweep is biased towards long loops, and the state after a long loop is
+not distributed like the stationary state). A *sweep* is therefore a fixed,
 state-independent number of loop updates, :func:`loops_per_sweep` (L) = round(L² / s̄(L)), where
 s̄(L) is a fit to the measured mean number of head moves per loop update; one head move
 changes two links, so a sweep changes about 2L² links, the number of links of the lattice.
@@ -60,7 +63,6 @@ holds the plain twin that the tests compare against and the benchmark measures a
 from __future__ import annotations
 
 import logging
-import math
 import numbers
 import time
 
