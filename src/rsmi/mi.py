@@ -36,6 +36,7 @@ __all__ = [
     "DEFAULT_L2_GRID",
     "hard_codes",
     "fit_multinomial_logistic",
+    "classifier_bound",
     "estimate_mi",
     "kadanoff_filter",
     "random_filters",
@@ -219,6 +220,46 @@ def _mean_and_stderr(psi: np.ndarray, groups=None) -> tuple[float, float]:
     return m, float(np.sqrt(np.sum(sums**2) * G / (G - 1)) / n)
 
 
+def classifier_bound(weights, biases, V_train, E_train, V_test, E_test, *, seed=None, l2="auto",
+                     groups_test=None, max_iter: int = 500) -> dict:
+    """Î = Ĥ(H) − CE on a given split: classifier fitted on (V_train, E_train), scored on the test split.
+
+    See :func:`estimate_mi`, which draws the split and calls this. ``seed`` drives only the
+    inner split used by ``l2="auto"``; ``groups_test`` (one label per test sample) makes the
+    standard error cluster-robust. Returns dict(mi, stderr, H, CE, n_train, n_test, l2, n_classes).
+    """
+    w, b = _as_filter(weights, biases)
+    Vtr, Etr = _as_samples(V_train, E_train, w.shape[0])
+    Vte, Ete = _as_samples(V_test, E_test, w.shape[0])
+    if Etr.shape[1] != Ete.shape[1]:
+        raise ValueError(f"E_train has {Etr.shape[1]} sites, E_test has {Ete.shape[1]}")
+    if Vtr.shape[0] < 2 or Vte.shape[0] < 2:
+        raise ValueError("need at least 2 training and 2 test samples")
+    if w.shape[1] > 12:
+        raise ValueError(f"N_h = {w.shape[1]} gives 2^N_h classes; the classifier supports N_h <= 12")
+    K = 1 << w.shape[1]
+    Etr = Etr.astype(np.float64)
+    Ete = Ete.astype(np.float64)
+    Ytr = _one_hot(hard_codes(w, b, Vtr), K)
+    if isinstance(l2, str):
+        if l2 != "auto":
+            raise ValueError(f"l2 must be a non-negative number or 'auto', got {l2!r}")
+        l2 = _choose_l2(Etr, Ytr, DEFAULT_L2_GRID, np.random.default_rng(seed), max_iter)
+    elif not isinstance(l2, numbers.Real) or isinstance(l2, bool) or not l2 >= 0:
+        raise ValueError(f"l2 must be a non-negative number or 'auto', got {l2!r}")
+    logr = _heldout_terms(Etr, Ytr, Ete, float(l2), max_iter)
+    cte = hard_codes(w, b, Vte)
+    p_hat = np.bincount(cte, minlength=K) / cte.size
+    log_p_hat = np.log(np.where(p_hat > 0, p_hat, 1.0))
+    log_r_obs = logr[np.arange(cte.size), cte]
+    psi = log_r_obs - log_p_hat[cte]
+    H = float(-np.sum(p_hat[p_hat > 0] * log_p_hat[p_hat > 0]))
+    CE = float(-log_r_obs.mean())
+    mi, se = _mean_and_stderr(psi, groups_test)
+    return dict(mi=mi, stderr=se, H=H, CE=CE, n_train=int(Vtr.shape[0]), n_test=int(cte.size),
+                l2=float(l2), n_classes=K)
+
+
 def estimate_mi(weights, biases, V, E, *, seed, test_fraction: float = 0.3, l2="auto",
                 groups=None, max_iter: int = 500) -> dict:
     """Held-out classifier lower bound on I(H:E) of the hard code h = 1[v·λ + b > 0], in nats.
@@ -241,34 +282,13 @@ def estimate_mi(weights, biases, V, E, *, seed, test_fraction: float = 0.3, l2="
     -------
     dict(mi, stderr, H, CE, n_train, n_test, l2, n_classes)
     """
-    w, b = _as_filter(weights, biases)
+    w, _ = _as_filter(weights, biases)
     V, E = _as_samples(V, E, w.shape[0])
-    if w.shape[1] > 12:
-        raise ValueError(f"N_h = {w.shape[1]} gives 2^N_h classes; the classifier supports N_h <= 12")
     rng = np.random.default_rng(seed)
     itr, ite = _split(V.shape[0], test_fraction, rng, groups)
-    K = 1 << w.shape[1]
-    codes = hard_codes(w, b, V)
-    E = E.astype(np.float64)
-    Ytr = _one_hot(codes[itr], K)
-    if isinstance(l2, str):
-        if l2 != "auto":
-            raise ValueError(f"l2 must be a non-negative number or 'auto', got {l2!r}")
-        l2 = _choose_l2(E[itr], Ytr, DEFAULT_L2_GRID, rng, max_iter)
-    elif not isinstance(l2, numbers.Real) or not l2 >= 0:
-        raise ValueError(f"l2 must be a non-negative number or 'auto', got {l2!r}")
-    logr = _heldout_terms(E[itr], Ytr, E[ite], float(l2), max_iter)
-    cte = codes[ite]
-    counts = np.bincount(cte, minlength=K)
-    p_hat = counts / cte.size
-    log_p_hat = np.log(np.where(p_hat > 0, p_hat, 1.0))
-    log_r_obs = logr[np.arange(cte.size), cte]
-    psi = log_r_obs - log_p_hat[cte]
-    H = float(-np.sum(p_hat[p_hat > 0] * log_p_hat[p_hat > 0]))
-    CE = float(-log_r_obs.mean())
-    mi, se = _mean_and_stderr(psi, None if groups is None else np.asarray(groups)[ite])
-    return dict(mi=mi, stderr=se, H=H, CE=CE, n_train=int(itr.size), n_test=int(ite.size),
-                l2=float(l2), n_classes=K)
+    gte = None if groups is None else np.asarray(groups)[ite]
+    return classifier_bound(weights, biases, V[itr], E[itr], V[ite], E[ite], seed=rng, l2=l2,
+                            groups_test=gte, max_iter=max_iter)
 
 
 # --------------------------------------------------------------------------------------------

@@ -85,11 +85,9 @@ __all__ = [
     "hidden_states",
     "variational_bound",
     "bound_and_gradients",
+    "parameter_gradients",
     "train_variational",
     "score_filter",
-    "field_r2",
-    "canonical_correlations",
-    "noise_link_ratio",
 ]
 
 logger = logging.getLogger("rsmi.variational")
@@ -207,6 +205,16 @@ def bound_and_gradients(s, u, *, critic: str, entropy: str, need_grad: bool = Tr
         # ψ's mean is cross + H₂ (the influence terms sum to zero).
     B = float(psi.mean())
     return B, psi, dS, dU
+
+
+def parameter_gradients(Vc, Ec, lam, b, Phi, c, *, critic: str, entropy: str):
+    """B of eq. (2) on (Vc, Ec) and its gradients with respect to (λ, b, Φ, c) (no penalty).
+
+    u = Ec·Φ + c, s = Vc·λ + b; ∂B/∂λ = Vcᵀ ∂B/∂s, ∂B/∂b = Σ_n ∂B/∂s, ∂B/∂Φ = Ecᵀ ∂B/∂u,
+    ∂B/∂c = Σ_n ∂B/∂u. Returns (B, [gλ, gb, gΦ, gc]).
+    """
+    B, _, dS, dU = bound_and_gradients(Vc @ lam + b, Ec @ Phi + c, critic=critic, entropy=entropy)
+    return B, [Vc.T @ dS, dS.sum(axis=0), Ec.T @ dU, dU.sum(axis=0)]
 
 
 def _eval_bound(Vc, Ec, lam, b, Phi, c, critic, entropy):
@@ -408,14 +416,10 @@ def train_variational(V, E, n_hidden: int, *, block_shape=None, n_epochs: int = 
         perm = rng.permutation(n)
         for k in range(n_batches):
             idx = perm[k * batch_size:(k + 1) * batch_size]
-            vb, eb = Vc[idx], Ec[idx]
-            _, _, dS, dU = bound_and_gradients(vb @ lam + b, eb @ Phi + c, critic=critic_r,
-                                               entropy=entropy_r)
-            # The minibatch bound is a mean over the batch; scale it like the full-data mean.
-            g_lam = vb.T @ dS - l2 * lam
-            g_b = dS.sum(axis=0)
-            g_Phi = eb.T @ dU - l2_critic * Phi
-            g_c = dU.sum(axis=0)
+            _, (g_lam, g_b, g_Phi, g_c) = parameter_gradients(Vc[idx], Ec[idx], lam, b, Phi, c,
+                                                              critic=critic_r, entropy=entropy_r)
+            g_lam -= l2 * lam
+            g_Phi -= l2_critic * Phi
             if lr_schedule == "cosine":
                 lr = lr0 * 0.5 * (1.0 + np.cos(np.pi * step / total_steps))
             else:
@@ -488,59 +492,3 @@ def score_filter(weights, biases, V_train, E_train, V_test, E_test, *, seed=None
     Phi = W / sd[:, None]
     c_raw = c - mu @ Phi
     return _eval_bound(Vte, Ete, w, b, Phi, c_raw, critic_r, entropy_r)
-
-
-# --------------------------------------------------------------------------------------------
-# Diagnostics of dimer filters (kept here until a shared rsmi.metrics exists)
-
-
-def _filter_outputs(weights, V):
-    w = np.asarray(weights, dtype=np.float64)
-    w = w.reshape(-1, w.shape[-1])
-    return np.asarray(V, dtype=np.float64) @ w
-
-
-def field_r2(weights, V, fields) -> np.ndarray:
-    """Per filter j: R² of the linear regression of s_j(v) = v·λ_j on (1, E₀, E₁) over the data.
-
-    R²_j = 1 − Σ_n (s_nj − ŝ_nj)² / Σ_n (s_nj − s̄_j)²; a constant s_j gives NaN. Returns (N_h,).
-    """
-    s = _filter_outputs(weights, V)
-    X = np.column_stack([np.ones(len(fields)), np.asarray(fields, dtype=np.float64)])
-    coef, *_ = np.linalg.lstsq(X, s, rcond=None)
-    resid = s - X @ coef
-    tot = ((s - s.mean(axis=0)) ** 2).sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return 1.0 - (resid**2).sum(axis=0) / tot
-
-
-def canonical_correlations(weights, V, fields) -> np.ndarray:
-    """Canonical correlations between the filter outputs s(v) (N_h) and the block field (E₀, E₁).
-
-    The singular values of C_ss^{-1/2} C_sE C_EE^{-1/2} (centred covariances), descending;
-    min(N_h, 2) of them. Both ≥ 0.9 with N_h = 2 means the filters span both field directions.
-    """
-    s = _filter_outputs(weights, V)
-    f = np.asarray(fields, dtype=np.float64)
-
-    def inv_sqrt(C):
-        evals, evecs = np.linalg.eigh(C)
-        evals = np.where(evals > 1e-12 * max(evals.max(), 1e-300), evals, np.inf)
-        return (evecs / np.sqrt(evals)) @ evecs.T
-
-    sc, fc = s - s.mean(axis=0), f - f.mean(axis=0)
-    n = s.shape[0]
-    Css, Cff, Csf = sc.T @ sc / n, fc.T @ fc / n, sc.T @ fc / n
-    M = inv_sqrt(Css) @ Csf @ inv_sqrt(Cff)
-    return np.clip(np.linalg.svd(M, compute_uv=False), 0.0, 1.0)
-
-
-def noise_link_ratio(weights, kinds) -> float:
-    """mean |λ| over noise sites (kinds 0, 1) / mean |λ| over link sites (kinds 2, 3), all filters."""
-    w = np.abs(np.asarray(weights, dtype=np.float64))
-    k = np.asarray(kinds)
-    if w.shape[:2] != k.shape:
-        raise ValueError(f"weights {w.shape} and kinds {k.shape} do not match")
-    noise = w[(k == 0) | (k == 1)].mean()
-    link = w[(k == 2) | (k == 3)].mean()
-    return float(noise / link)
