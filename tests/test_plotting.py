@@ -1,0 +1,151 @@
+"""Figures: every drawing function writes non-empty PDF + PNG, byte-identical on a rerun."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rsmi import plotting as P
+from rsmi.dimers import block_field, fat_site_kinds, field_filters, is_perfect_covering
+
+
+def _write_twice(tmp_path, make, name):
+    """Build and save the figure twice from scratch; return the bytes of both runs."""
+    out = []
+    for k in range(2):
+        pdf, png = P.savefig_both(make(), tmp_path / f"run{k}" / name)
+        out.append((pdf.read_bytes(), png.read_bytes()))
+    return out
+
+
+def _check(tmp_path, make, name):
+    (pdf1, png1), (pdf2, png2) = _write_twice(tmp_path, make, name)
+    assert pdf1.startswith(b"%PDF") and len(pdf1) > 1000
+    assert png1.startswith(b"\x89PNG") and len(png1) > 1000
+    assert pdf1 == pdf2 and png1 == png2
+    assert b"CreationDate" not in pdf1 and b"ModDate" not in pdf1
+    assert b"Software" not in png1
+    return pdf1, png1
+
+
+def test_style_file_ships_with_the_package():
+    assert P.style_path().is_file()
+    with P.style_context():
+        import matplotlib
+
+        assert matplotlib.rcParams["pdf.fonttype"] == 42
+        assert matplotlib.rcParams["savefig.dpi"] == 300
+
+
+def test_savefig_both_is_atomic_and_keeps_dots(tmp_path):
+    with P.style_context():
+        fig = P.new_figure(2, 2)
+        fig.subplots().plot([0, 1], [0, 1])
+    pdf, png = P.savefig_both(fig, tmp_path / "sub" / "fig~Lv.2")
+    assert pdf.name == "fig~Lv.2.pdf" and png.name == "fig~Lv.2.png"
+    assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["fig~Lv.2.pdf", "fig~Lv.2.png"]  # no temp files
+    assert (pdf.stat().st_mode & 0o777) == 0o644
+
+
+def test_ising_filter_grid(tmp_path):
+    rng = np.random.default_rng(0)
+    rows = [[np.ones((2, 2))], [rng.normal(size=(2, 2)) for _ in range(4)], [rng.normal(size=(6, 6, 1))]]
+    titles = [["A"], ["h0", "h1", "h2", "h3"], ["6x6"]]
+    _check(tmp_path, lambda: P.plot_filter_grid(rows, titles, row_labels="ABC"), "fig2")
+    fig = P.plot_filter_grid([np.ones((2, 2)), -np.ones((4, 4))], ["a", "b"], ncols=1)
+    assert len([ax for ax in fig.axes if ax.images]) == 2
+    with pytest.raises(ValueError, match="titles"):
+        P.plot_filter_grid([np.ones((2, 2))], ["a", "b"])
+    with pytest.raises(ValueError, match="one filter"):
+        P.plot_filter_grid([np.ones((2, 2, 3))])
+
+
+def test_filter_is_normalised_per_panel():
+    with P.style_context():
+        fig = P.new_figure(2, 2)
+        ax = fig.subplots()
+        im = P.draw_ising_filter(ax, np.array([[2.0, -4.0], [1.0, 0.0]]))
+    np.testing.assert_allclose(im.get_array(), [[0.5, -1.0], [0.25, 0.0]])
+    assert im.norm.vmin == -1 and im.norm.vmax == 1
+
+
+def test_hand_built_coverings():
+    for L in (2, 4, 8):
+        st, co = P.staggered_covering(L), P.columnar_covering(L)
+        assert is_perfect_covering(st) and is_perfect_covering(co)
+        np.testing.assert_allclose(block_field(st), [0.0, L * L / 2])
+        np.testing.assert_allclose(block_field(co), [0.0, 0.0])
+        np.testing.assert_allclose(block_field(P.staggered_covering(L, axis=0)), [L * L / 2, 0.0])
+        assert is_perfect_covering(P.columnar_covering(L, axis=0))
+    with pytest.raises(ValueError, match="even"):
+        P.staggered_covering(3)
+
+
+def test_fig3(tmp_path):
+    from rsmi.dimers import sample_dimers
+
+    samples = sample_dimers(4, 2, seed=3)
+    _check(tmp_path, lambda: P.plot_fig3(samples, L_hand=4), "fig3")
+    # a broken noise pair is drawn (in red) rather than hidden
+    bad = samples[0].copy()
+    bad[1, 1] = 1 - bad[0, 0]
+    P.plot_dimer_configs([bad], ["broken pair"])
+    with pytest.raises(ValueError, match="bits"):
+        P.plot_dimer_configs([np.full((8, 8), 2)])
+
+
+def test_dimer_filters(tmp_path):
+    ff = field_filters(8)
+    rows = [[ff[:, :, 0], ff[:, :, 1]], [ff[:, :, 0] + ff[:, :, 1], -ff[:, :, 1], ff[:, :, 0], 0.1 * ff[:, :, 1]]]
+    _check(tmp_path, lambda: P.plot_dimer_filters(rows, row_labels=["A", "B"]), "fig4")
+
+
+def test_history_with_snapshots(tmp_path):
+    t = np.arange(201)
+    h = 1 - np.exp(-t / 30.0)
+    err = np.full(201, 0.01)
+    err[::2] = np.nan
+    snaps = np.stack([np.full((6, 6, 1), e + 1.0) for e in (0, 10, 100, 190)])
+    _check(tmp_path, lambda: P.plot_history_with_snapshots(h, err, snaps, [0, 10, 100, 190], val_history=h - 0.01), "fig5")
+    fig = P.plot_history_with_snapshots(h, err, snaps[:3], [0, 10, 100])  # 190 missing: nearest (100) shown
+    assert [ax.get_title() for ax in fig.axes if ax.images] == ["epoch 0", "epoch 10", "epoch 100", "epoch 100"]
+    with pytest.raises(ValueError, match="snapshots"):
+        P.plot_history_with_snapshots(h, err, snaps, [0, 10])
+
+
+def test_cd_filters(tmp_path):
+    rng = np.random.default_rng(1)
+    few = rng.normal(size=(16, 2))
+    many = rng.normal(size=(16, 5))
+    kinds = fat_site_kinds(4)
+    _check(tmp_path, lambda: P.plot_cd_filters([few, many], kinds, ncols=4), "fig6")
+    fig = P.plot_cd_filters(few, kinds)
+    w0 = few[:, 0].reshape(4, 4)
+    share = (w0[np.isin(kinds, (0, 1))] ** 2).sum() / (w0**2).sum()
+    assert f"0: {share:.0%}" in [ax.get_title() for ax in fig.axes]
+    with pytest.raises(ValueError, match="block"):
+        P.plot_cd_filters(rng.normal(size=(64, 2)), kinds)
+
+
+def _mi_df():
+    pd = pytest.importorskip("pandas")
+    rows = []
+    for model, lv in (("ising", 4), ("dimer", 8)):
+        for lb in (1, 2):
+            for filt, est, mi in (("rsmi", "variational", 0.3), ("kadanoff", "-", 0.2), ("random", "-", 0.05),
+                                  ("random", "-", 0.07), ("cd-rbm", "-", 0.01)):
+                if model == "dimer" and filt == "kadanoff":
+                    continue
+                rows.append(dict(run=f"{model}/{lb}", model=model, L_V=lv, N_h=1, L_B=lb, estimator=est,
+                                 filter=filt, mi=mi / lb, stderr=0.01))
+    return pd.DataFrame(rows)
+
+
+def test_mi_figures(tmp_path):
+    df = _mi_df()
+    _check(tmp_path, lambda: P.plot_mi_vs_buffer(df), "mi_vs_buffer")
+    _check(tmp_path, lambda: P.plot_mi_comparison(df, L_B={"ising": 1, "dimer": 2}), "mi_comparison")
+    with pytest.raises(ValueError, match="stderr"):
+        P.plot_mi_vs_buffer(df.drop(columns="stderr"))
+    with pytest.raises(ValueError, match="no rows"):
+        P.plot_mi_comparison(df, L_B=7)
