@@ -149,3 +149,15 @@ def test_mi_figures(tmp_path):
         P.plot_mi_vs_buffer(df.drop(columns="stderr"))
     with pytest.raises(ValueError, match="no rows"):
         P.plot_mi_comparison(df, L_B=7)
+
+
+def test_training_curve(tmp_path):
+    pd = pytest.importorskip("pandas")
+    curve = pd.DataFrame({"epoch": np.arange(6.0), "val_loglik": -10 + np.log1p(np.arange(6.0)),
+                          "val_loglik_err": np.full(6, 0.1), "train_pseudo_loglik": -9 + 0.1 * np.arange(6.0),
+                          "weight_rms": np.ones(6), "lr": np.ones(6), "seconds": np.arange(6.0)})
+    _check(tmp_path, lambda: P.plot_training_curve(curve), "curve")
+    p = P.savefig(P.plot_training_curve(curve.assign(val_loglik=np.nan)), tmp_path / "one.png")
+    assert p.read_bytes().startswith(b"\x89PNG")
+    with pytest.raises(ValueError, match="suffix|end in"):
+        P.savefig(P.plot_training_curve(curve), tmp_path / "x.svg")

@@ -40,7 +40,9 @@ __all__ = [
     "style_path",
     "style_context",
     "new_figure",
+    "savefig",
     "savefig_both",
+    "plot_training_curve",
     "draw_ising_filter",
     "plot_filter_grid",
     "staggered_covering",
@@ -113,6 +115,21 @@ def _atomic_savefig(fig: Figure, path: Path, fmt: str, metadata: Mapping[str, An
         raise
 
 
+_FORMATS = {".pdf": ("pdf", _PDF_META), ".png": ("png", _PNG_META)}
+
+
+def savefig(fig: Figure, path: str | os.PathLike) -> Path:
+    """Write one file (``.pdf`` or ``.png``, from the suffix) atomically and reproducibly."""
+    path = Path(path)
+    if path.suffix.lower() not in _FORMATS:
+        raise ValueError(f"path must end in .pdf or .png, got {path.name!r}")
+    fmt, meta = _FORMATS[path.suffix.lower()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with style_context():
+        _atomic_savefig(fig, path, fmt, meta)
+    return path
+
+
 def savefig_both(fig: Figure, stem: str | os.PathLike) -> tuple[Path, Path]:
     """Write ``stem.pdf`` and ``stem.png`` atomically and reproducibly; return both paths.
 
@@ -121,13 +138,7 @@ def savefig_both(fig: Figure, stem: str | os.PathLike) -> tuple[Path, Path]:
     only on the figure (and the matplotlib version).
     """
     stem = Path(stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    pdf = stem.with_name(stem.name + ".pdf")
-    png = stem.with_name(stem.name + ".png")
-    with style_context():
-        _atomic_savefig(fig, pdf, "pdf", _PDF_META)
-        _atomic_savefig(fig, png, "png", _PNG_META)
-    return pdf, png
+    return savefig(fig, stem.with_name(stem.name + ".pdf")), savefig(fig, stem.with_name(stem.name + ".png"))
 
 
 def _normalised(w: np.ndarray) -> np.ndarray:
@@ -651,6 +662,45 @@ def plot_history_with_snapshots(history, history_err, snapshots, snapshot_epochs
             draw_ising_filter(ax_i, snaps[i, :, :, unit], annotate=False)
             ax_i.set_title(f"epoch {int(se[i])}", pad=3)
         _colorbar(bottom, list(axs))
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Θ-RBM training curve
+
+
+def plot_training_curve(curve) -> Figure:
+    """A Θ-RBM's training curve: held-out log-likelihood per window (± its error) and the
+    training pseudo-log-likelihood against epoch.
+
+    ``curve``: a DataFrame (or dict of arrays) with the columns of ``rsmi.rbm.RBM.history_``:
+    ``epoch``, ``val_loglik``, ``val_loglik_err`` (NaN where not estimated),
+    ``train_pseudo_loglik``. Panels whose column is absent or all NaN are left out.
+    """
+    cols = {k: np.asarray(curve[k], dtype=np.float64) for k in
+            ("epoch", "val_loglik", "val_loglik_err", "train_pseudo_loglik") if k in curve}
+    if "epoch" not in cols:
+        raise ValueError("the training curve needs an 'epoch' column")
+    ep = cols["epoch"]
+    panels = [(k, lab) for k, lab in (("val_loglik", "held-out log-likelihood\nper window (nats)"),
+                                      ("train_pseudo_loglik", "training pseudo-log-likelihood\nper window (nats)"))
+              if k in cols and np.isfinite(cols[k]).any()]
+    if not panels:
+        raise ValueError("the training curve has neither val_loglik nor train_pseudo_loglik values")
+    with style_context():
+        fig = new_figure(3.4 * len(panels), 2.6)
+        axes = fig.subplots(1, len(panels), squeeze=False)[0]
+        for ax, (k, lab) in zip(axes, panels):
+            y = cols[k]
+            m = np.isfinite(y)
+            ax.plot(ep[m], y[m], marker="o", ms=3, color="C0")
+            if k == "val_loglik" and "val_loglik_err" in cols:
+                e = cols["val_loglik_err"]
+                ok = m & np.isfinite(e)
+                if ok.any():
+                    ax.fill_between(ep[ok], y[ok] - e[ok], y[ok] + e[ok], color="C0", alpha=0.25, linewidth=0)
+            ax.set_xlabel("epoch")
+            ax.set_ylabel(lab)
     return fig
 
 
