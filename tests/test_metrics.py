@@ -365,3 +365,43 @@ def test_bad_inputs():
         m.criteria_rows("r", "ising", object())
     with pytest.raises(ValueError, match="weights"):
         m.one_sign(np.ones((2, 3)))
+
+
+def test_criteria_on_sampled_dimers_and_a_fitted_rbm_object():
+    """End to end on the project's own data: sampled dimer + noise blocks, an rsmi.rbm.RBM."""
+    from rsmi.dimers import sample_dimers
+    from rsmi.rbm import RBM
+    from rsmi.regions import cut_regions
+
+    fat = sample_dimers(8, 40, seed=11)
+    V, _ = cut_regions(fat, 8, 2, 2, stride=4, model="dimer")
+    ff = field_filters(8)
+    rows = {r["criterion"]: r for r in m.criteria_rows("rsmi", "dimer", _result(ff), V)}
+    assert rows["field_r2_h0"]["value"] == pytest.approx(1.0) and rows["canonical_corr_2"]["value"] == pytest.approx(1.0)
+    kinds = fat_site_kinds(8)
+    W = np.zeros((64, 2))
+    W[0, 0] = W[9, 0] = 5.0  # unit 0 on the noise pair of vertex (0, 0)
+    W[:, 1] = ff[:, :, 0].ravel()
+    rbm = RBM.from_parameters(W, np.zeros(64), np.zeros(2))
+    rows = {r["criterion"]: r for r in m.criteria_rows("cd", "cd", rbm, V, rsmi_r2=[0.9])}
+    assert rows["noise_weight_share"]["value"] == pytest.approx(50.0 / (50.0 + 16.0))
+    assert rows["field_r2_h0"]["value"] < 0.05  # noise bits are independent of the dimers
+    assert rows["max_field_r2"]["pass"] is False  # unit 1 is the field filter itself
+    assert kinds[0, 0] == 0 and kinds[1, 1] == 1
+
+
+def test_write_metrics_csv_and_failed_rows(tmp_path):
+    pd = pytest.importorskip("pandas")
+    rows = m.criteria_rows("a", "ising", _result(np.ones((2, 2)))) + m.criteria_rows(
+        "b", "ising", _result(np.array([[1.0, -1.0], [1.0, 1.0]]))) + m.criteria_rows(
+        "c", "ising", _result(*_one_spin_per_unit()))
+    path = tmp_path / "metrics.csv"
+    m.write_metrics_csv(rows, path)
+    df = pd.read_csv(path, keep_default_na=False)
+    assert list(df.columns) == list(m.COLUMNS) and len(df) == len(rows)
+    back = df.to_dict("records")
+    assert [(r["run"], r["criterion"]) for r in m.failed_rows(back)] == [("b", "one_sign_fraction")]
+    assert [(r["run"], r["criterion"]) for r in m.failed_rows(rows)] == [("b", "one_sign_fraction")]
+    assert df.loc[df["criterion"] == "dominance_h0", "pass"].tolist() == [""]
+    with pytest.raises(ValueError, match="lacks"):
+        m.write_metrics_csv([{"run": "x"}], path)

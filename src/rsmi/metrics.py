@@ -58,6 +58,8 @@ __all__ = [
     "snapshots_present",
     "criteria_rows",
     "figure4_verdict",
+    "write_metrics_csv",
+    "failed_rows",
 ]
 
 #: Column order of ``results/metrics.csv``.
@@ -687,3 +689,27 @@ def figure4_verdict(rows: Iterable[Mapping[str, Any]], run_id: str, *, figure: s
     ok = sorted(k for k, rs in by_run.items() if all(_passed(x["pass"]) for x in rs))
     note = f"runs meeting all figure-{figure} criteria: {', '.join(ok) or 'none'} (of {len(by_run)})"
     return _row(run_id, figure, "estimators_meeting_all", len(ok), ">=", 1, True, note)
+
+
+def write_metrics_csv(rows: Iterable[Mapping[str, Any]], path) -> None:
+    """Write rows (from :func:`criteria_rows`, :func:`figure4_verdict`, ``rsmi.nulltests``) as a
+    tidy CSV with the columns :data:`COLUMNS`, atomically; ``pass`` None is an empty field."""
+    import csv
+    import io
+
+    from rsmi.io import atomic_write_text
+
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="raise", lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        missing = [c for c in COLUMNS if c not in r]
+        if missing:
+            raise ValueError(f"row {dict(r)} lacks column(s) {missing}")
+        w.writerow({c: ("" if r[c] is None else r[c]) for c in COLUMNS})
+    atomic_write_text(path, buf.getvalue())
+
+
+def failed_rows(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The rows that must fail the workflow: ``gate`` true and ``pass`` false (CSV strings or bools)."""
+    return [r for r in rows if _passed(r["gate"]) and str(r["pass"]).strip().lower() == "false"]
