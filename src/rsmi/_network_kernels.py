@@ -42,18 +42,51 @@ def _softplus(x):  # pragma: no cover - numba
     return math.log1p(math.exp(x))
 
 
+# The fast path of g_matrix_kernel multiplies factors 1 + e^{x}e^{y} and takes one log per
+# block of _BLOCK of them; with |x|, |y| <= _EXP_LIMIT each factor is <= 1 + e^{2·40} and a
+# block's product stays below e^{645} < DBL_MAX.
+_EXP_LIMIT = 40.0
+_BLOCK = 8
+
+
 @njit(cache=True)
 def g_matrix_kernel(f, alpha, X, Y, out):  # pragma: no cover - numba
-    """out[s, b] = f[s] + alpha[b] + Σ_m softplus(X[s, m] + Y[b, m])."""
+    """out[s, b] = f[s] + alpha[b] + Σ_m softplus(X[s, m] + Y[b, m]).
+
+    Σ_m softplus(x_m + y_m) = Σ_blocks log Π_{m∈block} (1 + e^{x_m} e^{y_m}): the exponentials
+    of X and Y are taken once (not once per pair), and each pair costs two multiplications per m
+    plus one log per block of 8.  Rows with any |x| or |y| > 40 use the direct softplus sum."""
     S, M = X.shape
     B = Y.shape[0]
+    EX = np.exp(np.minimum(X, _EXP_LIMIT))
+    EY = np.exp(np.minimum(Y, _EXP_LIMIT))
+    okx = np.empty(S, dtype=np.bool_)
+    oky = np.empty(B, dtype=np.bool_)
+    for s in range(S):
+        okx[s] = np.abs(X[s]).max() <= _EXP_LIMIT
+    for b in range(B):
+        oky[b] = np.abs(Y[b]).max() <= _EXP_LIMIT
+    n_full = M // _BLOCK
     for s in range(S):
         xs = X[s]
+        exs = EX[s]
         for b in range(B):
-            yb = Y[b]
             acc = 0.0
-            for m in range(M):
-                acc += _softplus(xs[m] + yb[m])
+            if okx[s] and oky[b]:
+                eyb = EY[b]
+                for blk in range(n_full):
+                    prod = 1.0
+                    for m in range(blk * _BLOCK, blk * _BLOCK + _BLOCK):
+                        prod *= 1.0 + exs[m] * eyb[m]
+                    acc += math.log(prod)
+                prod = 1.0
+                for m in range(n_full * _BLOCK, M):
+                    prod *= 1.0 + exs[m] * eyb[m]
+                acc += math.log(prod)
+            else:
+                yb = Y[b]
+                for m in range(M):
+                    acc += _softplus(xs[m] + yb[m])
             out[s, b] = f[s] + alpha[b] + acc
     return out
 
@@ -61,6 +94,11 @@ def g_matrix_kernel(f, alpha, X, Y, out):  # pragma: no cover - numba
 def g_matrix_reference(f, alpha, X, Y):
     """Twin of :func:`g_matrix_kernel`: broadcast the (S, B, M) tensor and sum."""
     return f[:, None] + alpha[None, :] + softplus_np(X[:, None, :] + Y[None, :, :]).sum(axis=2)
+
+
+# The fast path of heat_bath_kernel needs every pre-activation |x_m| <= |c_m| + Σ_i |W_im| and
+# every flip's log-ratio product (<= e^{Σ_m |W_im|}) to stay far from overflow.
+_HB_LIMIT = 600.0
 
 
 @njit(cache=True)
@@ -73,18 +111,38 @@ def heat_bath_kernel(states, signs, W, a, c, lam, bias, uniforms):  # pragma: no
     lam, bias: Λ's weights (N, N_h) and biases (N_h,).
     uniforms : (C, n_sweeps, N) float64 in [0, 1) — one draw per site visit.
 
-    With x = c + vW (cached, and softplus(x) cached too) and s = vλ + b (cached),
+    With x = c + vW and s = vλ + b (both cached),
         U(v) = −a·v − Σ_m softplus(x_m) + Σ_j softplus(−t_j s_j),
     since −log q_Λ(h|v) = Σ_j softplus(−t_j s_j).  Flipping v_i (d = 1 − 2 v_i) changes x by
-    d·W_i and s by d·λ_i; the site is set to 1 − v_i with probability 1 / (1 + e^{ΔU}).
+    d·W_i and s by d·λ_i, so
+        ΔU = −d a_i − log Π_m (1 + e^{x_m} e^{d W_im}) / (1 + e^{x_m}) + Σ_j [softplus(−t_j s′_j) − softplus(−t_j s_j)]
+    (e^{x} cached and updated multiplicatively, refreshed from x every sweep; one log per
+    proposal).  The site is set to 1 − v_i with probability 1 / (1 + e^{ΔU}).  When Θ^V's
+    weights are too large for the product form, the softplus differences are summed directly.
     """
     C, N = states.shape
     M = W.shape[1]
     Nh = lam.shape[1]
     n_sweeps = uniforms.shape[1]
+    fast = True
+    for m in range(M):
+        acc = abs(c[m])
+        for i in range(N):
+            acc += abs(W[i, m])
+        if acc > _HB_LIMIT:
+            fast = False
+    for i in range(N):
+        acc = 0.0
+        for m in range(M):
+            acc += abs(W[i, m])
+        if acc > _HB_LIMIT:
+            fast = False
+    EWp = np.exp(W) if fast else np.ones((1, 1))
+    EWm = np.exp(-W) if fast else np.ones((1, 1))
     x = np.empty(M)
+    ex = np.empty(M)
+    rx = np.empty(M)  # 1 / (1 + e^{x}), cached so that a proposal needs no division
     sp = np.empty(M)
-    xn = np.empty(M)
     spn = np.empty(M)
     s = np.empty(Nh)
     sn = np.empty(Nh)
@@ -105,16 +163,25 @@ def heat_bath_kernel(states, signs, W, a, c, lam, bias, uniforms):  # pragma: no
                     acc += lam[i, j]
             s[j] = acc
         for sw in range(n_sweeps):
+            if fast:
+                for m in range(M):
+                    ex[m] = math.exp(x[m])
+                    rx[m] = 1.0 / (1.0 + ex[m])
             for i in range(N):
                 d = 1.0 - 2.0 * v[i]
                 dU = -a[i] * d
                 Wi = W[i]
-                for m in range(M):
-                    xm = x[m] + d * Wi[m]
-                    xn[m] = xm
-                    spm = _softplus(xm)
-                    spn[m] = spm
-                    dU -= spm - sp[m]
+                if fast:
+                    ew = EWp[i] if d > 0 else EWm[i]
+                    prod = 1.0
+                    for m in range(M):
+                        prod *= (1.0 + ex[m] * ew[m]) * rx[m]
+                    dU -= math.log(prod)
+                else:
+                    for m in range(M):
+                        spm = _softplus(x[m] + d * Wi[m])
+                        spn[m] = spm
+                        dU -= spm - sp[m]
                 for j in range(Nh):
                     snj = s[j] + d * lam[i, j]
                     sn[j] = snj
@@ -127,9 +194,15 @@ def heat_bath_kernel(states, signs, W, a, c, lam, bias, uniforms):  # pragma: no
                     p_flip = 1.0 / (1.0 + math.exp(dU))
                 if uniforms[ch, sw, i] < p_flip:
                     v[i] = 1 - v[i]
-                    for m in range(M):
-                        x[m] = xn[m]
-                        sp[m] = spn[m]
+                    if fast:
+                        for m in range(M):
+                            x[m] += d * Wi[m]
+                            ex[m] *= ew[m]
+                            rx[m] = 1.0 / (1.0 + ex[m])
+                    else:
+                        for m in range(M):
+                            x[m] += d * Wi[m]
+                            sp[m] = spn[m]
                     for j in range(Nh):
                         s[j] = sn[j]
     return states

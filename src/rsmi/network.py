@@ -365,32 +365,41 @@ def proxy_and_gradient_exact(weights, biases, V, E, theta_v, theta_ve, *, object
 # ----------------------------------------------------------------------------------------------
 # Monte Carlo path
 # ----------------------------------------------------------------------------------------------
-def _mc_core(th: _Theta, samples, lam, bias, hs, Vb, Eb, Q, objective, baseline=0.0, want_grad=True, ep=None):
+def _mc_g(th: _Theta, samples, ep) -> np.ndarray:
+    """G[h, k, b] = g(v_k^h, e_b) for samples (H, K, N) and the e parts ep = (α, Y) of a batch."""
+    H, K, N = samples.shape
+    f, X = th.v_parts(samples.reshape(H * K, N))
+    return _g_matrix(f, X, ep[0], ep[1]).reshape(H, K, ep[1].shape[0])
+
+
+def _mc_phi(G, objective) -> np.ndarray:
+    """Φ̂[h, b]: mean_k G (jensen) or log mean_k e^G (logmeanexp)."""
+    if objective == "jensen":
+        return G.mean(axis=1)
+    return logsumexp(G, axis=1) - math.log(G.shape[1])
+
+
+def _mc_core(th: _Theta, samples, lam, bias, hs, Vb, Eb, Q, objective, baseline=0.0, want_grad=True, G=None):
     """Monte Carlo A-estimate per window and gradient for one batch.
 
-    samples: (H, K, N) float — K draws of p_Λ(·|h) per h-state (rows of hs).
+    samples: (H, K, N) float — K draws of p_Λ(·|h) per h-state (rows of hs); G as from _mc_g.
     Returns (a_b (B,), grad_lam or None, grad_b or None)."""
     H, K, N = samples.shape
     B = Q.shape[0]
-    flat = samples.reshape(H * K, N)
-    f, X = th.v_parts(flat)
-    alpha, Y = ep if ep is not None else th.e_parts(Eb)
-    G = _g_matrix(f, X, alpha, Y).reshape(H, K, B)
-    if objective == "jensen":
-        Phi = G.mean(axis=1)  # (H, B)
-        if want_grad:
-            # unbiased sample covariance: (1/(K−1)) Σ_k (G_k − Ḡ) D_k, weighted over the batch
-            R = np.einsum("hkb,bh->hk", G, Q) / B - ((Q * Phi.T).sum(axis=0) / B)[:, None]
-            Wt = R / (K - 1)
-    else:
-        lse = logsumexp(G, axis=1)  # (H, B)
-        Phi = lse - math.log(K)
-        if want_grad:
-            w = np.exp(G - lse[:, None, :])  # self-normalised tilted weights, Σ_k w = 1
-            Wt = (np.einsum("hkb,bh->hk", w, Q) - Q.sum(axis=0)[:, None] / K) / B
+    if G is None:
+        G = _mc_g(th, samples, th.e_parts(Eb))
+    Phi = _mc_phi(G, objective)  # (H, B)
     a_b = (Q * Phi.T).sum(axis=1)
     if not want_grad:
         return a_b, None, None
+    if objective == "jensen":
+        # unbiased sample covariance: (1/(K−1)) Σ_k (G_k − Ḡ) D_k, weighted over the batch
+        R = np.einsum("hkb,bh->hk", G, Q) / B - ((Q * Phi.T).sum(axis=0) / B)[:, None]
+        Wt = R / (K - 1)
+    else:
+        # self-normalised tilted weights w_k = e^{G_k} / Σ_k' e^{G_k'}:  Σ_k (w_k − 1/K) D_k
+        w = np.exp(G - (Phi + math.log(K))[:, None, :])
+        Wt = (np.einsum("hkb,bh->hk", w, Q) - Q.sum(axis=0)[:, None] / K) / B
     sig = expit(samples @ lam + bias)  # (H, K, N_h)
     T = Wt[:, :, None] * (hs[:, None, :] - sig)
     g_lam = np.einsum("hki,hkj->ij", samples, T)
@@ -469,19 +478,15 @@ def _mc_estimate(th, chains: _PosteriorChains, lam, bias, data_sets, objective, 
     chain_of = np.tile(np.arange(K), n_rounds)
     out = []
     for (Vf, Ef), (c, hs, Q) in zip(data_sets, hsets):
-        pos = np.searchsorted(codes, c)
-        sm = samples[pos]
-        ep = th.e_parts(Ef)
-        a_b, _, _ = _mc_core(th, sm, lam, bias, hs, Vf, Ef, Q, objective, want_grad=False, ep=ep)
+        sm = samples[np.searchsorted(codes, c)]
+        G = _mc_g(th, sm, th.e_parts(Ef))
+        a_b = (Q * _mc_phi(G, objective).T).sum(axis=1)
         value = float(a_b.mean())
         var = a_b.var(ddof=1) / a_b.size if a_b.size > 1 else np.nan
         g = min(n_groups, K)
         if g >= 2:
             groups = chain_of % g
-            A_g = [
-                _mc_core(th, sm[:, groups == i], lam, bias, hs, Vf, Ef, Q, objective, want_grad=False, ep=ep)[0].mean()
-                for i in range(g)
-            ]
+            A_g = [float((Q * _mc_phi(G[:, groups == i], objective).T).sum(axis=1).mean()) for i in range(g)]
             var += np.var(A_g, ddof=1) / g
         out.append((value, float(math.sqrt(var)) if np.isfinite(var) else float("nan")))
     return out
