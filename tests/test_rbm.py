@@ -15,6 +15,7 @@ from rsmi.rbm import (
     RBM,
     _ais_kernel,
     _cd_epoch,
+    _fill_u32,
     ais_betas,
     free_energy,
     log_partition_ais,
@@ -47,23 +48,65 @@ def sig(z):
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def cd_epoch_reference(X, order, W, a, c, vW, va, vc, chain_v, chain_h, lrs, k, persistent, mom, wd, B, seed):
-    """Slow twin of _cd_epoch: the same algorithm and random stream (numba's np.random is
-    MT19937 seeded like RandomState), written in plain NumPy."""
-    rs = np.random.RandomState(seed)
+class Xoshiro256ss:
+    """xoshiro256** (Blackman & Vigna), transcribed from the reference C code with Python ints."""
+
+    M = (1 << 64) - 1
+
+    def __init__(self, state):
+        self.s = [int(x) for x in state]
+
+    @staticmethod
+    def rotl(x, k):
+        return ((x << k) | (x >> (64 - k))) & Xoshiro256ss.M
+
+    def next64(self):
+        s = self.s
+        result = (self.rotl((s[1] * 5) & self.M, 7) * 9) & self.M
+        t = (s[1] << 17) & self.M
+        s[2] ^= s[0]
+        s[3] ^= s[1]
+        s[1] ^= s[2]
+        s[0] ^= s[3]
+        s[2] ^= t
+        s[3] = self.rotl(s[3], 45)
+        return result
+
+    def words(self, n):
+        """n 32-bit words, high half of each 64-bit output first (the odd last one dropped)."""
+        out = []
+        while len(out) < n:
+            r = self.next64()
+            out += [r >> 32, r & 0xFFFFFFFF]
+        return np.array(out[:n], dtype=np.float64)
+
+
+def sig32(z):
+    z = np.asarray(z, dtype=np.float32)
+    return (np.float32(1.0) / (np.float32(1.0) + np.exp(-z))).astype(np.float32)
+
+
+def cd_epoch_reference(X, order, W, a, c, vW, va, vc, chain_v, chain_h, lrs, k, persistent, mom, wd, B, state):
+    """Slow twin of _cd_epoch: the same algorithm and the same uniforms (xoshiro256** words
+    u/2³², one per Bernoulli draw, row-major), written in plain NumPy."""
+    gen = Xoshiro256ss(state)
+
+    def bern(P):
+        u = gen.words(P.size).reshape(P.shape)
+        return (u < P.astype(np.float64) * 2.0**32).astype(np.float32)
+
     W, a, c, vW, va, vc = (np.array(t, dtype=np.float64) for t in (W, a, c, vW, va, vc))
     chain_v = chain_v.astype(np.float32)
     chain_h = chain_h.astype(np.float32)
     for b, lr in enumerate(lrs):
-        W32 = W.astype(np.float32)
+        W32, a32, c32 = W.astype(np.float32), a.astype(np.float32), c.astype(np.float32)
         x = X[order[b * B : (b + 1) * B]].astype(np.float32)
-        hp = sig((x @ W32).astype(np.float64) + c).astype(np.float32)
+        hp = sig32(x @ W32 + c32)
         vn, hprob = (chain_v, chain_h) if persistent else (x.copy(), hp)
         for _ in range(k):
-            hs = (rs.random_sample(hprob.shape) < hprob).astype(np.float32)
-            pv = sig((hs @ W32.T).astype(np.float64) + a).astype(np.float32)
-            vn = (rs.random_sample(pv.shape) < pv).astype(np.float32)
-            hprob = sig((vn @ W32).astype(np.float64) + c).astype(np.float32)
+            hs = bern(hprob)
+            vn = bern(sig32(hs @ W32.T + a32))
+            hprob = sig32(vn @ W32 + c32)
         hn = hprob
         if persistent:
             chain_v, chain_h = vn, hn
@@ -240,13 +283,33 @@ def test_cd_epoch_matches_reference(persistent, k):
     chain_h = sig(chain_v @ W + c).astype(np.float32)
     order = rng.permutation(N)
     lrs = np.linspace(0.1, 0.02, 5)
-    slow = cd_epoch_reference(X, order, W, a, c, vW, va, vc, chain_v, chain_h, lrs, k, persistent, 0.7, 0.01, B, 99)
+    state = rng.integers(0, 2**64, size=4, dtype=np.uint64)
+    slow = cd_epoch_reference(X, order, W, a, c, vW, va, vc, chain_v, chain_h, lrs, k, persistent, 0.7, 0.01, B, state)
     Wf, af, cf = W.copy(), a.copy(), c.copy()
     _cd_epoch(X, order, Wf, af, cf, vW.copy(), va.copy(), vc.copy(), chain_v.copy(), chain_h.copy(),
-              lrs, k, persistent, 0.7, 0.01, B, 99)
+              lrs, k, persistent, 0.7, 0.01, B, state.copy())
     for fast, ref in zip((Wf, af, cf), slow):
-        np.testing.assert_allclose(fast, ref, atol=1e-6)
+        np.testing.assert_allclose(fast, ref, atol=1e-5)
     assert not np.allclose(Wf, W)
+
+
+def test_xoshiro_words_match_reference():
+    state = np.array([1, 2, 3, 2**63 + 5], dtype=np.uint64)
+    out = np.empty(11, dtype=np.uint32)
+    st = state.copy()
+    _fill_u32(st, out)
+    np.testing.assert_array_equal(out.astype(np.float64), Xoshiro256ss(state).words(11))
+    # the state advanced by 6 outputs: the next words continue the reference stream
+    ref = Xoshiro256ss(state)
+    ref.words(12)
+    out2 = np.empty(4, dtype=np.uint32)
+    _fill_u32(st, out2)
+    np.testing.assert_array_equal(out2.astype(np.float64), ref.words(4))
+    # uniformity of the words' top bits (chi-square over 16 bins)
+    big = np.empty(160000, dtype=np.uint32)
+    _fill_u32(st, big)
+    counts = np.bincount(big >> 28, minlength=16)
+    assert stats.chisquare(counts).pvalue > 1e-4
 
 
 def test_learning_recovers_known_rbm():

@@ -256,32 +256,71 @@ def log_partition_ais(
 # ----------------------------------------------------------------------------------------------
 # Training kernels
 # ----------------------------------------------------------------------------------------------
+_U64_MASK = (1 << 64) - 1
+
+
+def _seed_xoshiro(rng: np.random.Generator) -> np.ndarray:
+    """A xoshiro256** state (4 × uint64, not all zero) drawn from ``rng``."""
+    while True:
+        state = rng.integers(0, 2**64, size=4, dtype=np.uint64)
+        if state.any():
+            return state
+
+
 @njit(cache=True, inline="always")
-def _sig(z):  # pragma: no cover - numba
-    return 1.0 / (1.0 + math.exp(-z))
+def _rotl(x, k):  # pragma: no cover - numba
+    return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
 
 
 @njit(cache=True)
+def _fill_u32(state, out):  # pragma: no cover - numba
+    """Fill the 1-D uint32 array ``out`` with xoshiro256** output, two 32-bit words per step
+    (high word first), advancing ``state`` in place. Scalar calls to numba's np.random cost
+    ~10 ns each; this loop keeps the state in registers (~1 ns per word)."""
+    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
+    n = out.shape[0]
+    i = 0
+    while i < n:
+        r = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
+        t = s1 << np.uint64(17)
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        s3 = _rotl(s3, 45)
+        out[i] = np.uint32(r >> np.uint64(32))
+        if i + 1 < n:
+            out[i + 1] = np.uint32(r & np.uint64(0xFFFFFFFF))
+        i += 2
+    state[0], state[1], state[2], state[3] = s0, s1, s2, s3
+
+
+@njit(cache=True, fastmath=True)
 def _sigmoid_rows(Z, bias, out):  # pragma: no cover - numba
-    """out = σ(Z + bias) row-wise."""
+    """out = σ(Z + bias) = 1 / (1 + exp(−(Z + bias))) row-wise, in float32."""
     n, m = Z.shape
+    one = np.float32(1.0)
     for r in range(n):
         for j in range(m):
-            out[r, j] = 1.0 / (1.0 + math.exp(-(Z[r, j] + bias[j])))
+            out[r, j] = one / (one + np.exp(-(Z[r, j] + bias[j])))
 
 
 @njit(cache=True)
-def _bernoulli(P, out):  # pragma: no cover - numba
-    """out = 1[u < P] with u ~ U(0,1) from numba's generator (seeded by the caller)."""
+def _bernoulli(P, out, state, ubuf):  # pragma: no cover - numba
+    """out = 1[u < P] elementwise, u = w / 2³² with w the next xoshiro256** words (row-major)."""
     n, m = P.shape
+    u = ubuf[: n * m]
+    _fill_u32(state, u)
+    scale = 4294967296.0
     for r in range(n):
         for j in range(m):
-            out[r, j] = 1.0 if np.random.random() < P[r, j] else 0.0
+            out[r, j] = np.float32(1.0) if np.float64(u[r * m + j]) < P[r, j] * scale else np.float32(0.0)
 
 
 @njit(cache=True)
 def _cd_epoch(
-    X, order, W, a, c, vW, va, vc, chain_v, chain_h, lrs, k, persistent, momentum, weight_decay, batch_size, seed
+    X, order, W, a, c, vW, va, vc, chain_v, chain_h, lrs, k, persistent, momentum, weight_decay, batch_size, state
 ):  # pragma: no cover - numba
     """One epoch of CD-k / PCD-k with momentum and L2 decay on the weights, in place.
 
@@ -294,12 +333,15 @@ def _cd_epoch(
     of W refreshed after every update (mixed precision: SGEMM is twice as fast as DGEMM and
     the products' rounding error, ~1e-7 relative, is far below the minibatch noise).
     ``chain_h`` caches σ(c + x⁻W) of the persistent chains, so each PCD step costs one
-    hidden and one visible draw.
+    hidden and one visible draw. Uniforms come from the xoshiro256** ``state`` (advanced in
+    place); sigmoids are float32.
     """
-    np.random.seed(seed)
     N, nv = X.shape
     nh = W.shape[1]
     n_batches = lrs.shape[0]
+    ubuf = np.empty(max(batch_size, chain_v.shape[0]) * max(nv, nh), dtype=np.uint32)
+    a32 = a.astype(np.float32)
+    c32 = c.astype(np.float32)
     W32 = W.astype(np.float32)
     Wt32 = np.ascontiguousarray(W32.T)
     nn = chain_v.shape[0] if persistent else batch_size
@@ -314,7 +356,7 @@ def _cd_epoch(
             for i in range(nv):
                 vp[r, i] = X[src, i]
         hp = np.empty((m, nh), dtype=np.float32)
-        _sigmoid_rows(vp @ W32, c, hp)
+        _sigmoid_rows(vp @ W32, c32, hp)
         if persistent:
             vn = vn_p
             hprob = chain_h
@@ -326,10 +368,10 @@ def _cd_epoch(
         pv = np.empty((nn, nv), dtype=np.float32)
         hn = np.empty((nn, nh), dtype=np.float32)
         for step in range(k):
-            _bernoulli(hprob, hs)
-            _sigmoid_rows(hs @ Wt32, a, pv)
-            _bernoulli(pv, vn)
-            _sigmoid_rows(vn @ W32, c, hn)
+            _bernoulli(hprob, hs, state, ubuf)
+            _sigmoid_rows(hs @ Wt32, a32, pv)
+            _bernoulli(pv, vn, state, ubuf)
+            _sigmoid_rows(vn @ W32, c32, hn)
             hprob = hn
         if persistent:
             chain_h[:, :] = hn
@@ -357,6 +399,7 @@ def _cd_epoch(
                 sn += vn[r, i]
             va[i] = momentum * va[i] + lr * (sp / m - sn / nn)
             a[i] += va[i]
+            a32[i] = a[i]
         for j in range(nh):
             # hp, hn now hold u⁺/B and −u⁻/B⁻
             s = 0.0
@@ -366,24 +409,29 @@ def _cd_epoch(
                 s += hn[r, j]
             vc[j] = momentum * vc[j] + lr * s
             c[j] += vc[j]
+            c32[j] = c[j]
     if persistent:
         chain_v[:, :] = vn_p
 
 
 @njit(cache=True)
-def _gibbs_chain(v, W, a, c, n_steps, seed):  # pragma: no cover - numba
-    """n_steps block-Gibbs sweeps u ~ σ(c + vW), v ~ σ(a + W u), in place on v."""
-    np.random.seed(seed)
+def _gibbs_chain(v, W, a, c, n_steps, state):  # pragma: no cover - numba
+    """n_steps block-Gibbs sweeps u ~ σ(c + vW), v ~ σ(a + W u), in place on v (float32)."""
     n, nv = v.shape
     nh = W.shape[1]
-    p_h = np.empty((n, nh))
-    h = np.empty((n, nh))
-    p_v = np.empty((n, nv))
+    W32 = W.astype(np.float32)
+    Wt32 = np.ascontiguousarray(W32.T)
+    a32 = a.astype(np.float32)
+    c32 = c.astype(np.float32)
+    ubuf = np.empty(n * max(nv, nh), dtype=np.uint32)
+    p_h = np.empty((n, nh), dtype=np.float32)
+    h = np.empty((n, nh), dtype=np.float32)
+    p_v = np.empty((n, nv), dtype=np.float32)
     for _ in range(n_steps):
-        _sigmoid_rows(v @ W, c, p_h)
-        _bernoulli(p_h, h)
-        _sigmoid_rows(h @ W.T, a, p_v)
-        _bernoulli(p_v, v)
+        _sigmoid_rows(v @ W32, c32, p_h)
+        _bernoulli(p_h, h, state, ubuf)
+        _sigmoid_rows(h @ Wt32, a32, p_v)
+        _bernoulli(p_v, v, state, ubuf)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -676,6 +724,7 @@ class RBM:
         n_batches = -(-n // int(self.batch_size))
         lrs = self._lr_per_update(n_batches)
 
+        state = _seed_xoshiro(train_rng)
         mon_seed = _seed_to_int(mon_rng)
         n_mon = int(self.monitor_max_samples)
         n_pl = int(self.monitor_pl_samples)
@@ -716,7 +765,7 @@ class RBM:
             _cd_epoch(
                 X, order, self.weights_, self.visible_bias_, self.hidden_bias_, vW, va, vc,
                 chain_v, chain_h, lr_e, int(self.k), bool(self.persistent), float(self.momentum),
-                float(self.weight_decay), int(self.batch_size), _seed_to_int(train_rng),
+                float(self.weight_decay), int(self.batch_size), state,
             )
             elapsed += time.perf_counter() - t0
             if not (np.all(np.isfinite(self.weights_)) and np.all(np.isfinite(self.visible_bias_))):
@@ -800,8 +849,8 @@ class RBM:
             raise ValueError(f"gibbs_steps must be a non-negative integer, got {gibbs_steps!r}")
         rng = np.random.default_rng(seed)
         p0 = _sigmoid(self.base_visible_bias_)
-        v = (rng.random((n, self.n_visible_)) < p0).astype(np.float64)
-        _gibbs_chain(v, self.weights_, self.visible_bias_, self.hidden_bias_, int(gibbs_steps), _seed_to_int(rng))
+        v = (rng.random((n, self.n_visible_)) < p0).astype(np.float32)
+        _gibbs_chain(v, self.weights_, self.visible_bias_, self.hidden_bias_, int(gibbs_steps), _seed_xoshiro(rng))
         return v.astype(np.uint8)
 
     # -- persistence ---------------------------------------------------------------------------

@@ -1,0 +1,167 @@
+"""Held-out log-likelihood of Θ-RBMs against their hyper-parameters, on the workflow's windows.
+
+For one data set (model and region sizes) and one target (Θ^VE on [v, e] or Θ^V on v), each
+sweep varies one hyper-parameter around a baseline and records the fit's wall time
+(single-threaded) and the held-out log-likelihood: exact when a layer has ≤ 20 units, else AIS
+(``--ais-runs`` × ``--ais-betas``, the same AIS seed for every row, training-data means as the
+base model). Training and held-out windows come from disjoint configurations.
+
+    python benchmarks/rbm_hyperparameters.py --dataset ising_LV4 --target VE --sweep lr momentum
+    python benchmarks/rbm_hyperparameters.py --list
+
+Rows are appended to ``--csv`` (tidy: one row per fit) and printed as a markdown table.
+Data sets are cached as .npz in ``--cache`` (default: a folder in the system temp dir).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+from rsmi.io import load_npz, save_npz  # noqa: E402
+from rsmi.rbm import RBM  # noqa: E402
+from rsmi.regions import cut_regions  # noqa: E402
+
+# name: (model, L_V, L_B, L_E, lattice side (fat for dimers), stride, train configs, held-out configs)
+DATASETS = {
+    "ising_LV2": ("ising", 2, 1, 1, 32, 4, 320, 80),
+    "ising_LV4": ("ising", 4, 2, 2, 32, 4, 320, 80),
+    "ising_LV6": ("ising", 6, 3, 3, 32, 4, 320, 80),
+    "ising_LV4_LB1": ("ising", 4, 1, 2, 32, 4, 320, 80),
+    "ising_LV4_LB3": ("ising", 4, 3, 2, 32, 4, 320, 80),
+    "dimer_LV8": ("dimer", 8, 4, 4, 48, 8, 560, 140),
+}
+
+BASELINE = dict(
+    n_hidden=64, k=1, persistent=True, batch_size=32, learning_rate=0.05, lr_schedule="linear",
+    lr_final_fraction=0.1, momentum=0.5, weight_decay=1e-4, n_epochs=10, init_scale=0.01,
+)
+
+# sweep name: list of parameter overrides (each a dict applied on top of the baseline)
+SWEEPS = {
+    "baseline": [{}],
+    "lr": [{"learning_rate": v} for v in (0.01, 0.02, 0.05, 0.1)],
+    "momentum": [{"momentum": v} for v in (0.0, 0.5, 0.9)],
+    "k": [{"persistent": p, "k": k} for p in (False, True) for k in (1, 5)],
+    "k_cd": [{"persistent": False, "k": k} for k in (1, 3, 5, 10)],
+    "pcd": [{"persistent": True, "k": 1, "n_chains": nc, "learning_rate": lr, "momentum": 0.0}
+            for nc in (32, 512) for lr in (0.005, 0.02)],
+    "epochs": [{"n_epochs": v} for v in (5, 10, 20, 40)],
+    "n_hidden": [{"n_hidden": v} for v in (16, 32, 64, 128)],
+    "n_hidden_big": [{"n_hidden": v} for v in (64, 128, 256)],
+    "batch": [{"batch_size": v} for v in (16, 32, 64, 128)],
+    "init": [{"init_scale": v} for v in (0.01, 0.1)],
+    "schedule": [{"lr_schedule": "constant"}, {"lr_schedule": "linear", "lr_final_fraction": 0.1},
+                 {"lr_schedule": "linear", "lr_final_fraction": 0.0}],
+}
+
+
+def load_dataset(name: str, cache: Path, seed: int = 0):
+    """(train, held-out) dicts with "V" and "VE" arrays; sampled once, then cached."""
+    model, L_V, L_B, L_E, L, stride, n_tr, n_val = DATASETS[name]
+    path = cache / f"{name}_seed{seed}.npz"
+    if path.exists():
+        arrays, _ = load_npz(path, required=["V_tr", "E_tr", "V_val", "E_val"])
+    else:
+        t = time.perf_counter()
+        if model == "ising":
+            from rsmi.ising import T_C, sample_ising
+
+            configs = sample_ising(L, T_C, n_tr + n_val, seed=seed)
+        else:
+            from rsmi.dimers import sample_dimers
+
+            configs = sample_dimers(L // 2, n_tr + n_val, seed=seed, noise=True)
+        V_tr, E_tr = cut_regions(configs[:n_tr], L_V, L_B, L_E, stride=stride, model=model)
+        V_val, E_val = cut_regions(configs[n_tr:], L_V, L_B, L_E, stride=stride, model=model)
+        arrays = dict(V_tr=V_tr, E_tr=E_tr, V_val=V_val, E_val=E_val)
+        save_npz(path, meta={"dataset": name, "seed": seed}, **arrays)
+        print(f"# sampled {name} in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+    tr = {"V": arrays["V_tr"], "VE": np.concatenate([arrays["V_tr"], arrays["E_tr"]], axis=1)}
+    val = {"V": arrays["V_val"], "VE": np.concatenate([arrays["V_val"], arrays["E_val"]], axis=1)}
+    return tr, val
+
+
+def run_one(Xtr, Xval, params, *, seed, ais_runs, ais_betas):
+    rbm = RBM(seed=seed, **params)
+    t = time.perf_counter()
+    rbm.fit(Xtr)
+    fit_s = time.perf_counter() - t
+    t = time.perf_counter()
+    ll, err = rbm.log_likelihood(Xval, n_ais_runs=ais_runs, n_ais_betas=ais_betas, seed=12345)
+    log_z, err_z = rbm.log_partition(n_ais_runs=ais_runs, n_ais_betas=ais_betas, seed=12345)
+    eval_s = time.perf_counter() - t
+    return rbm, dict(fit_s=fit_s, eval_s=eval_s, val_loglik=ll, val_loglik_err=err, log_z_err=err_z)
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--dataset", choices=sorted(DATASETS), default="ising_LV4")
+    p.add_argument("--target", choices=("VE", "V"), default="VE")
+    p.add_argument("--sweep", nargs="+", default=["baseline"], choices=sorted(SWEEPS))
+    p.add_argument("--set", default="{}", help="JSON overrides of the baseline, e.g. '{\"momentum\": 0}'")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0])
+    p.add_argument("--ais-runs", type=int, default=100)
+    p.add_argument("--ais-betas", type=int, default=3000)
+    p.add_argument("--csv", type=Path, default=None)
+    p.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "rsmi_rbm_hparams")
+    p.add_argument("--list", action="store_true")
+    args = p.parse_args(argv)
+    if args.list:
+        for name, spec in DATASETS.items():
+            print(name, spec)
+        print("sweeps:", ", ".join(SWEEPS))
+        return
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except ImportError:
+        pass
+    tr, val = load_dataset(args.dataset, args.cache)
+    Xtr, Xval = tr[args.target], val[args.target]
+    base = {**BASELINE, **json.loads(args.set)}
+    RBM(4, n_epochs=1, batch_size=8, seed=0).fit(Xtr[:64])  # compile outside the timings
+    RBM(4, n_epochs=1, batch_size=8, seed=0, persistent=False).fit(Xtr[:64])
+    print(f"# {args.dataset} {args.target}: {Xtr.shape[1]} visible, {len(Xtr)} training / {len(Xval)} held-out windows")
+    print(f"# baseline {base}")
+    rows = []
+    for sweep in args.sweep:
+        for override in SWEEPS[sweep]:
+            params = {**base, **override}
+            for seed in args.seeds:
+                _, res = run_one(Xtr, Xval, params, seed=seed, ais_runs=args.ais_runs, ais_betas=args.ais_betas)
+                row = dict(dataset=args.dataset, target=args.target, n_visible=Xtr.shape[1], n_train=len(Xtr),
+                           sweep=sweep, change=json.dumps(override), seed=seed, **params, **res)
+                rows.append(row)
+                print(f"# {sweep} {override} seed {seed}: LL {res['val_loglik']:.4f} ± {res['log_z_err']:.4f} "
+                      f"(fit {res['fit_s']:.1f} s)", flush=True)
+                if args.csv is not None:
+                    new = not args.csv.exists()
+                    args.csv.parent.mkdir(parents=True, exist_ok=True)
+                    with open(args.csv, "a", newline="") as fh:
+                        w = csv.DictWriter(fh, fieldnames=list(row))
+                        if new:
+                            w.writeheader()
+                        w.writerow(row)
+    print()
+    print(f"| data | target | sweep | change | seed | fit [s] | held-out LL [nats] | se(log Z) |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['dataset']} | {r['target']} | {r['sweep']} | {r['change']} | {r['seed']} | {r['fit_s']:.1f} | "
+              f"{r['val_loglik']:.3f} | {r['log_z_err']:.3f} |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
