@@ -26,6 +26,7 @@ __all__ = [
     "check_config",
     "expand_grid",
     "theta_grid",
+    "is_figure_run",
     "lattice_side",
 ]
 
@@ -175,8 +176,24 @@ def expand_grid(config: Mapping[str, Any]) -> pd.DataFrame:
     return df.sort_values(GRID_COLUMNS).reset_index(drop=True)
 
 
-def theta_grid(grid: pd.DataFrame) -> pd.DataFrame:
-    """The distinct windows (model, L_V, L_B, L_E) that need Θ-RBMs (proxy estimators only)."""
-    need = grid[grid.estimator.isin(ESTIMATORS_NEEDING_THETA)]
-    cols = ["model", "L_V", "L_B", "L_E"]
-    return need[cols].drop_duplicates().sort_values(cols).reset_index(drop=True)
+def theta_grid(config: Mapping[str, Any], grid: pd.DataFrame) -> pd.DataFrame:
+    """The Θ-RBMs to train: one per (data set, L_V, L_B, L_E) used by a proxy estimator.
+
+    Each proxy run needs the Θ-RBMs of its own data set and, for Ising, those of the
+    paramagnet data set of the null tests (method.md §4b) with the same window geometry.
+    """
+    rows = []
+    for r in grid[grid.estimator.isin(ESTIMATORS_NEEDING_THETA)].itertuples():
+        rows.append((config["windows"][r.model]["samples"], r.L_V, r.L_B, r.L_E))
+        if r.model == "ising":
+            rows.append((config["null_tests"]["paramagnet_samples"], r.L_V, r.L_B, r.L_E))
+    cols = ["dataset", "L_V", "L_B", "L_E"]
+    return pd.DataFrame(rows, columns=cols).drop_duplicates().sort_values(cols).reset_index(drop=True)
+
+
+def is_figure_run(row: Mapping[str, Any]) -> bool:
+    """Whether a grid row is one the paper's figures are drawn from (see :data:`FIGURE_RUNS`)."""
+    if not (row["L_B"] == row["L_E"] == row["L_V"] // 2 and row["L_V"] % 2 == 0):
+        return False
+    return any(m == row["model"] and lv == row["L_V"] and nh == row["N_h"] and est in (None, row["estimator"])
+               for _, m, lv, nh, est in FIGURE_RUNS)

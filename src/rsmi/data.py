@@ -22,12 +22,18 @@ __all__ = ["Windows", "load_samples", "split_configurations", "load_windows"]
 
 @dataclass(frozen=True)
 class Windows:
-    """Binary windows of one geometry: V (n, L_V²) and E (n, n_E), training and held-out."""
+    """Binary windows of one geometry: V (n, L_V²) and E (n, n_E), training and held-out.
+
+    ``G_train`` / ``G_val`` give each window's configuration index in the samples file (windows
+    of one configuration are correlated: error bars and splits should respect these groups).
+    """
 
     V_train: np.ndarray
     E_train: np.ndarray
     V_val: np.ndarray
     E_val: np.ndarray
+    G_train: np.ndarray
+    G_val: np.ndarray
 
 
 def load_samples(path: str | Path) -> tuple[np.ndarray, dict]:
@@ -79,11 +85,13 @@ def load_windows(
     if meta["model"] != model:
         raise CorruptFileError(f"{samples_path}: holds model {meta['model']!r}, expected {model!r}")
     train_idx, val_idx = split_configurations(len(configs), validation_fraction, derive_seed(master_seed, "split", dataset))
-    out = []
+    parts = {}
     for part, idx, cap in (("train", train_idx, max_train), ("val", val_idx, max_val)):
         V, E = cut_regions(configs[idx], L_V, L_B, L_E, stride=stride, model=model)
+        groups = np.repeat(idx, len(V) // len(idx))  # windows are ordered configuration-major
         order = np.random.default_rng(derive_seed(master_seed, "windows", dataset, part, L_V, L_B, L_E, stride)).permutation(len(V))
         if cap is not None:
             order = order[:cap]
-        out += [V[order], E[order]]
-    return Windows(*out)
+        parts[part] = (V[order], E[order], groups[order])
+    (Vt, Et, Gt), (Vv, Ev, Gv) = parts["train"], parts["val"]
+    return Windows(Vt, Et, Vv, Ev, Gt, Gv)

@@ -1,11 +1,11 @@
-# Helpers shared by all rules: config validation, the parameter grid, paths, seeds.
+# Helpers shared by all rules: config validation, the parameter grid, paths.
 import sys
 
 from snakemake.utils import Paramspace, validate
 
 # The workflow runs the library from this checkout, whether or not it is pip-installed.
 sys.path.insert(0, f"{workflow.basedir}/src")
-from rsmi.config import ConfigError, check_config, expand_grid, theta_grid  # noqa: E402
+from rsmi.config import ConfigError, check_config, expand_grid, is_figure_run, theta_grid  # noqa: E402
 
 validate(config, schema="../schemas/config.schema.yaml")
 try:
@@ -15,8 +15,9 @@ except ConfigError as exc:
 
 GRID = expand_grid(config)
 RUNS = Paramspace(GRID, filename_params=None, param_sep="~")
-THETA = Paramspace(theta_grid(GRID), filename_params=None, param_sep="~")
+THETA = Paramspace(theta_grid(config, GRID), filename_params=None, param_sep="~")
 RESULTS = "results"
+PARAMAGNET = config["null_tests"]["paramagnet_samples"]
 
 
 wildcard_constraints:
@@ -28,6 +29,11 @@ wildcard_constraints:
     L_E=r"\d+",
     estimator=r"jensen|logmeanexp|variational",
     part=r"v|ve",
+    n_hidden=r"\d+",
+
+
+def model_of(dataset):
+    return config["samples"][dataset]["model"]
 
 
 def samples_of(model):
@@ -35,38 +41,54 @@ def samples_of(model):
     return f"{RESULTS}/samples/{config['windows'][model]['samples']}.npz"
 
 
-def theta_dir(wc):
-    return f"{RESULTS}/theta/model~{wc.model}/L_V~{wc.L_V}/L_B~{wc.L_B}/L_E~{wc.L_E}"
+def theta_paths(dataset, L_V, L_B, L_E):
+    d = f"{RESULTS}/theta/dataset~{dataset}/L_V~{L_V}/L_B~{L_B}/L_E~{L_E}"
+    return {"theta_v": f"{d}/theta_v.npz", "theta_ve": f"{d}/theta_ve.npz"}
 
 
-def run_dir(row):
-    return f"{RESULTS}/runs/{RUNS.wildcard_pattern.format(**row)}"
+def needs_theta(estimator):
+    return estimator != "variational"
+
+
+def run_id(row):
+    return RUNS.wildcard_pattern.format(**row)
 
 
 def theta_inputs(wc):
     """Θ-RBMs of the run's window geometry; the variational estimator needs none."""
-    if wc.estimator == "variational":
+    if not needs_theta(wc.estimator):
         return {}
-    d = theta_dir(wc)
-    return {"theta_v": f"{d}/theta_v.npz", "theta_ve": f"{d}/theta_ve.npz"}
+    return theta_paths(config["windows"][wc.model]["samples"], wc.L_V, wc.L_B, wc.L_E)
+
+
+def evaluation_inputs(wc):
+    """A run's filter, its data, its Θ-RBMs, and for Ising the paramagnet of the null tests."""
+    inputs = dict(theta_inputs(wc), rsmi=f"{RESULTS}/runs/{run_id(dict(wc.items()))}/rsmi.npz", samples=samples_of(wc.model))
+    if wc.model == "ising":
+        inputs["paramagnet"] = f"{RESULTS}/samples/{PARAMAGNET}.npz"
+        if needs_theta(wc.estimator):
+            pm = theta_paths(PARAMAGNET, wc.L_V, wc.L_B, wc.L_E)
+            inputs.update(paramagnet_theta_v=pm["theta_v"], paramagnet_theta_ve=pm["theta_ve"])
+    return inputs
 
 
 def runs_table_rows():
     """One row per grid point: its parameters and the paths of everything it was made from."""
     rows = []
     for row in GRID.to_dict("records"):
-        d = run_dir(row)
-        theta = None
-        if row["estimator"] != "variational":
-            theta = f"{RESULTS}/theta/model~{row['model']}/L_V~{row['L_V']}/L_B~{row['L_B']}/L_E~{row['L_E']}"
+        theta = theta_paths(config["windows"][row["model"]]["samples"], row["L_V"], row["L_B"], row["L_E"])
+        with_theta = needs_theta(row["estimator"])
         rows.append(
             dict(
-                run=RUNS.wildcard_pattern.format(**row),
+                run=run_id(row),
                 **row,
+                figure_run=is_figure_run(row),
                 samples=samples_of(row["model"]),
-                theta_v=f"{theta}/theta_v.npz" if theta else "",
-                theta_ve=f"{theta}/theta_ve.npz" if theta else "",
-                rsmi=f"{d}/rsmi.npz",
+                theta_v=theta["theta_v"] if with_theta else "",
+                theta_ve=theta["theta_ve"] if with_theta else "",
+                rsmi=f"{RESULTS}/runs/{run_id(row)}/rsmi.npz",
+                metrics=f"{RESULTS}/runs/{run_id(row)}/metrics.csv",
+                mi=f"{RESULTS}/runs/{run_id(row)}/mi.csv",
             )
         )
     return rows

@@ -4,14 +4,15 @@
 rule train_theta:
     """Θ^V (part v, on v) or Θ^VE (part ve, on [v, e]) for one window geometry."""
     input:
-        samples=lambda wc: samples_of(wc.model),
+        samples=f"{RESULTS}/samples/{{dataset}}.npz",
         warm=ancient(rules.numba_warmup.output),
     output:
         model=f"{RESULTS}/theta/{THETA.wildcard_pattern}/theta_{{part}}.npz",
         curve=f"{RESULTS}/theta/{THETA.wildcard_pattern}/theta_{{part}}_curve.csv",
     params:
-        rbm=lambda wc: config["theta_rbm"][wc.model],
-        windows=lambda wc: config["windows"][wc.model],
+        rbm=lambda wc: config["theta_rbm"][model_of(wc.dataset)],
+        model=lambda wc: model_of(wc.dataset),
+        stride=lambda wc: config["windows"][model_of(wc.dataset)]["stride"],
         validation_fraction=config["windows"]["validation_fraction"],
         seed=config["seed"],
     log:

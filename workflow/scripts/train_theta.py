@@ -17,21 +17,21 @@ from rsmi.seeding import derive_seed  # noqa: E402
 
 smk = snakemake  # noqa: F821
 wc = smk.wildcards
-geom = dict(model=wc.model, L_V=int(wc.L_V), L_B=int(wc.L_B), L_E=int(wc.L_E))
+geom = dict(model=smk.params.model, L_V=int(wc.L_V), L_B=int(wc.L_B), L_E=int(wc.L_E))
 hp = dict(smk.params.rbm)
 max_train = hp.pop("max_train_windows")
 n_hidden = hp.pop("n_hidden_ve" if wc.part == "ve" else "n_hidden_v")
 hp.pop("n_hidden_v" if wc.part == "ve" else "n_hidden_ve")
 win = load_windows(
-    smk.input.samples, stride=smk.params.windows["stride"], validation_fraction=smk.params.validation_fraction,
-    master_seed=smk.params.seed, dataset=smk.params.windows["samples"], max_train=max_train,
+    smk.input.samples, stride=smk.params.stride, validation_fraction=smk.params.validation_fraction,
+    master_seed=smk.params.seed, dataset=wc.dataset, max_train=max_train,
     max_val=max(1000, max_train // 4), **geom,
 )
 if wc.part == "ve":
     X, X_val = np.hstack([win.V_train, win.E_train]), np.hstack([win.V_val, win.E_val])
 else:
     X, X_val = win.V_train, win.V_val
-seed_seq = derive_seed(smk.params.seed, "theta", *geom.values(), wc.part)
+seed_seq = derive_seed(smk.params.seed, "theta", wc.dataset, *geom.values(), wc.part)
 log.info("training Θ^%s on %d windows of %d units (%d held out), %d hidden units",
          wc.part.upper(), len(X), X.shape[1], len(X_val), n_hidden)
 rbm = RBM(n_hidden=n_hidden, seed=seed_seq, **hp).fit(X, X_val=X_val)
