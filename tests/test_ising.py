@@ -17,7 +17,8 @@ from rsmi import ising
 from rsmi.ising import T_C, energy_per_site, magnetisation_per_site, sample_ising
 from rsmi.ising_reference import (enumerate_states, exact_distribution, exact_energy_histogram,
                                   exact_magnetisation_moments, sample_ising_reference)
-from rsmi.stats import chi_square_test, fisher_combined_pvalue, mean_and_error
+from rsmi.stats import (chi_square_test, fisher_combined_pvalue, integrated_autocorrelation_time,
+                        mean_and_error)
 
 SAMPLERS = {"fast": sample_ising, "reference": sample_ising_reference}
 
@@ -212,6 +213,35 @@ def test_units_agree_between_fast_and_reference():
 
 
 # ----------------------------------------------------------------------------------------------
+# Default schedule: samples effectively independent at T_c
+
+
+def _default_independence(L):
+    s = sample_ising(L, T_C, 4000, seed=np.random.SeedSequence([31, L]))
+    for x in (energy_per_site(s), np.abs(magnetisation_per_site(s))):
+        tau, M = integrated_autocorrelation_time(x, return_window=True)
+        # Independent samples have τ_int = 1/2; the estimate's standard error is
+        # 0.5·sqrt(2(2M+1)/n) ≈ 0.03 here, so 0.65 is a ≥ 4σ margin, not a loose bound.
+        assert tau < 0.65, (L, tau, M)
+
+
+def test_default_schedule_gives_independent_samples_L32():
+    _default_independence(32)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("L", [48, 64, 128])
+def test_default_schedule_gives_independent_samples(L):
+    _default_independence(L)
+
+
+def test_default_schedule_values():
+    assert ising.default_schedule(32) == ising.default_schedule(128) == (ising.DEFAULT_BURN_IN, ising.DEFAULT_GAP)
+    b, g = ising.default_schedule(512)
+    assert b > ising.DEFAULT_BURN_IN and g > ising.DEFAULT_GAP
+
+
+# ----------------------------------------------------------------------------------------------
 # Output format, determinism, limits
 
 
@@ -294,3 +324,12 @@ def test_validation_accepts_numpy_scalars_and_progress_type():
     assert s.shape == (3, 4, 4)
     with pytest.raises(TypeError, match="progress must be callable"):
         sample_ising(4, T_C, 2, seed=0, progress=5)
+
+
+def test_progress_is_logged(monkeypatch, caplog):
+    monkeypatch.setattr(ising, "_CHUNK_SPIN_FLIPS", 8 * 8 * 3)  # one sample per chunk
+    monkeypatch.setattr(ising, "_LOG_INTERVAL_S", 0.0)
+    with caplog.at_level("INFO", logger="rsmi.ising"):
+        sample_ising(8, T_C, 3, seed=0, gap=3)
+    msgs = [r.getMessage() for r in caplog.records if r.name == "rsmi.ising"]
+    assert any("1/3 samples" in m for m in msgs) and any("2/3 samples" in m for m in msgs)

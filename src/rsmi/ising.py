@@ -56,6 +56,7 @@ __all__ = [
     "energy_per_site",
     "magnetisation_per_site",
     "updates_per_sweep",
+    "default_schedule",
 ]
 
 logger = logging.getLogger("rsmi.ising")
@@ -63,13 +64,28 @@ logger = logging.getLogger("rsmi.ising")
 #: Onsager's critical temperature of the square-lattice Ising model, 2 / ln(1 + √2).
 T_C: float = 2.0 / math.log1p(math.sqrt(2.0))
 
-#: Default burn-in in sweep-equivalents (see docs/ising_autocorrelation.md for the measurement:
-#: ≥ 50 × the largest τ_int measured at T_c for L ≤ 128).
+#: Default burn-in in sweep-equivalents for L ≤ 128 (docs/ising_autocorrelation.md: ≥ 70 × the
+#: largest τ_int measured at T_c for L = 32 … 128, τ_int(E, L=128) = 2.8).
 DEFAULT_BURN_IN: int = 200
 
-#: Default gap between stored samples in sweep-equivalents (≥ 3 × the largest τ_int measured
-#: at T_c for L ≤ 128, so successive samples are effectively independent).
-DEFAULT_GAP: int = 10
+#: Default gap between stored samples in sweep-equivalents for L ≤ 128 (≥ 5 × the largest
+#: τ_int measured at T_c for L = 32 … 128, so successive samples are effectively independent).
+DEFAULT_GAP: int = 15
+
+# τ_int(E) at T_c grows about as L^0.52 in sweep-equivalents between L = 32 and 128; beyond
+# the measured range the defaults grow as L^0.6 to keep a margin.
+_DEFAULT_SCALING_EXPONENT = 0.6
+_DEFAULT_MEASURED_L = 128
+
+
+def default_schedule(L: int) -> tuple[int, int]:
+    """(burn_in, gap) in sweep-equivalents used when ``sample_ising`` gets ``None``.
+
+    ``(DEFAULT_BURN_IN, DEFAULT_GAP)`` for L ≤ 128 (the measured range); for larger L both are
+    scaled by (L/128)^0.6, rounded up.
+    """
+    f = max(1.0, L / _DEFAULT_MEASURED_L) ** _DEFAULT_SCALING_EXPONENT
+    return int(math.ceil(DEFAULT_BURN_IN * f)), int(math.ceil(DEFAULT_GAP * f))
 
 # Pilot chain that fixes k (cluster updates per sweep-equivalent): warm up for this many
 # sweeps' worth of flipped spins, then average cluster sizes over the next so many.
@@ -104,9 +120,10 @@ def _validate(L, T, n_samples, seed, burn_in, gap) -> tuple[int, float, int, np.
     if not math.isfinite(T) or T <= 0.0:
         raise ValueError(f"T must be a finite temperature > 0, got {T}")
     n_samples = _check_int("n_samples", n_samples, 1)
-    burn_in = DEFAULT_BURN_IN if burn_in is None else _check_int("burn_in", burn_in, 0)
+    default_burn_in, default_gap = default_schedule(L)
+    burn_in = default_burn_in if burn_in is None else _check_int("burn_in", burn_in, 0)
     # gap = 0 would return copies of one configuration, never what a caller wants.
-    gap = DEFAULT_GAP if gap is None else _check_int("gap", gap, 1)
+    gap = default_gap if gap is None else _check_int("gap", gap, 1)
     rng = _make_rng(seed)
     return L, T, n_samples, rng, burn_in, gap
 
@@ -381,9 +398,10 @@ def sample_ising(L: int, T: float, n_samples: int, *, seed, burn_in: int | None 
     seed : int ≥ 0, numpy.random.SeedSequence or numpy.random.Generator
         All randomness derives from it; the same seed gives byte-identical output.
     burn_in : int ≥ 0, optional
-        Sweep-equivalents discarded before the first sample (default ``DEFAULT_BURN_IN``).
+        Sweep-equivalents discarded before the first sample (default: ``DEFAULT_BURN_IN``
+        for L ≤ 128, see :func:`default_schedule`).
     gap : int ≥ 1, optional
-        Sweep-equivalents between stored samples (default ``DEFAULT_GAP``). One
+        Sweep-equivalents between stored samples (default: ``DEFAULT_GAP`` for L ≤ 128). One
         sweep-equivalent is k = L²/⟨|C|⟩ Wolff cluster updates, ⟨|C|⟩ the mean cluster size
         at (L, T) from a pilot chain (see :func:`updates_per_sweep`); n sweep-equivalents are
         ⌈n·k⌉ updates.
