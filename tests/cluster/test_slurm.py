@@ -38,8 +38,10 @@ SMALL_CONFIG = REPO / "tests" / "config" / "small.yaml"
 # Hard limits (seconds) for one Snakemake run; `timeout -k` kills it after.
 TOY_TIMEOUT = 600
 SMALL_TIMEOUT = 1800
-# Run-specific byproducts that legitimately differ between two runs.
-NOT_COMPARED_DIRS = {".snakemake", "logs", "benchmarks"}
+# Run-specific byproducts that legitimately differ between two runs: Snakemake's
+# state, rule logs and timings, and caches (numba's on-disk cache records
+# source-file timestamps). Directories of these names at any depth are skipped.
+NOT_COMPARED_DIRS = {".snakemake", "logs", "benchmarks", ".cache"}
 
 
 def _cannot_run(reason: str):
@@ -155,7 +157,7 @@ def compare_trees(a: Path, b: Path) -> list[str]:
         out = {}
         for p in root.rglob("*"):
             rel = p.relative_to(root)
-            if p.is_file() and rel.parts[0] not in NOT_COMPARED_DIRS \
+            if p.is_file() and not NOT_COMPARED_DIRS & set(rel.parts[:-1]) \
                     and not p.name.endswith(".log"):
                 out[rel.as_posix()] = p
         return out
