@@ -16,6 +16,7 @@ include: "workflow/rules/sampling.smk"
 include: "workflow/rules/training.smk"
 include: "workflow/rules/rsmi.smk"
 include: "workflow/rules/analysis.smk"
+include: "workflow/rules/figures.smk"
 
 
 rule all:

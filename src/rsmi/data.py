@@ -17,7 +17,10 @@ from rsmi.io import CorruptFileError, load_npz
 from rsmi.regions import cut_regions
 from rsmi.seeding import derive_seed
 
-__all__ = ["Windows", "load_samples", "split_configurations", "load_windows"]
+__all__ = ["N_EVAL_WINDOWS", "Windows", "load_samples", "split_configurations", "load_windows"]
+
+#: Held-out windows every job evaluates on (the same windows for every filter of a geometry).
+N_EVAL_WINDOWS = 5000
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,121 @@
-# Tables across runs: results/runs.csv (the interface users and later rules read).
+# Numbers that say whether the physics came out right: per-run criteria and null tests,
+# independent I(H:E) estimates, the CD-trained RBMs of Fig. 6, and the tables across runs.
 
 
 localrules:
     runs_table,
+    metrics_table,
+    mi_table,
+    check,
+
+
+rule evaluate_run:
+    """Figure criteria (method.md §6), null tests (§4b) and the classifier I(H:E) (§5) of a run."""
+    input:
+        unpack(evaluation_inputs),
+        warm=ancient(rules.numba_warmup.output),
+    output:
+        metrics=f"{RESULTS}/runs/{RUNS.wildcard_pattern}/metrics.csv",
+        mi=f"{RESULTS}/runs/{RUNS.wildcard_pattern}/mi.csv",
+    params:
+        run=lambda wc: run_id(dict(wc.items())),
+        figure_run=lambda wc: is_figure_run(dict(wc.items(), L_V=int(wc.L_V), N_h=int(wc.N_h), L_B=int(wc.L_B), L_E=int(wc.L_E))),
+        proxy=lambda wc: config["rsmi"][wc.estimator],
+        windows=lambda wc: config["windows"][wc.model],
+        paramagnet=PARAMAGNET,
+        validation_fraction=config["windows"]["validation_fraction"],
+        seed=config["seed"],
+    log:
+        f"logs/runs/{RUNS.wildcard_pattern}/evaluate.log",
+    benchmark:
+        f"benchmarks/runs/{RUNS.wildcard_pattern}/evaluate.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=60,
+    script:
+        "../scripts/evaluate_run.py"
+
+
+rule train_cd_rbm:
+    """Fig. 6: a CD-trained RBM on dimer + noise blocks (no mutual information involved)."""
+    input:
+        samples=samples_of("dimer"),
+        warm=ancient(rules.numba_warmup.output),
+    output:
+        f"{RESULTS}/cd_rbm/n_hidden~{{n_hidden}}/rbm.npz",
+    params:
+        cd=config["cd_rbm"],
+        windows=config["windows"]["dimer"],
+        validation_fraction=config["windows"]["validation_fraction"],
+        seed=config["seed"],
+    log:
+        "logs/cd_rbm/n_hidden~{n_hidden}.log",
+    benchmark:
+        "benchmarks/cd_rbm/n_hidden~{n_hidden}.tsv"
+    conda:
+        "../../envs/training.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    script:
+        "../scripts/train_cd_rbm.py"
+
+
+rule evaluate_cd_rbm:
+    """Fig. 6 criteria: noise share of the CD filters, their field R² against the RSMI filters'."""
+    input:
+        rbm=f"{RESULTS}/cd_rbm/n_hidden~{{n_hidden}}/rbm.npz",
+        samples=samples_of("dimer"),
+        fig4_rsmi=fig4_runs("rsmi.npz"),
+        fig4_metrics=fig4_runs("metrics.csv"),
+    output:
+        metrics=f"{RESULTS}/cd_rbm/n_hidden~{{n_hidden}}/metrics.csv",
+        mi=f"{RESULTS}/cd_rbm/n_hidden~{{n_hidden}}/mi.csv",
+    params:
+        cd=config["cd_rbm"],
+        windows=config["windows"]["dimer"],
+        validation_fraction=config["windows"]["validation_fraction"],
+        seed=config["seed"],
+    log:
+        "logs/cd_rbm/n_hidden~{n_hidden}_evaluate.log",
+    benchmark:
+        "benchmarks/cd_rbm/n_hidden~{n_hidden}_evaluate.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    script:
+        "../scripts/evaluate_cd_rbm.py"
+
+
+rule baselines:
+    """I(H:E) of Kadanoff's majority rule (Ising) and random filters, per window geometry."""
+    input:
+        samples=lambda wc: samples_of(wc.model),
+    output:
+        f"{RESULTS}/baselines/{GEOMETRY.wildcard_pattern}/mi.csv",
+    params:
+        windows=lambda wc: config["windows"][wc.model],
+        validation_fraction=config["windows"]["validation_fraction"],
+        seed=config["seed"],
+    log:
+        f"logs/baselines/{GEOMETRY.wildcard_pattern}.log",
+    benchmark:
+        f"benchmarks/baselines/{GEOMETRY.wildcard_pattern}.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    script:
+        "../scripts/baselines.py"
 
 
 rule runs_table:
@@ -25,3 +138,69 @@ rule runs_table:
         runtime=5,
     script:
         "../scripts/runs_table.py"
+
+
+rule metrics_table:
+    """results/metrics.csv: one row per run and criterion, with the gated Fig. 4 verdicts."""
+    input:
+        runs=expand(f"{RESULTS}/runs/{{params}}/metrics.csv", params=RUNS.instance_patterns),
+        cd=expand(f"{RESULTS}/cd_rbm/n_hidden~{{n}}/metrics.csv", n=config["cd_rbm"]["n_hidden"]),
+    output:
+        f"{RESULTS}/metrics.csv",
+    params:
+        fig4_panels=fig4_panels(),
+    log:
+        "logs/metrics_table.log",
+    benchmark:
+        "benchmarks/metrics_table.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    script:
+        "../scripts/metrics_table.py"
+
+
+rule mi_table:
+    """results/mi.csv: every I(H:E) estimate with its error bar."""
+    input:
+        runs=expand(f"{RESULTS}/runs/{{params}}/mi.csv", params=RUNS.instance_patterns),
+        baselines=expand(f"{RESULTS}/baselines/{{params}}/mi.csv", params=GEOMETRY.instance_patterns),
+        cd=expand(f"{RESULTS}/cd_rbm/n_hidden~{{n}}/mi.csv", n=config["cd_rbm"]["n_hidden"]),
+    output:
+        f"{RESULTS}/mi.csv",
+    log:
+        "logs/mi_table.log",
+    benchmark:
+        "benchmarks/mi_table.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    script:
+        "../scripts/concat_tables.py"
+
+
+rule check:
+    """The workflow's verdict: lists every failed criterion and exits non-zero if any fails."""
+    input:
+        metrics=f"{RESULTS}/metrics.csv",
+        figures=figure_files(),
+    output:
+        f"{RESULTS}/summary.txt",
+    log:
+        "logs/check.log",
+    benchmark:
+        "benchmarks/check.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    script:
+        "../scripts/check.py"

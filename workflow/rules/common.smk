@@ -1,4 +1,5 @@
 # Helpers shared by all rules: config validation, the parameter grid, paths.
+import os
 import sys
 
 from snakemake.utils import Paramspace, validate
@@ -18,6 +19,14 @@ RUNS = Paramspace(GRID, filename_params=None, param_sep="~")
 THETA = Paramspace(theta_grid(config, GRID), filename_params=None, param_sep="~")
 RESULTS = "results"
 PARAMAGNET = config["null_tests"]["paramagnet_samples"]
+# Window geometries of the grid (the baselines are scored per geometry).
+GEOMETRY = Paramspace(
+    GRID[["model", "L_V", "L_B", "L_E"]].drop_duplicates().reset_index(drop=True),
+    filename_params=None,
+    param_sep="~",
+)
+# The figure rules: name -> the outputs they make (PDF, PNG and a caption quoting the numbers).
+FIGURES = ["fig2", "fig3", "fig4", "fig5", "fig6", "mi_vs_buffer", "mi_comparison"]
 
 
 wildcard_constraints:
@@ -94,7 +103,37 @@ def runs_table_rows():
     return rows
 
 
+def figure_run(model, L_V, N_h, estimator):
+    """Run id of the paper-window run (L_B = L_E = L_V / 2) with these parameters."""
+    return run_id(dict(model=model, L_V=L_V, N_h=N_h, L_B=L_V // 2, L_E=L_V // 2, estimator=estimator))
+
+
+def fig4_runs(filename):
+    """Files of the Fig. 4 runs: dimers, V 8x8 fat, paper window, every N_h and estimator."""
+    rows = GRID[(GRID.model == "dimer") & (GRID.L_V == 8) & (GRID.L_B == 4) & (GRID.L_E == 4)]
+    return [f"{RESULTS}/runs/{run_id(r)}/{filename}" for r in rows.to_dict("records")]
+
+
+def fig4_panels():
+    """{N_h: [run ids]} of the Fig. 4 runs, one panel per N_h."""
+    rows = GRID[(GRID.model == "dimer") & (GRID.L_V == 8) & (GRID.L_B == 4) & (GRID.L_E == 4)]
+    return {int(n): [run_id(r) for r in g.to_dict("records")] for n, g in rows.groupby("N_h")}
+
+
+def caption_of(name):
+    """Absolute path of the caption a figure rule writes (read when the report is built)."""
+    return os.path.abspath(f"{RESULTS}/figures/{name}.rst")
+
+
+def figure_files():
+    return expand(f"{RESULTS}/figures/{{fig}}.{{ext}}", fig=FIGURES, ext=["pdf", "png"])
+
+
 def all_targets():
-    targets = [f"{RESULTS}/runs.csv"]
-    targets += expand(f"{RESULTS}/runs/{{params}}/rsmi.npz", params=RUNS.instance_patterns)
-    return targets
+    return [
+        f"{RESULTS}/runs.csv",
+        f"{RESULTS}/metrics.csv",
+        f"{RESULTS}/mi.csv",
+        *figure_files(),
+        f"{RESULTS}/summary.txt",
+    ]

@@ -7,7 +7,7 @@ from _common import setup  # noqa: E402
 
 log = setup(snakemake)  # noqa: F821
 
-from rsmi.data import load_windows  # noqa: E402
+from rsmi.data import N_EVAL_WINDOWS, load_windows  # noqa: E402
 from rsmi.seeding import derive_seed  # noqa: E402
 
 smk = snakemake  # noqa: F821
@@ -19,7 +19,7 @@ max_train = settings.pop("max_train_windows")
 win = load_windows(
     smk.input.samples, stride=smk.params.windows["stride"], validation_fraction=smk.params.validation_fraction,
     master_seed=smk.params.seed, dataset=smk.params.windows["samples"], max_train=max_train,
-    max_val=max(1000, max_train // 4), **geom,
+    max_val=N_EVAL_WINDOWS, **geom,
 )
 seed_seq = derive_seed(smk.params.seed, "rsmi", *geom.values(), n_hidden, estimator)
 common = dict(block_shape=(geom["L_V"], geom["L_V"]), V_val=win.V_val, E_val=win.E_val, seed=seed_seq)

@@ -10,7 +10,7 @@ log = setup(snakemake)  # noqa: F821
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from rsmi.data import load_windows  # noqa: E402
+from rsmi.data import N_EVAL_WINDOWS, load_windows  # noqa: E402
 from rsmi.io import atomic_write_text  # noqa: E402
 from rsmi.rbm import RBM  # noqa: E402
 from rsmi.seeding import derive_seed  # noqa: E402
@@ -25,7 +25,7 @@ hp.pop("n_hidden_v" if wc.part == "ve" else "n_hidden_ve")
 win = load_windows(
     smk.input.samples, stride=smk.params.stride, validation_fraction=smk.params.validation_fraction,
     master_seed=smk.params.seed, dataset=wc.dataset, max_train=max_train,
-    max_val=max(1000, max_train // 4), **geom,
+    max_val=N_EVAL_WINDOWS, **geom,
 )
 if wc.part == "ve":
     X, X_val = np.hstack([win.V_train, win.E_train]), np.hstack([win.V_val, win.E_val])

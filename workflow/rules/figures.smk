@@ -1,0 +1,155 @@
+# The paper's figures and the "beyond the paper" comparison, each with a caption that quotes
+# its parameters and criteria values (results/figures/<name>.rst, used by `snakemake --report`).
+
+
+localrules:
+    fig2,
+    fig3,
+    fig4,
+    fig5,
+    fig6,
+    mi_figures,
+
+
+rule fig2:
+    """Ising filters at T_c: 2x2 and 4x4 blocks with N_h 1 and 4, and N_h 1 for 2x2, 4x4, 6x6."""
+    input:
+        runs=[
+            f"{RESULTS}/runs/{figure_run('ising', L, n, 'jensen')}/rsmi.npz"
+            for L, n in [(2, 1), (2, 4), (4, 1), (4, 4), (6, 1)]
+        ],
+        metrics=f"{RESULTS}/metrics.csv",
+    output:
+        pdf=report(f"{RESULTS}/figures/fig2.pdf", caption=caption_of("fig2"), category="Paper figures"),
+        png=f"{RESULTS}/figures/fig2.png",
+        caption=f"{RESULTS}/figures/fig2.rst",
+    log:
+        "logs/figures/fig2.log",
+    benchmark:
+        "benchmarks/figures/fig2.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../scripts/fig2.py"
+
+
+rule fig3:
+    """Dimer configurations from the project's own sampler; staggered vs columnar fields."""
+    input:
+        samples=samples_of("dimer"),
+    output:
+        pdf=report(f"{RESULTS}/figures/fig3.pdf", caption=caption_of("fig3"), category="Paper figures"),
+        png=f"{RESULTS}/figures/fig3.png",
+        caption=f"{RESULTS}/figures/fig3.rst",
+    log:
+        "logs/figures/fig3.log",
+    benchmark:
+        "benchmarks/figures/fig3.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../scripts/fig3.py"
+
+
+rule fig4:
+    """Dimer filters (V 8x8 fat, N_h 2 and 4) on the lattice, per estimator."""
+    input:
+        runs=fig4_runs("rsmi.npz"),
+        metrics=f"{RESULTS}/metrics.csv",
+    output:
+        pdf=report(f"{RESULTS}/figures/fig4.pdf", caption=caption_of("fig4"), category="Paper figures"),
+        png=f"{RESULTS}/figures/fig4.png",
+        caption=f"{RESULTS}/figures/fig4.rst",
+    params:
+        panels=fig4_panels(),
+    log:
+        "logs/figures/fig4.log",
+    benchmark:
+        "benchmarks/figures/fig4.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../scripts/fig4.py"
+
+
+rule fig5:
+    """A_Λ against epochs for Ising 6x6, N_h 1, with the filter at epochs 0, 10, 100, 190."""
+    input:
+        run=f"{RESULTS}/runs/{figure_run('ising', 6, 1, 'jensen')}/rsmi.npz",
+        metrics=f"{RESULTS}/metrics.csv",
+    output:
+        pdf=report(f"{RESULTS}/figures/fig5.pdf", caption=caption_of("fig5"), category="Paper figures"),
+        png=f"{RESULTS}/figures/fig5.png",
+        caption=f"{RESULTS}/figures/fig5.rst",
+    log:
+        "logs/figures/fig5.log",
+    benchmark:
+        "benchmarks/figures/fig5.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../scripts/fig5.py"
+
+
+rule fig6:
+    """CD-trained RBMs on dimer + noise blocks: few hidden units, and enough for every pair."""
+    input:
+        rbms=expand(f"{RESULTS}/cd_rbm/n_hidden~{{n}}/rbm.npz", n=config["cd_rbm"]["n_hidden"]),
+        metrics=f"{RESULTS}/metrics.csv",
+    output:
+        pdf=report(f"{RESULTS}/figures/fig6.pdf", caption=caption_of("fig6"), category="Paper figures"),
+        png=f"{RESULTS}/figures/fig6.png",
+        caption=f"{RESULTS}/figures/fig6.rst",
+    log:
+        "logs/figures/fig6.log",
+    benchmark:
+        "benchmarks/figures/fig6.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../scripts/fig6.py"
+
+
+rule mi_figures:
+    """Beyond the paper: I(H:E) kept by each coarse-graining, against L_B and side by side."""
+    input:
+        mi=f"{RESULTS}/mi.csv",
+    output:
+        buffer_pdf=report(f"{RESULTS}/figures/mi_vs_buffer.pdf", caption=caption_of("mi_vs_buffer"), category="Beyond the paper"),
+        buffer_png=f"{RESULTS}/figures/mi_vs_buffer.png",
+        buffer_caption=f"{RESULTS}/figures/mi_vs_buffer.rst",
+        comparison_pdf=report(f"{RESULTS}/figures/mi_comparison.pdf", caption=caption_of("mi_comparison"), category="Beyond the paper"),
+        comparison_png=f"{RESULTS}/figures/mi_comparison.png",
+        comparison_caption=f"{RESULTS}/figures/mi_comparison.rst",
+    log:
+        "logs/figures/mi_figures.log",
+    benchmark:
+        "benchmarks/figures/mi_figures.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../scripts/mi_figures.py"

@@ -1,0 +1,59 @@
+"""Glue: figure criteria, null tests and the independent I(H:E) estimate of one run."""
+
+import sys
+
+sys.path.insert(0, snakemake.scriptdir)  # noqa: F821 (injected by Snakemake)
+from _common import setup  # noqa: E402
+
+log = setup(snakemake)  # noqa: F821
+
+import pandas as pd  # noqa: E402
+
+from rsmi.data import N_EVAL_WINDOWS, load_windows  # noqa: E402
+from rsmi.io import atomic_write_text  # noqa: E402
+from rsmi.metrics import criteria_rows, write_metrics_csv  # noqa: E402
+from rsmi.mi import estimate_mi  # noqa: E402
+from rsmi.nulltests import run_null_tests  # noqa: E402
+from rsmi.rbm import RBM  # noqa: E402
+from rsmi.results import FilterResult  # noqa: E402
+from rsmi.seeding import derive_seed  # noqa: E402
+
+smk = snakemake  # noqa: F821
+wc, inp, par = smk.wildcards, smk.input, smk.params
+run = par.run
+geom = dict(model=wc.model, L_V=int(wc.L_V), L_B=int(wc.L_B), L_E=int(wc.L_E))
+proxy = wc.estimator != "variational"
+max_train = par.proxy["max_train_windows"]
+window_kw = dict(stride=par.windows["stride"], validation_fraction=par.validation_fraction,
+                 master_seed=par.seed, max_train=max_train, max_val=N_EVAL_WINDOWS, **geom)
+
+result = FilterResult.load(inp.rsmi)
+win = load_windows(inp.samples, dataset=par.windows["samples"], **window_kw)
+log.info("criteria on %d held-out windows (figure run: %s)", len(win.V_val), par.figure_run)
+rows = criteria_rows(run, wc.model, result, data=win.V_val, figures=None if par.figure_run else [])
+
+# Null tests (method.md §4b) under the run's own estimator and under the independent classifier.
+if wc.model == "dimer":
+    V, E, G = win.V_val, win.E_val, win.G_val
+    theta = (RBM.load(inp.theta_v), RBM.load(inp.theta_ve)) if proxy else (None, None)
+else:
+    pm = load_windows(inp.paramagnet, dataset=par.paramagnet, **window_kw)
+    V, E, G = pm.V_val, pm.E_val, pm.G_val
+    theta = (RBM.load(inp.paramagnet_theta_v), RBM.load(inp.paramagnet_theta_ve)) if proxy else (None, None)
+proxy_kwargs = {k: par.proxy[k] for k in ("path", "n_mc", "mc_burn_in") if proxy and k in par.proxy}
+for est in (wc.estimator, "classifier"):
+    log.info("null tests under the %s estimator on %d windows", est, len(V))
+    null = run_null_tests(V, E, model=wc.model, estimator=est, theta_v=theta[0], theta_ve=theta[1], groups=G,
+                          seed=derive_seed(par.seed, "null", run, est), run=run,
+                          proxy_kwargs=proxy_kwargs if est == wc.estimator and proxy else None)
+    for r in null:
+        r["criterion"] = f"{r['criterion']}[{est}]"
+    rows += null
+write_metrics_csv(rows, smk.output.metrics)
+
+mi = estimate_mi(result.weights, result.biases, win.V_val, win.E_val, seed=derive_seed(par.seed, "mi", run),
+                 groups=win.G_val)
+table = pd.DataFrame([dict(run=run, model=wc.model, L_V=geom["L_V"], N_h=int(wc.N_h), L_B=geom["L_B"],
+                           L_E=geom["L_E"], estimator=wc.estimator, filter="rsmi", method="classifier", **mi)])
+atomic_write_text(smk.output.mi, table.to_csv(index=False))
+log.info("I(H:E) >= %.4f +- %.4f nats; %d criteria rows", mi["mi"], mi["stderr"], len(rows))
