@@ -21,7 +21,10 @@ the other (held-out) split, so the classifier cannot reward correlations it memo
   function of v, I(H:E) ≤ I(V:E) (data processing); the tests check both on synthetic data.
 
 The regularisation strength is chosen on an inner split of the *training* samples (never the
-test split) from a fixed grid, then the classifier is refitted on the whole training split.
+test split) from a fixed grid, then the classifier is refitted on the whole training split. The
+grid reaches strengths (1, 10) at which the classifier is practically the marginal p(h): when e
+carries nothing about h, the held-out bound then loses little (without them the fitting cost,
+about (K−1)(d+1)/(2 n_train) nats, pushes it visibly below 0 on small samples).
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ __all__ = [
 ]
 
 #: Candidate L2 strengths (on the mean cross-entropy, standardised features) for ``l2="auto"``.
-DEFAULT_L2_GRID: tuple[float, ...] = (1e-4, 1e-3, 1e-2, 1e-1)
+DEFAULT_L2_GRID: tuple[float, ...] = (1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0)
 
 
 # --------------------------------------------------------------------------------------------

@@ -453,16 +453,17 @@ def train_variational(V, E, n_hidden: int, *, block_shape=None, n_epochs: int = 
 
 
 def score_filter(weights, biases, V_train, E_train, V_test, E_test, *, seed=None, critic="auto",
-                 entropy="auto", l2: float = 1e-3, max_iter: int = 500) -> tuple[float, float]:
+                 entropy="auto", l2="auto", max_iter: int = 500) -> tuple[float, float]:
     """Held-out bound B (eq. 2) of a FIXED filter with a critic fitted on the training split.
 
     With Q fixed, maximising Σ_n Σ_h Q_nh log r_φ(h|e_n) over φ is a convex soft-label logistic
     regression (:func:`rsmi.mi.fit_multinomial_logistic` on standardised e; the factorised critic
-    fits one binary regression per unit with soft labels p_j). B and its delta-method error are
-    then evaluated on (V_test, E_test). The fit is deterministic; ``seed`` is accepted for the
-    common scorer interface and unused. Returns (bound, stderr) in nats.
+    fits one binary regression per unit with soft labels p_j). ``l2="auto"`` chooses the L2
+    strength from :data:`rsmi.mi.DEFAULT_L2_GRID` on an inner split of the training samples
+    (drawn from ``seed``), as :func:`rsmi.mi.estimate_mi` does. B and its delta-method error are
+    then evaluated on (V_test, E_test). Returns (bound, stderr) in nats.
     """
-    from rsmi.mi import _as_filter, _standardiser, fit_multinomial_logistic
+    from rsmi.mi import DEFAULT_L2_GRID, _as_filter, _choose_l2, _standardiser, fit_multinomial_logistic
 
     w, b = _as_filter(weights, biases)
     nh = w.shape[1]
@@ -471,20 +472,28 @@ def score_filter(weights, biases, V_train, E_train, V_test, E_test, *, seed=None
     Vte, Ete = _prepare(V_test, E_test, w.shape[0])
     if Etr.shape[1] != Ete.shape[1]:
         raise ValueError(f"E_train has {Etr.shape[1]} sites, E_test has {Ete.shape[1]}")
-    l2 = _check_pos_real("l2", l2, allow_zero=True)
+    auto = isinstance(l2, str)
+    if auto and l2 != "auto":
+        raise ValueError(f"l2 must be a non-negative number or 'auto', got {l2!r}")
+    if not auto:
+        l2 = _check_pos_real("l2", l2, allow_zero=True)
+    rng = np.random.default_rng(seed)
     mu, sd = _standardiser(Etr)
     Xtr = (Etr - mu) / sd
     s_tr = Vtr @ w + b
     if critic_r == "softmax":
         states = hidden_states(nh)
         Q = np.exp(log_expit(s_tr) @ states.T + log_expit(-s_tr) @ (1.0 - states).T)
+        if auto:
+            l2 = _choose_l2(Etr, Q, DEFAULT_L2_GRID, rng, max_iter)
         W, c = fit_multinomial_logistic(Xtr, Q, l2=l2, max_iter=max_iter)
     else:
         p = expit(s_tr)
         Ws, cs = [], []
         for j in range(nh):
-            Wj, cj = fit_multinomial_logistic(Xtr, np.stack([1 - p[:, j], p[:, j]], axis=1), l2=l2,
-                                              max_iter=max_iter)
+            Yj = np.stack([1 - p[:, j], p[:, j]], axis=1)
+            l2j = _choose_l2(Etr, Yj, DEFAULT_L2_GRID, rng, max_iter) if auto else l2
+            Wj, cj = fit_multinomial_logistic(Xtr, Yj, l2=l2j, max_iter=max_iter)
             Ws.append(Wj[:, 1] - Wj[:, 0])
             cs.append(cj[1] - cj[0])
         W, c = np.stack(Ws, axis=1), np.array(cs)

@@ -1,0 +1,185 @@
+"""Tests of the independent classifier estimate of I(H:E) (method.md §5) and the baseline filters."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from rsmi.mi import (
+    classifier_bound,
+    estimate_mi,
+    fit_multinomial_logistic,
+    hard_codes,
+    kadanoff_filter,
+    random_filters,
+)
+
+
+def _hb(p):
+    return -(p * np.log(p) + (1 - p) * np.log(1 - p))
+
+
+def _copies(seed, n, n_bits, flip, n_extra=5):
+    """v: n_bits fair bits; e: noisy copies of them (flip prob `flip`) plus n_extra independent bits."""
+    rng = np.random.default_rng(seed)
+    V = rng.integers(0, 2, (n, n_bits)).astype(np.uint8)
+    E = np.concatenate([V ^ (rng.random((n, n_bits)) < flip), rng.integers(0, 2, (n, n_extra))], axis=1)
+    return V, E.astype(np.uint8)
+
+
+def _reader(n_bits, bits):
+    """Filter whose hidden unit j reads v_bits[j]: s_j = v_bits[j] − 1/2."""
+    w = np.zeros((n_bits, len(bits)))
+    for j, i in enumerate(bits):
+        w[i, j] = 1.0
+    return w, -0.5 * np.ones(len(bits))
+
+
+def test_logistic_fit_is_stationary_and_matches_generating_model():
+    rng = np.random.default_rng(0)
+    n, d, K = 20000, 3, 3
+    X = rng.normal(size=(n, d))
+    W0 = rng.normal(size=(d, K))
+    c0 = np.array([0.2, -0.1, 0.0])
+    u = X @ W0 + c0
+    P = np.exp(u - u.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    y = (rng.random(n)[:, None] > np.cumsum(P, axis=1)).sum(axis=1)
+    Y = np.eye(K)[y]
+    W, c = fit_multinomial_logistic(X, Y, l2=0.0)
+    # Softmax is invariant to a common shift of the columns: compare differences to class 0.
+    np.testing.assert_allclose(W[:, 1:] - W[:, :1], W0[:, 1:] - W0[:, :1], atol=0.1)
+    # Stationarity of the penalised objective.
+    l2 = 0.01
+    W, c = fit_multinomial_logistic(X, Y, l2=l2)
+    uu = X @ W + c
+    R = np.exp(uu - uu.max(axis=1, keepdims=True))
+    R /= R.sum(axis=1, keepdims=True)
+    gW = X.T @ (R - Y) / n + l2 * W
+    assert np.abs(gW).max() < 1e-5
+    assert np.abs((R - Y).mean(axis=0)).max() < 1e-5
+
+
+def test_known_mutual_information_of_a_noisy_copy():
+    flip = 0.1
+    V, E = _copies(1, 20000, 2, flip)
+    w, b = _reader(2, [0])
+    r = estimate_mi(w, b, V, E, seed=0)
+    I_true = np.log(2) - _hb(flip)
+    bias = (r["n_classes"] - 1) / (2 * r["n_test"])  # plug-in entropy bias (Miller–Madow)
+    assert abs(r["mi"] - I_true) <= 3 * r["stderr"] + bias
+    assert r["n_train"] + r["n_test"] == 20000
+    assert r["H"] == pytest.approx(np.log(2), abs=0.01)
+    assert r["mi"] == pytest.approx(r["H"] - r["CE"], abs=1e-12)
+
+
+def test_independent_V_E_give_zero():
+    rng = np.random.default_rng(2)
+    n = 6000
+    V = rng.integers(0, 2, (n, 9)).astype(np.uint8)
+    E = rng.integers(0, 2, (n, 40)).astype(np.uint8)
+    w, b = random_filters(3, 2, seed=3)
+    r = estimate_mi(w, b, V, E, seed=1)
+    # Above: within the estimator's own error bar. Below: a held-out bound loses at most about
+    # the fitted parameters' cost, (K − 1)(d + 1)/(2 n_train) nats, when the truth is 0.
+    K, d = r["n_classes"], E.shape[1]
+    assert r["mi"] <= 3 * r["stderr"]
+    assert r["mi"] >= -(K - 1) * (d + 1) / (2 * r["n_train"]) - 3 * r["stderr"]
+
+
+def test_bounded_by_n_hidden_log2_for_an_exact_copy():
+    V, E = _copies(3, 8000, 3, 0.0)
+    w, b = _reader(3, [0, 1])
+    r = estimate_mi(w, b, V, E, seed=0)
+    assert r["H"] <= 2 * np.log(2) + 1e-12
+    assert r["mi"] <= 2 * np.log(2)
+    assert r["mi"] > 2 * np.log(2) - 0.02  # an exact copy is read back almost perfectly
+
+
+def test_bounded_by_I_VE():
+    flip = 0.2
+    V, E = _copies(4, 20000, 2, flip)
+    I_VE = 2 * (np.log(2) - _hb(flip))  # independent noisy copies of two fair bits
+    for bits in ([0, 1], [0]):
+        w, b = _reader(2, bits)
+        r = estimate_mi(w, b, V, E, seed=1)
+        assert r["mi"] <= I_VE + 3 * r["stderr"]
+        # Each filter keeps what its bits carry, I_VE·len(bits)/2 (the classifier is well specified
+        # for one bit; for two it is a linear softmax, also exact for independent copies).
+        bias = (r["n_classes"] - 1) / (2 * r["n_test"])
+        assert abs(r["mi"] - I_VE * len(bits) / 2) <= 3 * r["stderr"] + bias
+
+
+def test_groups_are_not_split_and_give_cluster_errors():
+    V, E = _copies(5, 3000, 2, 0.1)
+    groups = np.repeat(np.arange(100), 30)
+    w, b = _reader(2, [0])
+    r = estimate_mi(w, b, V, E, seed=0, groups=groups)
+    assert r["n_test"] % 30 == 0 and r["n_train"] % 30 == 0
+    assert np.isfinite(r["stderr"]) and r["stderr"] > 0
+
+
+def test_same_seed_same_result():
+    V, E = _copies(6, 3000, 2, 0.2)
+    w, b = random_filters(2, 2, seed=0)
+    w = w.reshape(4, 2)[:2]
+    a = estimate_mi(w, b, V, E, seed=4)
+    c = estimate_mi(w, b, V, E, seed=4)
+    assert a == c
+
+
+def test_hard_codes():
+    V = np.array([[0, 0], [1, 0], [0, 1], [1, 1]])
+    w = np.array([[1.0, 0.0], [0.0, 1.0]])
+    np.testing.assert_array_equal(hard_codes(w, [-0.5, -0.5], V), [0, 1, 2, 3])
+
+
+@pytest.mark.parametrize("L_V", [1, 2, 3])
+def test_kadanoff_is_majority_rule(L_V):
+    w, b = kadanoff_filter(L_V)
+    assert w.shape == (L_V, L_V, 1) and b.shape == (1,)
+    for x in itertools.product([0, 1], repeat=L_V * L_V):
+        spins = 2 * np.array(x) - 1
+        h = hard_codes(w, b, np.array([x]))[0]
+        assert h == int(spins.sum() > 0)
+
+
+def test_random_filters_deterministic_and_centred():
+    w1, b1 = random_filters(3, 2, seed=9)
+    w2, b2 = random_filters(3, 2, seed=9)
+    assert np.array_equal(w1, w2) and np.array_equal(b1, b2)
+    np.testing.assert_allclose(0.5 * w1.reshape(9, 2).sum(axis=0) + b1, 0.0, atol=1e-12)
+
+
+def test_classifier_bound_on_given_split_matches_estimate_mi_split_sizes():
+    V, E = _copies(7, 2000, 2, 0.1)
+    w, b = _reader(2, [1])
+    r = classifier_bound(w, b, V[:1500], E[:1500], V[1500:], E[1500:], seed=0, l2=1e-3)
+    assert r["n_train"] == 1500 and r["n_test"] == 500 and r["l2"] == 1e-3
+
+
+@pytest.mark.parametrize(
+    "args,kw,match",
+    [
+        ((np.zeros((2, 1)), np.zeros(2)), {}, "biases"),
+        ((np.zeros((3, 1)), np.zeros(1)), {}, "filter has"),
+        ((np.zeros((2, 1)), np.zeros(1)), dict(test_fraction=1.5), "test_fraction"),
+        ((np.zeros((2, 1)), np.zeros(1)), dict(l2="big"), "l2"),
+        ((np.zeros((2, 1)), np.zeros(1)), dict(l2=-1.0), "l2"),
+        ((np.full((2, 1), np.nan), np.zeros(1)), {}, "finite"),
+        ((np.zeros((2, 1)), np.zeros(1)), dict(groups=np.zeros(10)), "groups"),
+    ],
+)
+def test_validation_errors(args, kw, match):
+    V, E = _copies(8, 100, 2, 0.1)
+    with pytest.raises(ValueError, match=match):
+        estimate_mi(*args, V, E, seed=0, **kw)
+
+
+def test_baseline_validation():
+    with pytest.raises(ValueError, match="L_V"):
+        kadanoff_filter(0)
+    with pytest.raises(ValueError, match="n_hidden"):
+        random_filters(2, 0, seed=0)
+    with pytest.raises(ValueError, match="same number"):
+        estimate_mi(np.zeros((2, 1)), np.zeros(1), np.zeros((5, 2)), np.zeros((4, 2)), seed=0)
