@@ -25,6 +25,12 @@ when the flipped-spin count first reaches L² would sample at a state-dependent 
 the samples toward ordered states (large clusters are more likely to end a unit), so it is
 not done.
 
+Global flip. Before each sample is stored the whole lattice is flipped with probability 1/2,
+an exact Monte Carlo move (symmetric proposal, H(-s) = H(s)). Below T_c almost every Wolff
+cluster is the whole lattice, so without it the sign of m would follow the parity of the
+number of updates: measured at L = 4, T = 1.2 the sign of m of stored samples had τ_int ≈ 11
+samples at the default gap, and the chi-square test of the (E, M) histogram failed.
+
 The defaults ``burn_in=None``/``gap=None`` come from the measured integrated autocorrelation
 times at T_c (see the repository's ``docs/ising_autocorrelation.md`` and
 ``benchmarks/ising_autocorrelation.py``).
@@ -269,15 +275,40 @@ def _wolff_updates(spins, nbr, log2L, n_updates, thr, state, stack):
 
 
 @njit(cache=True)
-def _wolff_chain(spins, nbr, log2L, thr, state, n_burn, n_gap, out):
-    """Run ``n_burn`` cluster updates, then store the spins every ``n_gap`` updates into ``out``.
+def _next_u64(state):
+    """One xoshiro256** output from the state array (advanced in place)."""
+    s0 = state[0]
+    s1 = state[1]
+    s2 = state[2]
+    s3 = state[3]
+    r = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
+    t = s1 << np.uint64(17)
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    state[0] = s0
+    state[1] = s1
+    state[2] = s2
+    state[3] = _rotl(s3, 45)
+    return r
 
-    ``out``: int8 (n, L²). Returns the number of spins flipped.
+
+@njit(cache=True)
+def _wolff_chain(spins, nbr, log2L, thr, state, n_burn, n_gap, out):
+    """Run ``n_burn`` cluster updates, then store the spins every ``n_gap`` updates into ``out``,
+    each time after a global spin flip with probability 1/2 (see the module docstring).
+
+    ``out``: int8 (n, L²). Returns the number of spins flipped by cluster updates.
     """
     stack = np.empty(spins.shape[0], dtype=np.int32)
     flipped = _wolff_updates(spins, nbr, log2L, n_burn, thr, state, stack)
     for n in range(out.shape[0]):
         flipped += _wolff_updates(spins, nbr, log2L, n_gap, thr, state, stack)
+        if _next_u64(state) >> np.uint64(63):
+            for i in range(spins.shape[0]):
+                spins[i] = -spins[i]
         out[n, :] = spins
     return flipped
 

@@ -80,6 +80,9 @@ def _reference_chain(spins, L, n_burn, n_gap, p_add, out):
     flipped = _reference_updates(spins, L, n_burn, p_add)
     for n in range(out.shape[0]):
         flipped += _reference_updates(spins, L, n_gap, p_add)
+        # Global spin flip with probability 1/2 (exact: H(-s) = H(s)), as in rsmi.ising.
+        if np.random.random() < 0.5:
+            spins[:, :] = -spins
         out[n, :, :] = spins
     return flipped
 
@@ -129,7 +132,8 @@ def sample_ising_reference(L: int, T: float, n_samples: int, *, seed, burn_in: i
 
     Textbook Wolff: seed site uniform, each aligned neighbour of a cluster site not yet in
     the cluster joins with probability p_add = 1 - exp(-2/T) (one ``np.random.random()`` per
-    such bond test), then the cluster flips. Returns int8 (n_samples, L, L) of ±1.
+    such bond test), then the cluster flips. Before each stored sample the lattice is flipped
+    globally with probability 1/2. Returns int8 (n_samples, L, L) of ±1.
     """
     L, T, n_samples, rng, burn_in, gap = _validate(L, T, n_samples, seed, burn_in, gap)
     return _run_sampler(L, T, n_samples, rng, burn_in, gap, make_runner=_reference_runner,
