@@ -30,6 +30,8 @@ def setup(smk) -> logging.Logger:
         stream=sys.stderr,
         force=True,
     )
+    # matplotlib's PDF backend logs every font subsetting step at INFO.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
     log = logging.getLogger(f"workflow.{smk.rule}")
     log.info("rule %s, wildcards %s, threads %s", smk.rule, dict(smk.wildcards), threads)
     return log
