@@ -1,0 +1,125 @@
+"""End to end: the small config through the whole DAG, determinism, resume after SIGKILL,
+adding a grid point, and the loud failure of the check rule. Slow: CI runs them."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO, run_snakemake
+
+pytestmark = pytest.mark.slow
+
+SMALL = REPO / "tests" / "config" / "small.yaml"
+FIGURES = ["fig2", "fig3", "fig4", "fig5", "fig6", "mi_vs_buffer", "mi_comparison"]
+TABLES = ["results/runs.csv", "results/metrics.csv", "results/mi.csv"]
+TARGETS = TABLES + [f"results/figures/{f}.{ext}" for f in FIGURES for ext in ("pdf", "png", "rst")]
+
+
+def _run(cwd, *extra, config=SMALL, timeout=1800):
+    res = run_snakemake(["--cores", "2", "--configfile", str(config), *extra], cwd=cwd, timeout=timeout)
+    return res
+
+
+def _products(root: Path) -> dict[str, bytes]:
+    """Every data product of a run: samples, weights, tables, figures (not logs/benchmarks)."""
+    out = {}
+    for p in sorted((root / "results").rglob("*")):
+        if p.is_file() and ".cache" not in p.parts and p.suffix in {".npz", ".csv", ".pdf", ".png", ".rst"}:
+            out[str(p.relative_to(root))] = p.read_bytes()
+    return out
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    root = tmp_path_factory.mktemp("e2e")
+    res = _run(root, *TARGETS)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    return root
+
+
+def test_every_figure_and_table_appears(finished):
+    for t in TARGETS:
+        p = finished / t
+        assert p.is_file() and p.stat().st_size > 0, t
+    import pandas as pd
+
+    runs = pd.read_csv(finished / "results/runs.csv")
+    assert len(runs) == 9 and {"run", "model", "L_V", "N_h", "L_B", "L_E", "estimator", "rsmi"} <= set(runs.columns)
+    for path in runs.rsmi:
+        assert (finished / path).is_file()
+    metrics = pd.read_csv(finished / "results/metrics.csv", keep_default_na=False)
+    assert {"run", "figure", "criterion", "value", "threshold", "pass"} <= set(metrics.columns)
+    assert {"2A", "2B", "2C-E", "4", "5", "6", "null"} <= set(metrics.figure.astype(str))
+    mi = pd.read_csv(finished / "results/mi.csv")
+    assert {"rsmi", "kadanoff", "random", "cd-rbm"} <= set(mi["filter"])
+    # Every job left a benchmark record (max_rss is the memory budget's evidence).
+    assert len(list((finished / "benchmarks").rglob("*.tsv"))) >= 40
+
+
+def test_check_rule_fails_loudly_on_the_small_config(finished):
+    # Far too little data for the criteria: the check must say which ones fail and exit non-zero.
+    res = _run(finished, "results/summary.txt")
+    assert res.returncode != 0
+    text = res.stdout + res.stderr
+    assert "criteria failed" in text and "FAILED" in text
+    assert not (finished / "results/summary.txt").exists()
+    # The figures are still there (a failed criterion never hides a figure).
+    assert all((finished / f"results/figures/{f}.pdf").is_file() for f in FIGURES)
+
+
+def test_same_config_and_seed_give_identical_bytes(finished, tmp_path):
+    res = _run(tmp_path, *TARGETS)
+    assert res.returncode == 0, res.stderr[-3000:]
+    a, b = _products(finished), _products(tmp_path)
+    assert a.keys() == b.keys()
+    differ = [k for k in a if a[k] != b[k]]
+    assert not differ, differ
+
+
+def test_a_different_seed_gives_different_samples(finished, tmp_path):
+    res = _run(tmp_path, "results/samples/ising.npz", "--config", "seed=8")
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert (tmp_path / "results/samples/ising.npz").read_bytes() != (finished / "results/samples/ising.npz").read_bytes()
+
+
+def test_sigkill_then_rerun_completes_with_identical_results(finished, tmp_path):
+    exe = [sys.executable, "-m", "snakemake"]
+    cmd = exe + ["-s", str(REPO / "Snakefile"), "-d", str(tmp_path), "--cores", "2", "--configfile", str(SMALL), *TARGETS]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    # Kill the whole process group once some Θ-RBMs exist, i.e. in the middle of training.
+    deadline = time.time() + 900
+    while time.time() < deadline and proc.poll() is None:
+        if len(list((tmp_path / "results").rglob("theta_*.npz"))) >= 3:
+            break
+        time.sleep(0.5)
+    assert proc.poll() is None, "the run finished before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (tmp_path / "results/metrics.csv").exists()
+    res = _run(tmp_path, *TARGETS)
+    assert res.returncode == 0, res.stderr[-3000:]
+    a, b = _products(finished), _products(tmp_path)
+    assert a.keys() == b.keys()
+    assert not [k for k in a if a[k] != b[k]]
+
+
+def test_adding_a_grid_point_reruns_only_what_it_needs(finished, tmp_path):
+    config = yaml.safe_load(SMALL.read_text())
+    config["grid"].append({"model": "ising", "L_V": [4], "N_h": [2], "L_B": [2], "L_E": 2, "estimator": ["jensen"]})
+    cfg = tmp_path / "more.yaml"
+    cfg.write_text(yaml.safe_dump(config))
+    res = run_snakemake(["-n", "--quiet", "rules", "--cores", "2", "--configfile", str(cfg), *TARGETS], cwd=finished)
+    assert res.returncode == 0, res.stderr
+    text = res.stdout + res.stderr
+    jobs = {line.split()[0]: int(line.split()[1]) for line in text.splitlines()
+            if len(line.split()) == 2 and line.split()[1].isdigit()}
+    # The new point: one filter, its evaluation; the shared Θ-RBMs and samples are reused.
+    assert jobs.get("train_rsmi") == 1 and jobs.get("evaluate_run") == 1, text
+    for rule in ("sample", "train_theta", "train_cd_rbm", "baselines", "numba_warmup"):
+        assert rule not in jobs, (rule, text)
