@@ -31,7 +31,7 @@ import numpy as np  # noqa: E402
 
 from rsmi.io import load_npz, save_npz  # noqa: E402
 from rsmi.rbm import RBM  # noqa: E402
-from rsmi.regions import cut_regions  # noqa: E402
+from rsmi.regions import cut_regions, region_masks  # noqa: E402
 
 # name: (model, L_V, L_B, L_E, lattice side (fat for dimers), stride, train configs, held-out configs)
 DATASETS = {
@@ -93,6 +93,52 @@ def load_dataset(name: str, cache: Path, seed: int = 0):
     return tr, val
 
 
+def noise_pair_indices(L_V: int, L_B: int, L_E: int):
+    """Columns of the vertex and face bit of every noise pair in [v, e] of a dimer window,
+    split into pairs inside V and pairs inside E (regions start at even fat coordinates, so
+    window-local (even, even) sites are vertices and (odd, odd) faces; the pair partner of
+    vertex (2x, 2y) is face (2x+1, 2y+1), always in the same region)."""
+    masks = region_masks(L_V, L_B, L_E)
+    W = masks["V"].shape[0]
+    col = {}
+    for name in ("V", "E"):
+        off = 0 if name == "V" else int(masks["V"].sum())
+        flat = np.flatnonzero(masks[name].ravel())
+        col[name] = {int(f): off + i for i, f in enumerate(flat)}
+    pairs = {"V": [], "E": []}
+    for x in range(0, W, 2):
+        for y in range(0, W, 2):
+            vert, face = x * W + y, (x + 1) * W + (y + 1)
+            for name in ("V", "E"):
+                if vert in col[name]:
+                    assert face in col[name]
+                    pairs[name].append((col[name][vert], col[name][face]))
+    return np.array(pairs["V"]), np.array(pairs["E"])
+
+
+def noise_pair_metrics(rbm, L_V, L_B, L_E, *, n_samples=2000, gibbs_steps=300, seed=0):
+    """How the model treats the independent noise pairs (data: agreement 1, no V–E correlation).
+
+    agree: mean over pairs of P_model(vertex bit == face bit);
+    ve_corr_ratio: mean |corr| between the pair values (vertex bits) of V pairs and E pairs in
+    model samples, divided by the mean |corr| of independent fair coins at the same sample size
+    (≈ 1 when the model keeps V and E noise independent, ≫ 1 when it couples them)."""
+    pv, pe = noise_pair_indices(L_V, L_B, L_E)
+    X = rbm.sample(n_samples, gibbs_steps, seed=seed).astype(np.float64)
+    agree = float(np.mean(X[:, np.r_[pv[:, 0], pe[:, 0]]] == X[:, np.r_[pv[:, 1], pe[:, 1]]]))
+    A, B = X[:, pv[:, 0]], X[:, pe[:, 0]]
+    A = (A - A.mean(0)) / (A.std(0) + 1e-12)
+    B = (B - B.mean(0)) / (B.std(0) + 1e-12)
+    corr = np.abs(A.T @ B / n_samples)
+    rng = np.random.default_rng(seed)
+    C = rng.random((n_samples, len(pv) + len(pe))) < 0.5
+    Ca, Cb = C[:, : len(pv)].astype(float), C[:, len(pv) :].astype(float)
+    Ca = (Ca - Ca.mean(0)) / Ca.std(0)
+    Cb = (Cb - Cb.mean(0)) / Cb.std(0)
+    null = np.abs(Ca.T @ Cb / n_samples).mean()
+    return dict(noise_agree=agree, ve_corr_ratio=float(corr.mean() / null))
+
+
 def run_one(Xtr, Xval, params, *, seed, ais_runs, ais_betas):
     rbm = RBM(seed=seed, **params)
     t = time.perf_counter()
@@ -103,6 +149,43 @@ def run_one(Xtr, Xval, params, *, seed, ais_runs, ais_betas):
     log_z, err_z = rbm.log_partition(n_ais_runs=ais_runs, n_ais_betas=ais_betas, seed=12345)
     eval_s = time.perf_counter() - t
     return rbm, dict(fit_s=fit_s, eval_s=eval_s, val_loglik=ll, val_loglik_err=err, log_z_err=err_z)
+
+
+def append_csv(path: Path, row: dict) -> None:
+    """Append ``row`` to a tidy CSV; if it brings new columns, rewrite the file with their union
+    (missing entries empty)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows, fields = [], list(row)
+    if path.exists():
+        with open(path, newline="") as fh:
+            reader = csv.DictReader(fh)
+            rows = list(reader)
+            fields = list(reader.fieldnames or []) + [k for k in row if k not in (reader.fieldnames or [])]
+    rows.append(row)
+    with open(path, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields, restval="")
+        w.writeheader()
+        w.writerows(rows)
+
+
+def print_tables(path: Path) -> None:
+    """Markdown tables of a results CSV: one per (dataset, target), rows in sweep order."""
+    import pandas as pd
+
+    df = pd.read_csv(path)
+    keys = ["n_hidden", "k", "persistent", "n_chains", "batch_size", "learning_rate", "momentum", "n_epochs", "init_scale"]
+    for (ds, tgt), g in df.groupby(["dataset", "target"], sort=False):
+        extra = [c for c in ("noise_agree", "ve_corr_ratio") if c in g and g[c].notna().any()]
+        print(f"\n**{ds}, Θ^{tgt}** ({int(g.n_visible.iloc[0])} visible, {int(g.n_train.iloc[0])} training windows)\n")
+        head = ["sweep", *keys, "fit [s]", "held-out LL", "se(log Z)", *extra]
+        print("| " + " | ".join(head) + " |")
+        print("|" + "---|" * len(head))
+        for _, r in g.iterrows():
+            chains = "" if (pd.isna(r.get("n_chains")) or r.get("n_chains") == "") else int(float(r["n_chains"]))
+            vals = [r.sweep, int(r.n_hidden), int(r.k), "PCD" if str(r.persistent) == "True" else "CD", chains,
+                    int(r.batch_size), f"{r.learning_rate:g}", f"{r.momentum:g}", int(r.n_epochs), f"{r.init_scale:g}",
+                    f"{r.fit_s:.1f}", f"{r.val_loglik:.3f}", f"{r.log_z_err:.3f}", *[f"{r[c]:.3f}" for c in extra]]
+            print("| " + " | ".join(str(v) for v in vals) + " |")
 
 
 def main(argv=None) -> None:
@@ -117,7 +200,11 @@ def main(argv=None) -> None:
     p.add_argument("--csv", type=Path, default=None)
     p.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "rsmi_rbm_hparams")
     p.add_argument("--list", action="store_true")
+    p.add_argument("--table", type=Path, default=None, help="print markdown tables of a results CSV and exit")
     args = p.parse_args(argv)
+    if args.table is not None:
+        print_tables(args.table)
+        return
     if args.list:
         for name, spec in DATASETS.items():
             print(name, spec)
@@ -141,26 +228,26 @@ def main(argv=None) -> None:
         for override in SWEEPS[sweep]:
             params = {**base, **override}
             for seed in args.seeds:
-                _, res = run_one(Xtr, Xval, params, seed=seed, ais_runs=args.ais_runs, ais_betas=args.ais_betas)
+                rbm, res = run_one(Xtr, Xval, params, seed=seed, ais_runs=args.ais_runs, ais_betas=args.ais_betas)
+                model, L_V, L_B, L_E = DATASETS[args.dataset][:4]
+                if model == "dimer" and args.target == "VE":
+                    res.update(noise_pair_metrics(rbm, L_V, L_B, L_E))
                 row = dict(dataset=args.dataset, target=args.target, n_visible=Xtr.shape[1], n_train=len(Xtr),
                            sweep=sweep, change=json.dumps(override), seed=seed, **params, **res)
                 rows.append(row)
+                extra = "".join(f" {k} {v:.3f}" for k, v in res.items() if k in ("noise_agree", "ve_corr_ratio"))
                 print(f"# {sweep} {override} seed {seed}: LL {res['val_loglik']:.4f} ± {res['log_z_err']:.4f} "
-                      f"(fit {res['fit_s']:.1f} s)", flush=True)
+                      f"(fit {res['fit_s']:.1f} s){extra}", flush=True)
                 if args.csv is not None:
-                    new = not args.csv.exists()
-                    args.csv.parent.mkdir(parents=True, exist_ok=True)
-                    with open(args.csv, "a", newline="") as fh:
-                        w = csv.DictWriter(fh, fieldnames=list(row))
-                        if new:
-                            w.writeheader()
-                        w.writerow(row)
+                    append_csv(args.csv, row)
     print()
-    print(f"| data | target | sweep | change | seed | fit [s] | held-out LL [nats] | se(log Z) |")
-    print("|---|---|---|---|---|---|---|---|")
+    extra = [k for k in ("noise_agree", "ve_corr_ratio") if rows and k in rows[0]]
+    print("| data | target | sweep | change | seed | fit [s] | held-out LL [nats] | se(log Z) |"
+          + "".join(f" {k} |" for k in extra))
+    print("|---|---|---|---|---|---|---|---|" + "---|" * len(extra))
     for r in rows:
         print(f"| {r['dataset']} | {r['target']} | {r['sweep']} | {r['change']} | {r['seed']} | {r['fit_s']:.1f} | "
-              f"{r['val_loglik']:.3f} | {r['log_z_err']:.3f} |")
+              f"{r['val_loglik']:.3f} | {r['log_z_err']:.3f} |" + "".join(f" {r[k]:.3f} |" for k in extra))
 
 
 if __name__ == "__main__":

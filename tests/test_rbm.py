@@ -121,10 +121,12 @@ def cd_epoch_reference(X, order, W, a, c, vW, va, vc, chain_v, chain_h, lrs, k, 
     return W, a, c
 
 
-def ais_reference(W, a, c, a0, betas, n_runs, seed):
-    """Slow twin of _ais_kernel, written from the formulas in log_partition_ais."""
-    rs = np.random.RandomState(seed)
-    v = (rs.random_sample((n_runs, len(a))) < sig(a0)).astype(np.float64)
+def ais_reference(W, a, c, a0, betas, n_runs, state):
+    """Slow twin of _ais_kernel, written from the formulas in log_partition_ais, with the same
+    uniforms (xoshiro256** words / 2³² in the kernel's order)."""
+    gen = Xoshiro256ss(state)
+    nv, nh = W.shape
+    v = (gen.words(n_runs * nv).reshape(n_runs, nv) / 2.0**32 < sig(a0)).astype(np.float64)
 
     def log_p_star(v, beta):
         return (1 - beta) * v @ a0 + beta * v @ a + np.logaddexp(0.0, beta * (v @ W + c)).sum(axis=1)
@@ -132,11 +134,12 @@ def ais_reference(W, a, c, a0, betas, n_runs, seed):
     logw = np.zeros(n_runs)
     for k in range(1, len(betas)):
         logw += log_p_star(v, betas[k]) - log_p_star(v, betas[k - 1])
-        h = (rs.random_sample((n_runs, W.shape[1])) < sig(betas[k] * (v @ W + c))).astype(np.float64)
+        u = gen.words(n_runs * nh).reshape(n_runs, nh) / 2.0**32
+        h = (u < sig(betas[k] * (v @ W + c))).astype(np.float64)
         if k == len(betas) - 1:
             break
         pv = sig((1 - betas[k]) * a0 + betas[k] * (a + h @ W.T))
-        v = (rs.random_sample(v.shape) < pv).astype(np.float64)
+        v = (gen.words(n_runs * nv).reshape(n_runs, nv) / 2.0**32 < pv).astype(np.float64)
     return logw
 
 
@@ -245,8 +248,9 @@ def test_ais_kernel_matches_reference():
     W, a, c = random_params(7, 5, 1.0, 8)
     a0 = np.random.default_rng(0).normal(0, 1, 7)
     betas = ais_betas(30)
-    fast = _ais_kernel(W, a, c, a0, betas, 9, 12345)
-    slow = ais_reference(W, a, c, a0, betas, 9, 12345)
+    state = np.array([11, 22, 33, 44], dtype=np.uint64)
+    fast = _ais_kernel(W, a, c, a0, betas, 9, state.copy())
+    slow = ais_reference(W, a, c, a0, betas, 9, state)
     np.testing.assert_allclose(fast, slow, rtol=1e-10, atol=1e-10)
 
 
@@ -367,6 +371,8 @@ def test_history_layout():
     assert h["lr"][-1] == pytest.approx(0.08 * (1 - 0.75 * (T - 1) / T))
     no_val = RBM(4, n_epochs=1, seed=0).fit(X)
     assert np.all(np.isnan(no_val.history_["val_loglik"]))
+    thin = RBM(4, n_epochs=5, monitor_every=2, seed=0).fit(X)
+    np.testing.assert_array_equal(thin.history_["epoch"], [0, 2, 4, 5])
 
 
 def test_sample_distribution_chi_square():

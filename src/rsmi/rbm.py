@@ -91,6 +91,43 @@ def _states(start: int, stop: int, n: int) -> np.ndarray:
     return ((codes[:, None] >> np.arange(n, dtype=np.int64)[None, :]) & 1).astype(np.float64)
 
 
+def _seed_xoshiro(rng: np.random.Generator) -> np.ndarray:
+    """A xoshiro256** state (4 × uint64, not all zero) drawn from ``rng``."""
+    while True:
+        state = rng.integers(0, 2**64, size=4, dtype=np.uint64)
+        if state.any():
+            return state
+
+
+@njit(cache=True, inline="always")
+def _rotl(x, k):  # pragma: no cover - numba
+    return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
+
+
+@njit(cache=True)
+def _fill_u32(state, out):  # pragma: no cover - numba
+    """Fill the 1-D uint32 array ``out`` with xoshiro256** output, two 32-bit words per step
+    (high word first), advancing ``state`` in place. Scalar calls to numba's np.random cost
+    ~10 ns each; this loop keeps the state in registers (~1 ns per word)."""
+    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
+    n = out.shape[0]
+    i = 0
+    while i < n:
+        r = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
+        t = s1 << np.uint64(17)
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        s3 = _rotl(s3, 45)
+        out[i] = np.uint32(r >> np.uint64(32))
+        if i + 1 < n:
+            out[i + 1] = np.uint32(r & np.uint64(0xFFFFFFFF))
+        i += 2
+    state[0], state[1], state[2], state[3] = s0, s1, s2, s3
+
+
 # ----------------------------------------------------------------------------------------------
 # Free energy and partition function (functional forms, usable on any parameters)
 # ----------------------------------------------------------------------------------------------
@@ -167,16 +204,23 @@ def ais_betas(n_betas: int) -> np.ndarray:
 
 
 @njit(cache=True)
-def _ais_kernel(W, a, c, a0, betas, n_runs, seed):  # pragma: no cover - numba
-    """Log importance weights of ``n_runs`` AIS chains (see :func:`log_partition_ais`)."""
-    np.random.seed(seed)
+def _ais_kernel(W, a, c, a0, betas, n_runs, state):  # pragma: no cover - numba
+    """Log importance weights of ``n_runs`` AIS chains (see :func:`log_partition_ais`).
+
+    Uniforms are xoshiro256** words w / 2³² (``state`` advanced in place), one per Bernoulli
+    draw: the initial visible states (run-major), then per β step the hidden draws and the
+    visible draws (run-major, unit-minor).
+    """
     nv, nh = W.shape
     Wt = np.ascontiguousarray(W.T)
-    p0 = 1.0 / (1.0 + np.exp(-a0))
+    scale = 4294967296.0
     v = np.empty((n_runs, nv))
+    uv = np.empty(n_runs * nv, dtype=np.uint32)
+    uh = np.empty(n_runs * nh, dtype=np.uint32)
+    _fill_u32(state, uv)
     for r in range(n_runs):
         for i in range(nv):
-            v[r, i] = 1.0 if np.random.random() < p0[i] else 0.0
+            v[r, i] = 1.0 if uv[r * nv + i] < scale / (1.0 + math.exp(-a0[i])) else 0.0
     logw = np.zeros(n_runs)
     h = np.empty((n_runs, nh))
     K = betas.shape[0]
@@ -184,6 +228,7 @@ def _ais_kernel(W, a, c, a0, betas, n_runs, seed):  # pragma: no cover - numba
         bp = betas[k - 1]
         b = betas[k]
         z = v @ W
+        _fill_u32(state, uh)
         for r in range(n_runs):
             # log p*_β(v) = (1−β) a0·v + β a·v + Σ_m softplus(β z_m)
             d = 0.0
@@ -193,17 +238,20 @@ def _ais_kernel(W, a, c, a0, betas, n_runs, seed):  # pragma: no cover - numba
                 zz = z[r, m] + c[m]
                 x1 = b * zz
                 x0 = bp * zz
-                d += (max(x1, 0.0) + math.log1p(math.exp(-abs(x1)))) - (max(x0, 0.0) + math.log1p(math.exp(-abs(x0))))
-                # hidden draw of the transition that leaves p_{β_k} invariant
-                h[r, m] = 1.0 if np.random.random() * (1.0 + math.exp(-x1)) < 1.0 else 0.0
+                e1 = math.exp(-abs(x1))
+                d += (max(x1, 0.0) + math.log1p(e1)) - (max(x0, 0.0) + math.log1p(math.exp(-abs(x0))))
+                # hidden draw of the transition that leaves p_{β_k} invariant: σ(x1) from e1
+                p1 = 1.0 / (1.0 + e1) if x1 >= 0.0 else e1 / (1.0 + e1)
+                h[r, m] = 1.0 if uh[r * nh + m] < p1 * scale else 0.0
             logw[r] += d
         if k == K - 1:
             break
         y = h @ Wt
+        _fill_u32(state, uv)
         for r in range(n_runs):
             for i in range(nv):
                 t = (1.0 - b) * a0[i] + b * (a[i] + y[r, i])
-                v[r, i] = 1.0 if np.random.random() * (1.0 + math.exp(-t)) < 1.0 else 0.0
+                v[r, i] = 1.0 if uv[r * nv + i] < scale / (1.0 + math.exp(-t)) else 0.0
     return logw
 
 
@@ -244,7 +292,7 @@ def log_partition_ais(
         raise ValueError(f"n_ais_runs must be an integer >= 2, got {n_runs!r}")
     betas = ais_betas(n_betas)
     rng = np.random.default_rng(seed)
-    logw = _ais_kernel(W, a, c, a0, betas, int(n_runs), int(rng.integers(0, 2**32 - 1)))
+    logw = _ais_kernel(W, a, c, a0, betas, int(n_runs), _seed_xoshiro(rng))
     log_z0 = W.shape[1] * math.log(2.0) + float(_softplus(a0).sum())
     m = float(np.max(logw))
     w = np.exp(logw - m)
@@ -256,46 +304,6 @@ def log_partition_ais(
 # ----------------------------------------------------------------------------------------------
 # Training kernels
 # ----------------------------------------------------------------------------------------------
-_U64_MASK = (1 << 64) - 1
-
-
-def _seed_xoshiro(rng: np.random.Generator) -> np.ndarray:
-    """A xoshiro256** state (4 × uint64, not all zero) drawn from ``rng``."""
-    while True:
-        state = rng.integers(0, 2**64, size=4, dtype=np.uint64)
-        if state.any():
-            return state
-
-
-@njit(cache=True, inline="always")
-def _rotl(x, k):  # pragma: no cover - numba
-    return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
-
-
-@njit(cache=True)
-def _fill_u32(state, out):  # pragma: no cover - numba
-    """Fill the 1-D uint32 array ``out`` with xoshiro256** output, two 32-bit words per step
-    (high word first), advancing ``state`` in place. Scalar calls to numba's np.random cost
-    ~10 ns each; this loop keeps the state in registers (~1 ns per word)."""
-    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
-    n = out.shape[0]
-    i = 0
-    while i < n:
-        r = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
-        t = s1 << np.uint64(17)
-        s2 ^= s0
-        s3 ^= s1
-        s1 ^= s2
-        s0 ^= s3
-        s2 ^= t
-        s3 = _rotl(s3, 45)
-        out[i] = np.uint32(r >> np.uint64(32))
-        if i + 1 < n:
-            out[i + 1] = np.uint32(r & np.uint64(0xFFFFFFFF))
-        i += 2
-    state[0], state[1], state[2], state[3] = s0, s1, s2, s3
-
-
 @njit(cache=True, fastmath=True)
 def _sigmoid_rows(Z, bias, out):  # pragma: no cover - numba
     """out = σ(Z + bias) = 1 / (1 + exp(−(Z + bias))) row-wise, in float32."""
@@ -474,13 +482,16 @@ def _seed_to_int(rng: np.random.Generator) -> int:
 class RBM:
     """Bernoulli–Bernoulli RBM trained by CD-k or persistent CD-k.
 
+    Defaults are the measured choice of docs/rbm_hyperparameters.md (CD-5, η₀ = 0.05 decaying
+    linearly to 0.005, momentum 0.5, batch 32, 20 epochs); n_hidden depends on the window.
+
     Parameters
     ----------
     n_hidden : int, default 64
         Number of hidden units N_h.
-    k : int, default 1
+    k : int, default 5
         Block-Gibbs steps per negative sample (CD-k / PCD-k).
-    persistent : bool, default True
+    persistent : bool, default False
         Persistent chains (PCD, "stochastic maximum likelihood") instead of restarting at the data.
     n_chains : int or None, default None
         Number of persistent chains; None → ``batch_size``. Ignored for CD.
@@ -497,15 +508,18 @@ class RBM:
         μ of classical momentum: velocity ← μ velocity + η_t g; θ ← θ + velocity.
     weight_decay : float ≥ 0, default 1e-4
         L2 coefficient λ: the weight gradient is g_W − λ W (biases are not decayed).
-    n_epochs : int ≥ 0, default 10
+    n_epochs : int ≥ 0, default 20
         Passes over the training data (minibatches in a fresh random order every epoch).
     init_scale : float > 0, default 0.01
         Weights start as N(0, init_scale²); hidden biases at 0.
     visible_bias_init : {"data", "zero"}, default "data"
         Start a at the logits of the training means (clipped to [1e-3, 1−1e-3]) or at 0.
-    monitor_ais_runs, monitor_ais_betas : int, default 32, 2000
+    monitor_ais_runs, monitor_ais_betas : int, default 16, 1000
         AIS effort of the per-epoch held-out log-likelihood when it cannot be computed exactly
         (the same AIS random numbers every epoch, so the curve's noise is common to all points).
+        The curve is a cheap monitor; measure the final model with :meth:`log_likelihood`.
+    monitor_every : int, default 1
+        Record the history every this many epochs (and always after the last one).
     monitor_max_samples : int, default 2000
         The held-out subset used for the per-epoch log-likelihood is at most this large.
     monitor_pl_samples : int, default 200
@@ -545,6 +559,7 @@ class RBM:
         "visible_bias_init",
         "monitor_ais_runs",
         "monitor_ais_betas",
+        "monitor_every",
         "monitor_max_samples",
         "monitor_pl_samples",
         "seed",
@@ -557,8 +572,8 @@ class RBM:
         self,
         n_hidden: int = 64,
         *,
-        k: int = 1,
-        persistent: bool = True,
+        k: int = 5,
+        persistent: bool = False,
         n_chains: int | None = None,
         batch_size: int = 32,
         learning_rate: float = 0.05,
@@ -566,11 +581,12 @@ class RBM:
         lr_final_fraction: float = 0.1,
         momentum: float = 0.5,
         weight_decay: float = 1e-4,
-        n_epochs: int = 10,
+        n_epochs: int = 20,
         init_scale: float = 0.01,
         visible_bias_init: str = "data",
-        monitor_ais_runs: int = 32,
-        monitor_ais_betas: int = 2000,
+        monitor_ais_runs: int = 16,
+        monitor_ais_betas: int = 1000,
+        monitor_every: int = 1,
         monitor_max_samples: int = 2000,
         monitor_pl_samples: int = 200,
         seed=None,
@@ -591,6 +607,7 @@ class RBM:
         self.visible_bias_init = visible_bias_init
         self.monitor_ais_runs = monitor_ais_runs
         self.monitor_ais_betas = monitor_ais_betas
+        self.monitor_every = monitor_every
         self.monitor_max_samples = monitor_max_samples
         self.monitor_pl_samples = monitor_pl_samples
         self.seed = seed
@@ -621,6 +638,7 @@ class RBM:
         pos_int("n_epochs", 0)
         pos_int("monitor_ais_runs", 2)
         pos_int("monitor_ais_betas", 3)
+        pos_int("monitor_every")
         pos_int("monitor_max_samples")
         pos_int("monitor_pl_samples")
         if self.n_chains is not None:
@@ -772,7 +790,8 @@ class RBM:
                 raise FloatingPointError(
                     f"training diverged at epoch {epoch} (non-finite parameters); lower learning_rate"
                 )
-            record(epoch, lr_e[-1])
+            if epoch % int(self.monitor_every) == 0 or epoch == int(self.n_epochs):
+                record(epoch, lr_e[-1])
         self.history_ = {key: np.asarray(val, dtype=np.float64) for key, val in hist.items()}
         return self
 
