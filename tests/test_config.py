@@ -45,7 +45,7 @@ SEMANTIC = [
     (("windows", "dimer", "stride"), 3, "windows.dimer.stride", "odd"),
     (("windows", "ising", "samples"), "nothing", "windows.ising.samples", "no data set"),
     (("samples", "dimer", "L"), 31, "samples.dimer.L", "odd"),
-    (("rsmi", "jensen", "snapshot_epochs"), [0, 10000], "rsmi.jensen.snapshot_epochs[1]", "outside"),
+    (("rsmi", "jensen", "ising", "snapshot_epochs"), [0, 10000], "rsmi.jensen.ising.snapshot_epochs[1]", "outside"),
     (("null_tests", "paramagnet_samples"), "dimer", "null_tests.paramagnet_samples", "Ising"),
 ]
 

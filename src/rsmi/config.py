@@ -115,10 +115,12 @@ def check_config(config: Mapping[str, Any]) -> None:
                  f"must name an Ising data set under samples, got {src!r}")
     for i, entry in enumerate(config.get("grid") or []):
         _check_grid_entry(config, i, entry)
-    for est, spec in (config.get("rsmi") or {}).items():
-        n_epochs = spec.get("n_epochs")
-        for j, ep in enumerate(spec.get("snapshot_epochs", [])):
-            _require(0 <= ep <= n_epochs, f"rsmi.{est}.snapshot_epochs[{j}]", f"epoch {ep} is outside 0..n_epochs={n_epochs}")
+    for est, per_model in (config.get("rsmi") or {}).items():
+        for model, spec in per_model.items():
+            n_epochs = spec.get("n_epochs")
+            for j, ep in enumerate(spec.get("snapshot_epochs", [])):
+                _require(0 <= ep <= n_epochs, f"rsmi.{est}.{model}.snapshot_epochs[{j}]",
+                         f"epoch {ep} is outside 0..n_epochs={n_epochs}")
     cd = config.get("cd_rbm")
     if cd:
         _require(cd["L_V"] % 2 == 0, "cd_rbm.L_V", f"L_V={cd['L_V']} is odd; dimer blocks are in fat units and must be even")

@@ -20,7 +20,7 @@ rule evaluate_run:
     params:
         run=lambda wc: run_id(dict(wc.items())),
         figure_run=lambda wc: is_figure_run(dict(wc.items(), L_V=int(wc.L_V), N_h=int(wc.N_h), L_B=int(wc.L_B), L_E=int(wc.L_E))),
-        proxy=lambda wc: config["rsmi"][wc.estimator],
+        proxy=lambda wc: config["rsmi"][wc.estimator][wc.model],
         windows=lambda wc: config["windows"][wc.model],
         paramagnet=PARAMAGNET,
         validation_fraction=config["windows"]["validation_fraction"],
