@@ -15,7 +15,10 @@ def test_default_config_is_valid_and_expands():
     assert list(grid.columns) == ["model", "L_V", "N_h", "L_B", "L_E", "estimator"]
     assert not grid.duplicated().any()
     assert ((grid.model == "ising") & (grid.L_V == 2) & (grid.N_h == 1)).any()
-    assert set(theta_grid(grid).model) <= {"ising", "dimer"}
+    theta = theta_grid(config, grid)
+    # Θ-RBMs for every proxy run's data set, and the paramagnet's for the Ising null tests.
+    assert set(theta.dataset) == {"ising", "ising_paramagnet", "dimer"}
+    assert not theta.duplicated().any()
 
 
 def _bad(config, path, value):

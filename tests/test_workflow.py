@@ -21,9 +21,9 @@ TABLES = ["results/runs.csv", "results/metrics.csv", "results/mi.csv"]
 TARGETS = TABLES + [f"results/figures/{f}.{ext}" for f in FIGURES for ext in ("pdf", "png", "rst")]
 
 
-def _run(cwd, *extra, config=SMALL, timeout=1800):
-    res = run_snakemake(["--cores", "2", "--configfile", str(config), *extra], cwd=cwd, timeout=timeout)
-    return res
+def _run(cwd, *targets, options=(), config=SMALL, timeout=1800):
+    # Targets first: --configfile takes several values and would swallow them.
+    return run_snakemake([*targets, "--cores", "2", *options, "--configfile", str(config)], cwd=cwd, timeout=timeout)
 
 
 def _products(root: Path) -> dict[str, bytes]:
@@ -83,14 +83,14 @@ def test_same_config_and_seed_give_identical_bytes(finished, tmp_path):
 
 
 def test_a_different_seed_gives_different_samples(finished, tmp_path):
-    res = _run(tmp_path, "results/samples/ising.npz", "--config", "seed=8")
+    res = _run(tmp_path, "results/samples/ising.npz", options=("--config", "seed=8"))
     assert res.returncode == 0, res.stderr[-3000:]
     assert (tmp_path / "results/samples/ising.npz").read_bytes() != (finished / "results/samples/ising.npz").read_bytes()
 
 
 def test_sigkill_then_rerun_completes_with_identical_results(finished, tmp_path):
     exe = [sys.executable, "-m", "snakemake"]
-    cmd = exe + ["-s", str(REPO / "Snakefile"), "-d", str(tmp_path), "--cores", "2", "--configfile", str(SMALL), *TARGETS]
+    cmd = exe + ["-s", str(REPO / "Snakefile"), "-d", str(tmp_path), *TARGETS, "--cores", "2", "--configfile", str(SMALL)]
     proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     # Kill the whole process group once some Θ-RBMs exist, i.e. in the middle of training.
     deadline = time.time() + 900
@@ -114,7 +114,7 @@ def test_adding_a_grid_point_reruns_only_what_it_needs(finished, tmp_path):
     config["grid"].append({"model": "ising", "L_V": [4], "N_h": [2], "L_B": [2], "L_E": 2, "estimator": ["jensen"]})
     cfg = tmp_path / "more.yaml"
     cfg.write_text(yaml.safe_dump(config))
-    res = run_snakemake(["-n", "--quiet", "rules", "--cores", "2", "--configfile", str(cfg), *TARGETS], cwd=finished)
+    res = run_snakemake([*TARGETS, "-n", "--quiet", "rules", "--cores", "2", "--configfile", str(cfg)], cwd=finished)
     assert res.returncode == 0, res.stderr
     text = res.stdout + res.stderr
     jobs = {line.split()[0]: int(line.split()[1]) for line in text.splitlines()
