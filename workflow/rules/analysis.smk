@@ -34,7 +34,7 @@ rule evaluate_run:
     threads: 1
     resources:
         mem_mb=3000,
-        runtime=60,
+        runtime=lambda wc, attempt: 60 * attempt,
     script:
         "../scripts/evaluate_run.py"
 
@@ -60,7 +60,7 @@ rule train_cd_rbm:
     threads: 1
     resources:
         mem_mb=2000,
-        runtime=30,
+        runtime=lambda wc, attempt: 30 * attempt,
     script:
         "../scripts/train_cd_rbm.py"
 
@@ -89,7 +89,7 @@ rule evaluate_cd_rbm:
     threads: 1
     resources:
         mem_mb=2000,
-        runtime=30,
+        runtime=lambda wc, attempt: 30 * attempt,
     script:
         "../scripts/evaluate_cd_rbm.py"
 
@@ -113,7 +113,7 @@ rule baselines:
     threads: 1
     resources:
         mem_mb=2000,
-        runtime=30,
+        runtime=lambda wc, attempt: 30 * attempt,
     script:
         "../scripts/baselines.py"
 
@@ -135,7 +135,7 @@ rule runs_table:
     threads: 1
     resources:
         mem_mb=500,
-        runtime=5,
+        runtime=lambda wc, attempt: 5 * attempt,
     script:
         "../scripts/runs_table.py"
 
@@ -158,7 +158,7 @@ rule metrics_table:
     threads: 1
     resources:
         mem_mb=500,
-        runtime=5,
+        runtime=lambda wc, attempt: 5 * attempt,
     script:
         "../scripts/metrics_table.py"
 
@@ -180,7 +180,7 @@ rule mi_table:
     threads: 1
     resources:
         mem_mb=500,
-        runtime=5,
+        runtime=lambda wc, attempt: 5 * attempt,
     script:
         "../scripts/concat_tables.py"
 
@@ -201,6 +201,6 @@ rule check:
     threads: 1
     resources:
         mem_mb=500,
-        runtime=5,
+        runtime=lambda wc, attempt: 5 * attempt,
     script:
         "../scripts/check.py"

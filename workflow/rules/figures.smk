@@ -32,7 +32,7 @@ rule fig2:
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=10,
+        runtime=lambda wc, attempt: 10 * attempt,
     script:
         "../scripts/fig2.py"
 
@@ -54,7 +54,7 @@ rule fig3:
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=10,
+        runtime=lambda wc, attempt: 10 * attempt,
     script:
         "../scripts/fig3.py"
 
@@ -79,7 +79,7 @@ rule fig4:
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=10,
+        runtime=lambda wc, attempt: 10 * attempt,
     script:
         "../scripts/fig4.py"
 
@@ -102,7 +102,7 @@ rule fig5:
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=10,
+        runtime=lambda wc, attempt: 10 * attempt,
     script:
         "../scripts/fig5.py"
 
@@ -125,7 +125,7 @@ rule fig6:
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=10,
+        runtime=lambda wc, attempt: 10 * attempt,
     script:
         "../scripts/fig6.py"
 
@@ -150,6 +150,6 @@ rule mi_figures:
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=10,
+        runtime=lambda wc, attempt: 10 * attempt,
     script:
         "../scripts/mi_figures.py"

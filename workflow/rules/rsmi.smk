@@ -23,6 +23,6 @@ rule train_rsmi:
     threads: 1
     resources:
         mem_mb=3000,
-        runtime=60,
+        runtime=lambda wc, attempt: 60 * attempt,
     script:
         "../scripts/train_rsmi.py"

@@ -15,7 +15,7 @@ rule numba_warmup:
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=15,
+        runtime=lambda wc, attempt: 15 * attempt,
     script:
         "../scripts/numba_warmup.py"
 
@@ -38,6 +38,6 @@ rule sample:
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=30,
+        runtime=lambda wc, attempt: 30 * attempt,
     script:
         "../scripts/sample.py"

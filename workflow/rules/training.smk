@@ -24,7 +24,7 @@ rule train_theta:
     threads: 1
     resources:
         mem_mb=2000,
-        runtime=30,
+        runtime=lambda wc, attempt: 30 * attempt,
     script:
         "../scripts/train_theta.py"
 
@@ -44,6 +44,6 @@ rule plot_theta_curve:
     threads: 1
     resources:
         mem_mb=500,
-        runtime=5,
+        runtime=lambda wc, attempt: 5 * attempt,
     script:
         "../scripts/plot_theta_curve.py"
