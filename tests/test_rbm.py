@@ -16,6 +16,7 @@ from rsmi.rbm import (
     _ais_kernel,
     _cd_epoch,
     _fill_u32,
+    _sigmoid_rows,
     ais_betas,
     free_energy,
     log_partition_ais,
@@ -295,6 +296,19 @@ def test_cd_epoch_matches_reference(persistent, k):
     for fast, ref in zip((Wf, af, cf), slow):
         np.testing.assert_allclose(fast, ref, atol=1e-5)
     assert not np.allclose(Wf, W)
+
+
+def test_float32_sigmoid_kernel_against_numpy():
+    z = np.linspace(-120, 120, 48000, dtype=np.float32).reshape(3, -1)
+    bias = np.random.default_rng(0).normal(0, 3, z.shape[1]).astype(np.float32)
+    out = np.empty_like(z)
+    _sigmoid_rows(z, bias, out, np.empty(z.shape[1], dtype=np.int32))
+    x = (z + bias).astype(np.float64)  # the kernel adds in float32
+    ref = 1.0 / (1.0 + np.exp(-x))
+    assert np.max(np.abs(out - ref)) < 1e-7
+    inner = np.abs(x) < 80
+    assert np.max(np.abs(out - ref)[inner] / ref[inner]) < 2e-6
+    assert np.all((out >= 0) & (out <= 1))
 
 
 def test_xoshiro_words_match_reference():
