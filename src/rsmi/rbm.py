@@ -378,7 +378,6 @@ def _cd_epoch(
     c32 = c.astype(np.float32)
     W32 = W.astype(np.float32)
     Wt32 = np.ascontiguousarray(W32.T)
-    nn = chain_v.shape[0] if persistent else batch_size
     vn_p = chain_v.astype(np.float32)
     for b in range(n_batches):
         s0 = b * batch_size
@@ -901,7 +900,11 @@ class RBM:
 
     # -- persistence ---------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:
-        """Write parameters, learned state and history to ``path`` (.npz via rsmi.io.save_npz)."""
+        """Write parameters, learned state and history to ``path`` (.npz via rsmi.io.save_npz).
+
+        A ``seed`` that is a SeedSequence or Generator cannot be stored: the file keeps its
+        repr and :meth:`load` restores ``seed=None``. Same arrays and params → same bytes.
+        """
         self._check_fitted()
         params = self.get_params()
         seed = params["seed"]
