@@ -224,7 +224,7 @@ def run_recommended(args) -> None:
         ll, err = rbm.log_likelihood(Xval, n_ais_runs=100, n_ais_betas=10000, seed=12345)
         h = rbm.history_["val_loglik"]
         extra = ", ".join(f"{k} {v}" for k, v in params.items() if k != "n_hidden")
-        print(f"| {name} | {target} | {Xtr.shape[1]} | {params['n_hidden']}{' (' + extra + ')' if extra else ''} | {total:.1f} | {rbm.history_['seconds'][-1]:.1f} | "
+        print(f"| {name} | {target} | {Xtr.shape[1]} | {params['n_hidden']}{' (' + extra + ')' if extra else ''} | {total:.1f} | {rbm.fit_seconds_:.1f} | "
               f"{ll:.3f} | {err:.3f} | {h[0]:.2f} → {h[-1]:.2f} |", flush=True)
 
 

@@ -565,8 +565,9 @@ class RBM:
     n_visible_ : int
     history_ : dict of equal-length float64 arrays — "epoch" (0 = before training),
         "val_loglik", "val_loglik_err" (NaN without X_val), "train_pseudo_loglik" (mean
-        Σ_i log p(x_i | x_{−i}) on a training subset), "weight_rms", "lr", "seconds"
-        (cumulative training time, monitoring excluded).
+        Σ_i log p(x_i | x_{−i}) on a training subset), "weight_rms", "lr".
+    fit_seconds_ : float — training time of the last fit, monitoring excluded. Kept out of
+        ``history_`` and of saved files: timings differ between runs, results must not.
     """
 
     _PARAM_NAMES = (
@@ -592,7 +593,7 @@ class RBM:
         "verbose",
     )
 
-    _HISTORY_KEYS = ("epoch", "val_loglik", "val_loglik_err", "train_pseudo_loglik", "weight_rms", "lr", "seconds")
+    _HISTORY_KEYS = ("epoch", "val_loglik", "val_loglik_err", "train_pseudo_loglik", "weight_rms", "lr")
 
     def __init__(
         self,
@@ -791,7 +792,7 @@ class RBM:
                 ll, err = math.nan, math.nan
             pl = float(self.pseudo_log_likelihood(X_mon).mean())
             w_rms = float(np.sqrt(np.mean(self.weights_**2)))
-            for key, val in zip(self._HISTORY_KEYS, (epoch, ll, err, pl, w_rms, lr, elapsed)):
+            for key, val in zip(self._HISTORY_KEYS, (epoch, ll, err, pl, w_rms, lr)):
                 hist[key].append(float(val))
             level = logging.INFO if self.verbose else logging.DEBUG
             if logger.isEnabledFor(level):
@@ -819,6 +820,7 @@ class RBM:
             if epoch % int(self.monitor_every) == 0 or epoch == int(self.n_epochs):
                 record(epoch, lr_e[-1])
         self.history_ = {key: np.asarray(val, dtype=np.float64) for key, val in hist.items()}
+        self.fit_seconds_ = elapsed
         return self
 
     # -- model quantities ----------------------------------------------------------------------
