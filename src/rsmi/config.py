@@ -27,6 +27,7 @@ __all__ = [
     "expand_grid",
     "theta_grid",
     "is_figure_run",
+    "run_settings",
     "lattice_side",
 ]
 
@@ -117,10 +118,9 @@ def check_config(config: Mapping[str, Any]) -> None:
         _check_grid_entry(config, i, entry)
     for est, per_model in (config.get("rsmi") or {}).items():
         for model, spec in per_model.items():
-            n_epochs = spec.get("n_epochs")
-            for j, ep in enumerate(spec.get("snapshot_epochs", [])):
-                _require(0 <= ep <= n_epochs, f"rsmi.{est}.{model}.snapshot_epochs[{j}]",
-                         f"epoch {ep} is outside 0..n_epochs={n_epochs}")
+            _check_epochs(f"rsmi.{est}.{model}", spec)
+            for j, entry in enumerate(spec.get("overrides", [])):
+                _check_epochs(f"rsmi.{est}.{model}.overrides[{j}]", {**spec, **entry})
     cd = config.get("cd_rbm")
     if cd:
         _require(cd["L_V"] % 2 == 0, "cd_rbm.L_V", f"L_V={cd['L_V']} is odd; dimer blocks are in fat units and must be even")
@@ -137,6 +137,12 @@ def check_config(config: Mapping[str, Any]) -> None:
             rows = rows[rows.estimator == est]
         want = f"model {model}, L_V {L_V}, N_h {N_h}, L_B = L_E = {L_V // 2}" + (f", estimator {est}" if est else "")
         _require(len(rows) > 0, "grid", f"{fig} needs the run ({want}); add it to the grid")
+
+
+def _check_epochs(key: str, spec: Mapping[str, Any]) -> None:
+    n_epochs = spec.get("n_epochs")
+    for j, ep in enumerate(spec.get("snapshot_epochs", [])):
+        _require(0 <= ep <= n_epochs, f"{key}.snapshot_epochs[{j}]", f"epoch {ep} is outside 0..n_epochs={n_epochs}")
 
 
 def _check_grid_entry(config, i: int, entry: Mapping[str, Any]) -> None:
@@ -191,6 +197,21 @@ def theta_grid(config: Mapping[str, Any], grid: pd.DataFrame) -> pd.DataFrame:
             rows.append((config["null_tests"]["paramagnet_samples"], r.L_V, r.L_B, r.L_E))
     cols = ["dataset", "L_V", "L_B", "L_E"]
     return pd.DataFrame(rows, columns=cols).drop_duplicates().sort_values(cols).reset_index(drop=True)
+
+
+SELECTORS = ("L_V", "N_h", "L_B")
+
+
+def run_settings(config: Mapping[str, Any], row: Mapping[str, Any]) -> dict:
+    """Training settings of one grid run: ``rsmi.<estimator>.<model>`` with every matching
+    entry of its ``overrides`` applied in order (an entry matches when all its selectors
+    ``L_V``/``N_h``/``L_B`` equal the run's)."""
+    spec = dict(config["rsmi"][row["estimator"]][row["model"]])
+    overrides = spec.pop("overrides", [])
+    for entry in overrides:
+        if all(int(row[k]) == entry[k] for k in SELECTORS if k in entry):
+            spec.update({k: v for k, v in entry.items() if k not in SELECTORS})
+    return spec
 
 
 def is_figure_run(row: Mapping[str, Any]) -> bool:

@@ -660,7 +660,10 @@ def train_rsmi(
 
     Monitoring: A_Λ (± standard error) on a fixed random subset of ``n_eval`` training windows
     before training (history[0]) and every ``eval_every`` epochs and at the last; on the MC path
-    from ``eval_rounds`` × K fresh samples per h-state of the persistent chains.  With
+    from ``eval_rounds`` × K samples per h-state of K fresh chains (burn-in ``mc_burn_in``)
+    that start from the same states with the same random numbers at every evaluation (common
+    random numbers: differences between epochs carry little Monte Carlo noise; each value's
+    standard error still includes it).  With
     ``V_val``/``E_val`` the same on (a subset of) held-out windows gives ``val_history``.
     λ is recorded at ``snapshot_epochs`` (those ≤ n_epochs).  One INFO line per evaluated
     epoch on logger ``rsmi.network``.
@@ -736,6 +739,10 @@ def train_rsmi(
     else:
         chains = _PosteriorChains(th, n_v, n_hidden, n_mc, mc_burn_in, rng, Vf)
     eval_rng = np.random.default_rng(rng.integers(2**63))  # h sampling during monitoring
+    # Monitoring on the MC path uses common random numbers: every evaluation starts fresh
+    # chains from the same states with the same uniforms (seeded from this word), so the
+    # epoch-to-epoch change of the A_Λ history reflects the change of Λ, not Monte Carlo noise.
+    eval_seed = int(rng.integers(2**63))
 
     def evaluate():
         if chosen == "exact":
@@ -752,7 +759,9 @@ def train_rsmi(
                 a_b = np.concatenate(a_parts)
                 res.append((float(a_b.mean()), float(a_b.std(ddof=1) / math.sqrt(a_b.size))))
             return res
-        return _mc_estimate(th, chains, lam, bias, eval_sets, objective, h_mode, eval_rng,
+        crn = np.random.default_rng(eval_seed)
+        eval_chains = _PosteriorChains(th, n_v, n_hidden, n_mc, mc_burn_in, crn, Vf)
+        return _mc_estimate(th, eval_chains, lam, bias, eval_sets, objective, h_mode, crn,
                             eval_rounds, mc_sweeps_between, 8)
 
     history = np.full(n_epochs + 1, np.nan)

@@ -19,8 +19,8 @@ rule evaluate_run:
         mi=f"{RESULTS}/runs/{RUNS.wildcard_pattern}/mi.csv",
     params:
         run=lambda wc: run_id(dict(wc.items())),
-        figure_run=lambda wc: is_figure_run(dict(wc.items(), L_V=int(wc.L_V), N_h=int(wc.N_h), L_B=int(wc.L_B), L_E=int(wc.L_E))),
-        proxy=lambda wc: config["rsmi"][wc.estimator][wc.model],
+        figure_run=lambda wc: is_figure_run(wc_row(wc)),
+        proxy=lambda wc: run_settings(config, wc_row(wc)),
         windows=lambda wc: config["windows"][wc.model],
         paramagnet=PARAMAGNET,
         validation_fraction=config["windows"]["validation_fraction"],

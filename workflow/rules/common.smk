@@ -6,7 +6,7 @@ from snakemake.utils import Paramspace, validate
 
 # The workflow runs the library from this checkout, whether or not it is pip-installed.
 sys.path.insert(0, f"{workflow.basedir}/src")
-from rsmi.config import ConfigError, check_config, expand_grid, is_figure_run, theta_grid  # noqa: E402
+from rsmi.config import ConfigError, check_config, expand_grid, is_figure_run, run_settings, theta_grid  # noqa: E402
 
 validate(config, schema="../schemas/config.schema.yaml")
 try:
@@ -39,6 +39,14 @@ wildcard_constraints:
     estimator=r"jensen|logmeanexp|variational",
     part=r"v|ve",
     n_hidden=r"\d+",
+
+
+def wc_row(wc):
+    """A run's wildcards as a grid row (sizes as integers)."""
+    row = dict(wc.items())
+    for k in ("L_V", "N_h", "L_B", "L_E"):
+        row[k] = int(row[k])
+    return row
 
 
 def model_of(dataset):

@@ -10,7 +10,7 @@ rule train_rsmi:
     output:
         f"{RESULTS}/runs/{RUNS.wildcard_pattern}/rsmi.npz",
     params:
-        settings=lambda wc: config["rsmi"][wc.estimator][wc.model],
+        settings=lambda wc: run_settings(config, wc_row(wc)),
         windows=lambda wc: config["windows"][wc.model],
         validation_fraction=config["windows"]["validation_fraction"],
         seed=config["seed"],

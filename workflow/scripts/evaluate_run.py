@@ -40,7 +40,9 @@ else:
     pm = load_windows(inp.paramagnet, dataset=par.paramagnet, **window_kw)
     V, E, G = pm.V_val, pm.E_val, pm.G_val
     theta = (RBM.load(inp.paramagnet_theta_v), RBM.load(inp.paramagnet_theta_ve)) if proxy else (None, None)
-proxy_kwargs = {k: par.proxy[k] for k in ("path", "n_mc", "mc_burn_in") if proxy and k in par.proxy}
+# The proxy scores fixed filters with evaluate_proxy's own Monte Carlo effort (256 posterior
+# samples per h-state), not the training's per-step K: a null test must not drown in noise.
+proxy_kwargs = {"path": par.proxy["path"]} if proxy else {}
 for est in (wc.estimator, "classifier"):
     log.info("null tests under the %s estimator on %d windows", est, len(V))
     null = run_null_tests(V, E, model=wc.model, estimator=est, theta_v=theta[0], theta_ve=theta[1], groups=G,
