@@ -119,3 +119,27 @@ def test_bad_config_stops_snakemake_before_any_job(tmp_path, default_config, pat
     assert needle in res.stderr + res.stdout, res.stderr
     assert not (tmp_path / "results").exists()
     assert not (tmp_path / "logs").exists()
+
+
+def test_overrides_apply_to_matching_runs_only(default_config):
+    from rsmi.config import run_settings
+
+    cfg = copy.deepcopy(default_config)
+    cfg["rsmi"]["jensen"]["ising"]["overrides"] = [{"L_V": 4, "n_epochs": 7}, {"L_V": 4, "N_h": 4, "n_epochs": 9}]
+    row = dict(model="ising", L_V=4, N_h=1, L_B=2, L_E=2, estimator="jensen")
+    assert run_settings(cfg, row)["n_epochs"] == 7
+    assert run_settings(cfg, dict(row, N_h=4))["n_epochs"] == 9  # later entries win
+    assert run_settings(cfg, dict(row, L_V=6))["n_epochs"] == cfg["rsmi"]["jensen"]["ising"]["n_epochs"]
+    assert "overrides" not in run_settings(cfg, row)
+
+
+def test_override_errors_name_the_key(tmp_path, default_config):
+    cfg = copy.deepcopy(default_config)
+    cfg["rsmi"]["jensen"]["ising"]["overrides"] = [{"L_V": 4, "n_epoch": 7}]
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    with pytest.raises(ConfigError, match=r"rsmi.jensen.ising.overrides\[0\].*'n_epoch' was unexpected"):
+        load_config(path)
+    cfg["rsmi"]["jensen"]["ising"]["overrides"] = [{"L_V": 6, "n_epochs": 50}]
+    with pytest.raises(ConfigError, match=r"rsmi.jensen.ising.overrides\[0\].snapshot_epochs\[2\]: epoch 100 is outside"):
+        check_config(cfg)
