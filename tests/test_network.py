@@ -4,10 +4,10 @@ Kadanoff's block spin on critical Ising data, determinism and input validation."
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 
-import functools
 
 import numpy as np
 import pytest
