@@ -16,6 +16,7 @@ import numba
 import numpy as np
 
 from rsmi import ising, ising_reference
+from rsmi._xoshiro import seed_words
 
 SIZES = (64, 128)
 SWEEPS = 200  # timed sweep-equivalents per repeat
@@ -29,7 +30,7 @@ def _equilibrated(L: int, seed: int) -> np.ndarray:
 def _time_fast(L: int, spins: np.ndarray, n_updates: int, seed: int) -> tuple[int, float]:
     nbr, log2L = ising._geometry(L)
     thr = ising._threshold(ising.T_C)
-    state = ising._seed_state(np.random.default_rng(seed))
+    state = seed_words(np.random.default_rng(seed))
     stack = np.empty(L * L, dtype=np.int32)
     t0 = time.perf_counter()
     flipped = ising._wolff_updates(spins, nbr, log2L, n_updates, thr, state, stack)

@@ -63,11 +63,12 @@ holds the plain twin that the tests compare against and the benchmark measures a
 from __future__ import annotations
 
 import logging
-import numbers
 import time
 
 import numpy as np
 from numba import njit
+
+from rsmi._xoshiro import check_int, make_rng, next_u64, seed_words
 
 __all__ = [
     "SITE_VERTEX",
@@ -119,47 +120,22 @@ _CHUNK_MOVES = 20_000_000
 # Validation and seeding (shared with rsmi.dimers_reference)
 
 
-def _check_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
-    value = int(value)
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return value
-
-
 def _check_L(L) -> int:
-    L = _check_int("L", L, 2)
+    L = check_int("L", L, 2)
     if L % 2:
         raise ValueError(f"L must be even (a fully packed covering of an odd torus does not exist), got {L}")
     return L
 
 
-def _make_rng(seed) -> np.random.Generator:
-    """Normalise ``seed`` (int ≥ 0, SeedSequence or Generator) into a Generator."""
-    if seed is None:
-        raise TypeError("seed is required (an int >= 0, a numpy SeedSequence or a Generator); "
-                        "results must be reproducible")
-    if isinstance(seed, (bool, np.bool_)):
-        raise TypeError(f"seed must be an int, a numpy SeedSequence or a Generator, got bool {seed!r}")
-    if isinstance(seed, numbers.Integral):
-        if int(seed) < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {int(seed)}")
-        return np.random.default_rng(int(seed))
-    if isinstance(seed, (np.random.SeedSequence, np.random.Generator)):
-        return np.random.default_rng(seed)
-    raise TypeError(f"seed must be an int, a numpy SeedSequence or a Generator, got {type(seed).__name__}")
-
-
 def _validate(L, n_samples, seed, noise, burn_in, gap):
     """Check the arguments of ``sample_dimers``; return them normalised (rng as a Generator)."""
     L = _check_L(L)
-    n_samples = _check_int("n_samples", n_samples, 0)
+    n_samples = check_int("n_samples", n_samples, 0)
     if not isinstance(noise, (bool, np.bool_)):
         raise TypeError(f"noise must be a bool, got {type(noise).__name__} {noise!r}")
-    burn_in = DEFAULT_BURN_IN if burn_in is None else _check_int("burn_in", burn_in, 0)
-    gap = DEFAULT_GAP if gap is None else _check_int("gap", gap, 1)
-    rng = _make_rng(seed)
+    burn_in = DEFAULT_BURN_IN if burn_in is None else check_int("burn_in", burn_in, 0)
+    gap = DEFAULT_GAP if gap is None else check_int("gap", gap, 1)
+    rng = make_rng(seed)
     return L, n_samples, rng, bool(noise), burn_in, gap
 
 
@@ -217,30 +193,7 @@ def _columnar_directions(L: int) -> np.ndarray:
 
 def _seed_state(rng: np.random.Generator) -> np.ndarray:
     """xoshiro256** state (4 words, not all zero) plus a 2-word buffer of unused random bits."""
-    state = np.zeros(6, dtype=np.uint64)
-    while True:
-        state[:4] = rng.integers(0, 2**64, size=4, dtype=np.uint64, endpoint=False)
-        if state[:4].any():
-            return state
-
-
-@njit(inline="always")
-def _rotl(x, k):
-    return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
-
-
-@njit(inline="always")
-def _xoshiro(s0, s1, s2, s3):
-    """One xoshiro256** step: returns (output, new state words)."""
-    out = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
-    t = s1 << np.uint64(17)
-    s2 ^= s0
-    s3 ^= s1
-    s1 ^= s2
-    s0 ^= s3
-    s2 ^= t
-    s3 = _rotl(s3, 45)
-    return out, s0, s1, s2, s3
+    return seed_words(rng, 6)
 
 
 @njit(cache=True)
@@ -264,14 +217,14 @@ def _worm_loops(dirs, nbr, state, n_loops):
     for _ in range(n_loops):
         # Tail uniform over the N vertices by rejection from the next power of two (exact).
         while True:
-            r, s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)
+            r, s0, s1, s2, s3 = next_u64(s0, s1, s2, s3)
             t = np.int64(r & mask)
             if t < N:
                 break
         h = nbr[t, dirs[t]]
         while True:
             if nbits == 0:
-                buf, s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)
+                buf, s0, s1, s2, s3 = next_u64(s0, s1, s2, s3)
                 nbits = np.uint64(64)
             d = np.int64(buf & three)
             buf >>= two
@@ -397,7 +350,7 @@ def sample_dimers(L: int, n_samples: int, *, seed, noise: bool = True, burn_in: 
 
 
 def _check_side(name: str, n) -> int:
-    n = _check_int(name, n, 2)
+    n = check_int(name, n, 2)
     if n % 2:
         raise ValueError(f"{name} must be even (whole 2×2 fat unit cells), got {n}")
     return n

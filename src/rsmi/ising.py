@@ -54,6 +54,8 @@ from typing import Callable
 import numpy as np
 from numba import njit
 
+from rsmi._xoshiro import check_int, make_rng, next_u64, seed_words
+
 __all__ = [
     "T_C",
     "DEFAULT_BURN_IN",
@@ -108,47 +110,21 @@ _LOG_INTERVAL_S = 10.0
 # Input validation and seeding (shared with rsmi.ising_reference)
 
 
-def _check_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
-    value = int(value)
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return value
-
-
 def _validate(L, T, n_samples, seed, burn_in, gap) -> tuple[int, float, int, np.random.Generator, int, int]:
     """Validate sampler arguments; return (L, T, n_samples, rng, burn_in, gap)."""
-    L = _check_int("L", L, 2)
+    L = check_int("L", L, 2)
     if isinstance(T, (bool, np.bool_)) or not isinstance(T, numbers.Real):
         raise TypeError(f"T must be a real number, got {type(T).__name__} {T!r}")
     T = float(T)
     if not math.isfinite(T) or T <= 0.0:
         raise ValueError(f"T must be a finite temperature > 0, got {T}")
-    n_samples = _check_int("n_samples", n_samples, 1)
+    n_samples = check_int("n_samples", n_samples, 1)
     default_burn_in, default_gap = default_schedule(L)
-    burn_in = default_burn_in if burn_in is None else _check_int("burn_in", burn_in, 0)
+    burn_in = default_burn_in if burn_in is None else check_int("burn_in", burn_in, 0)
     # gap = 0 would return copies of one configuration, never what a caller wants.
-    gap = default_gap if gap is None else _check_int("gap", gap, 1)
-    rng = _make_rng(seed)
+    gap = default_gap if gap is None else check_int("gap", gap, 1)
+    rng = make_rng(seed)
     return L, T, n_samples, rng, burn_in, gap
-
-
-def _make_rng(seed) -> np.random.Generator:
-    """Normalise ``seed`` (int ≥ 0, SeedSequence or Generator) into a Generator."""
-    if seed is None:
-        raise TypeError("seed is required (an int >= 0, a numpy SeedSequence or a Generator) "
-                        "so that runs are reproducible; got None")
-    if isinstance(seed, (bool, np.bool_)):
-        raise TypeError(f"seed must be an int, a numpy SeedSequence or a Generator, got bool {seed!r}")
-    if isinstance(seed, numbers.Integral):
-        if int(seed) < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {int(seed)}")
-        return np.random.default_rng(int(seed))
-    if isinstance(seed, (np.random.SeedSequence, np.random.Generator)):
-        return np.random.default_rng(seed)
-    raise TypeError(f"seed must be an int, a numpy SeedSequence or a Generator, "
-                    f"got {type(seed).__name__}")
 
 
 def p_add(T: float) -> float:
@@ -162,14 +138,6 @@ def _threshold(T: float) -> np.uint64:
     return np.uint64(min(t, 2**64 - 1))
 
 
-def _seed_state(rng: np.random.Generator) -> np.ndarray:
-    """Four 64-bit words of xoshiro256** state drawn from ``rng`` (never all zero)."""
-    state = rng.integers(0, 2**64, size=4, dtype=np.uint64, endpoint=False)
-    if not state.any():  # the one state xoshiro cannot leave; probability 2⁻²⁵⁶
-        state[0] = np.uint64(0x9E3779B97F4A7C15)
-    return state
-
-
 def _neighbour_table(L: int) -> np.ndarray:
     """(L², 4) int32 periodic neighbours of flat site i = x·L + y: right, left, down, up."""
     idx = np.arange(L * L, dtype=np.int64).reshape(L, L)
@@ -180,11 +148,6 @@ def _neighbour_table(L: int) -> np.ndarray:
 
 # ----------------------------------------------------------------------------------------------
 # Fast kernel
-
-
-@njit(cache=True, inline="always")
-def _rotl(x, k):
-    return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
 
 
 @njit(cache=True)
@@ -202,9 +165,6 @@ def _wolff_updates(spins, nbr, log2L, n_updates, thr, state, stack):
     s3 = state[3]
     nN = np.uint64(N)
     sh32 = np.uint64(32)
-    sh17 = np.uint64(17)
-    c5 = np.uint64(5)
-    c9 = np.uint64(9)
     pow2 = log2L >= 0
     Lm = 0
     Nm = N - 1
@@ -217,14 +177,7 @@ def _wolff_updates(spins, nbr, log2L, n_updates, thr, state, stack):
         # xoshiro256** step; the seed site by multiply-shift of the top 32 bits. Its tiny
         # non-uniformity (≤ L²/2³²) is harmless: Wolff satisfies detailed balance for any
         # seed distribution that does not depend on the spins.
-        r = _rotl(s1 * c5, 7) * c9
-        t = s1 << sh17
-        s2 ^= s0
-        s3 ^= s1
-        s1 ^= s2
-        s0 ^= s3
-        s2 ^= t
-        s3 = _rotl(s3, 45)
+        r, s0, s1, s2, s3 = next_u64(s0, s1, s2, s3)
         i = np.int32(((r >> sh32) * nN) >> sh32)
         sc = spins[i]
         spins[i] = -sc  # flip on push: a flipped site no longer matches sc, so is never re-added
@@ -250,14 +203,7 @@ def _wolff_updates(spins, nbr, log2L, n_updates, thr, state, stack):
                 # Branch-free bond test: a random number is drawn for every neighbour (unused
                 # when it is anti-aligned), because the outcomes of both tests are
                 # unpredictable and mispredicted branches cost more than the draw.
-                r = _rotl(s1 * c5, 7) * c9
-                t = s1 << sh17
-                s2 ^= s0
-                s3 ^= s1
-                s1 ^= s2
-                s0 ^= s3
-                s2 ^= t
-                s3 = _rotl(s3, 45)
+                r, s0, s1, s2, s3 = next_u64(s0, s1, s2, s3)
                 sk = spins[k]
                 acc = np.int32((sk == sc) & (r < thr))
                 spins[k] = sk * np.int8(1 - 2 * acc)
@@ -277,21 +223,7 @@ def _wolff_updates(spins, nbr, log2L, n_updates, thr, state, stack):
 @njit(cache=True)
 def _next_u64(state):
     """One xoshiro256** output from the state array (advanced in place)."""
-    s0 = state[0]
-    s1 = state[1]
-    s2 = state[2]
-    s3 = state[3]
-    r = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
-    t = s1 << np.uint64(17)
-    s2 ^= s0
-    s3 ^= s1
-    s1 ^= s2
-    s0 ^= s3
-    s2 ^= t
-    state[0] = s0
-    state[1] = s1
-    state[2] = s2
-    state[3] = _rotl(s3, 45)
+    r, state[0], state[1], state[2], state[3] = next_u64(state[0], state[1], state[2], state[3])
     return r
 
 
@@ -356,7 +288,7 @@ def updates_per_sweep(L: int, T: float, *, seed) -> float:
 def _fast_runner(L: int, T: float, rng: np.random.Generator):
     nbr, log2L = _geometry(L)
     thr = _threshold(T)
-    state = _seed_state(rng)
+    state = seed_words(rng)
     stack = np.empty(L * L, dtype=np.int32)
 
     def run(spins, n_updates):
@@ -405,7 +337,7 @@ def _run_sampler(L, T, n_samples, rng, burn_in, gap, *, make_runner, chain, prog
 def _fast_chain(L, T, rng):
     nbr, log2L = _geometry(L)
     thr = _threshold(T)
-    state = _seed_state(rng)
+    state = seed_words(rng)
 
     def run(spins, n_burn, n_gap, out):
         return _wolff_chain(spins, nbr, log2L, thr, state, n_burn, n_gap, out)

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from rsmi._xoshiro import next_u64, seed_words
 from rsmi.io import CorruptFileError, load_npz, save_npz
 
 __all__ = [
@@ -91,19 +92,6 @@ def _states(start: int, stop: int, n: int) -> np.ndarray:
     return ((codes[:, None] >> np.arange(n, dtype=np.int64)[None, :]) & 1).astype(np.float64)
 
 
-def _seed_xoshiro(rng: np.random.Generator) -> np.ndarray:
-    """A xoshiro256** state (4 × uint64, not all zero) drawn from ``rng``."""
-    while True:
-        state = rng.integers(0, 2**64, size=4, dtype=np.uint64)
-        if state.any():
-            return state
-
-
-@njit(cache=True, inline="always")
-def _rotl(x, k):  # pragma: no cover - numba
-    return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
-
-
 @njit(cache=True)
 def _fill_u32(state, out):  # pragma: no cover - numba
     """Fill the 1-D uint32 array ``out`` with xoshiro256** output, two 32-bit words per step
@@ -113,14 +101,7 @@ def _fill_u32(state, out):  # pragma: no cover - numba
     n = out.shape[0]
     i = 0
     while i < n:
-        r = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
-        t = s1 << np.uint64(17)
-        s2 ^= s0
-        s3 ^= s1
-        s1 ^= s2
-        s0 ^= s3
-        s2 ^= t
-        s3 = _rotl(s3, 45)
+        r, s0, s1, s2, s3 = next_u64(s0, s1, s2, s3)
         out[i] = np.uint32(r >> np.uint64(32))
         if i + 1 < n:
             out[i + 1] = np.uint32(r & np.uint64(0xFFFFFFFF))
@@ -292,7 +273,7 @@ def log_partition_ais(
         raise ValueError(f"n_ais_runs must be an integer >= 2, got {n_runs!r}")
     betas = ais_betas(n_betas)
     rng = np.random.default_rng(seed)
-    logw = _ais_kernel(W, a, c, a0, betas, int(n_runs), _seed_xoshiro(rng))
+    logw = _ais_kernel(W, a, c, a0, betas, int(n_runs), seed_words(rng))
     log_z0 = W.shape[1] * math.log(2.0) + float(_softplus(a0).sum())
     m = float(np.max(logw))
     w = np.exp(logw - m)
@@ -769,7 +750,7 @@ class RBM:
         n_batches = -(-n // int(self.batch_size))
         lrs = self._lr_per_update(n_batches)
 
-        state = _seed_xoshiro(train_rng)
+        state = seed_words(train_rng)
         mon_seed = _seed_to_int(mon_rng)
         n_mon = int(self.monitor_max_samples)
         n_pl = int(self.monitor_pl_samples)
@@ -897,7 +878,7 @@ class RBM:
         rng = np.random.default_rng(seed)
         p0 = _sigmoid(self.base_visible_bias_)
         v = (rng.random((n, self.n_visible_)) < p0).astype(np.float32)
-        _gibbs_chain(v, self.weights_, self.visible_bias_, self.hidden_bias_, int(gibbs_steps), _seed_xoshiro(rng))
+        _gibbs_chain(v, self.weights_, self.visible_bias_, self.hidden_bias_, int(gibbs_steps), seed_words(rng))
         return v.astype(np.uint8)
 
     # -- persistence ---------------------------------------------------------------------------
