@@ -139,6 +139,7 @@ def figure_files():
 
 def all_targets():
     return [
+        *expand(f"{RESULTS}/theta/{{params}}/theta_{{part}}_curve.png", params=THETA.instance_patterns, part=["v", "ve"]),
         f"{RESULTS}/runs.csv",
         f"{RESULTS}/metrics.csv",
         f"{RESULTS}/mi.csv",
