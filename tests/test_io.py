@@ -68,3 +68,16 @@ def test_filter_result_roundtrip_and_validation(tmp_path):
              snapshots=np.zeros((0, 2, 2, 1)))
     with pytest.raises(CorruptFileError, match="bad.npz"):
         FilterResult.load(tmp_path / "bad.npz")
+
+
+def test_written_files_get_ordinary_permissions(tmp_path):
+    import os
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    save_npz(tmp_path / "x.npz", a=np.zeros(2))
+    from rsmi.io import atomic_write_text
+
+    atomic_write_text(tmp_path / "t.csv", "a\n")
+    for name in ("x.npz", "t.csv"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~mask

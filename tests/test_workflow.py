@@ -59,7 +59,7 @@ def test_every_figure_and_table_appears(finished):
     mi = pd.read_csv(finished / "results/mi.csv")
     assert {"rsmi", "kadanoff", "random", "cd-rbm"} <= set(mi["filter"])
     # Every job left a benchmark record (max_rss is the memory budget's evidence).
-    assert len(list((finished / "benchmarks").rglob("*.tsv"))) >= 40
+    assert len(list((finished / "results" / "benchmarks").rglob("*.tsv"))) >= 40
 
 
 def test_check_rule_fails_loudly_on_the_small_config(finished):

@@ -9,6 +9,7 @@ zip, missing keys) into one :class:`CorruptFileError` that names the file and th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -26,6 +27,37 @@ META_KEY = "meta_json"
 
 class CorruptFileError(RuntimeError):
     """A result file is missing, unreadable, truncated or lacks required arrays."""
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
+@contextlib.contextmanager
+def _atomic(path: Path, mode: str):
+    """Open a temporary file next to ``path``; on success fsync it and rename it to ``path``,
+    on any error remove it (the final name only ever holds a complete file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as fh:
+            yield fh
+            fh.flush()
+            # mkstemp creates 0600; give the file the permissions open() would have.
+            os.fchmod(fh.fileno(), 0o666 & ~_UMASK)
+            os.fsync(fh.fileno())
+        _fsync_replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
 
 
 def _fsync_replace(tmp: str, path: Path) -> None:
@@ -49,7 +81,6 @@ def save_npz(path: str | os.PathLike, meta: Mapping[str, Any] | None = None, **a
     (``np.savez`` stamps members with the current time).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {k: np.asarray(v) for k, v in arrays.items()}
     if META_KEY in payload:
         raise ValueError(f"array name {META_KEY!r} is reserved for metadata")
@@ -58,19 +89,8 @@ def save_npz(path: str | os.PathLike, meta: Mapping[str, Any] | None = None, **a
             raise TypeError(f"array {k!r} has dtype object; it could only be read back with pickle")
     if meta is not None:
         payload[META_KEY] = np.array(json.dumps(dict(meta), sort_keys=True, default=_json_default))
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            _write_npz(fh, payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        _fsync_replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    with _atomic(path, "wb") as fh:
+        _write_npz(fh, payload)
 
 
 def _write_npz(fh, payload: Mapping[str, np.ndarray]) -> None:
@@ -123,18 +143,5 @@ def load_npz(path: str | os.PathLike, required: Iterable[str] = ()) -> tuple[dic
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        _fsync_replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    with _atomic(Path(path), "w") as fh:
+        fh.write(text)

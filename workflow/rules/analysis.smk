@@ -28,7 +28,7 @@ rule evaluate_run:
     log:
         f"logs/runs/{RUNS.wildcard_pattern}/evaluate.log",
     benchmark:
-        f"benchmarks/runs/{RUNS.wildcard_pattern}/evaluate.tsv"
+        f"results/benchmarks/runs/{RUNS.wildcard_pattern}/evaluate.tsv"
     conda:
         "../../envs/analysis.yaml"
     threads: 1
@@ -54,7 +54,7 @@ rule train_cd_rbm:
     log:
         "logs/cd_rbm/n_hidden~{n_hidden}.log",
     benchmark:
-        "benchmarks/cd_rbm/n_hidden~{n_hidden}.tsv"
+        "results/benchmarks/cd_rbm/n_hidden~{n_hidden}.tsv"
     conda:
         "../../envs/training.yaml"
     threads: 1
@@ -83,7 +83,7 @@ rule evaluate_cd_rbm:
     log:
         "logs/cd_rbm/n_hidden~{n_hidden}_evaluate.log",
     benchmark:
-        "benchmarks/cd_rbm/n_hidden~{n_hidden}_evaluate.tsv"
+        "results/benchmarks/cd_rbm/n_hidden~{n_hidden}_evaluate.tsv"
     conda:
         "../../envs/analysis.yaml"
     threads: 1
@@ -107,7 +107,7 @@ rule baselines:
     log:
         f"logs/baselines/{GEOMETRY.wildcard_pattern}.log",
     benchmark:
-        f"benchmarks/baselines/{GEOMETRY.wildcard_pattern}.tsv"
+        f"results/benchmarks/baselines/{GEOMETRY.wildcard_pattern}.tsv"
     conda:
         "../../envs/analysis.yaml"
     threads: 1
@@ -129,7 +129,7 @@ rule runs_table:
     log:
         "logs/runs_table.log",
     benchmark:
-        "benchmarks/runs_table.tsv"
+        "results/benchmarks/runs_table.tsv"
     conda:
         "../../envs/analysis.yaml"
     threads: 1
@@ -152,7 +152,7 @@ rule metrics_table:
     log:
         "logs/metrics_table.log",
     benchmark:
-        "benchmarks/metrics_table.tsv"
+        "results/benchmarks/metrics_table.tsv"
     conda:
         "../../envs/analysis.yaml"
     threads: 1
@@ -174,7 +174,7 @@ rule mi_table:
     log:
         "logs/mi_table.log",
     benchmark:
-        "benchmarks/mi_table.tsv"
+        "results/benchmarks/mi_table.tsv"
     conda:
         "../../envs/analysis.yaml"
     threads: 1
@@ -195,7 +195,7 @@ rule check:
     log:
         "logs/check.log",
     benchmark:
-        "benchmarks/check.tsv"
+        "results/benchmarks/check.tsv"
     conda:
         "../../envs/analysis.yaml"
     threads: 1

@@ -26,7 +26,7 @@ rule fig2:
     log:
         "logs/figures/fig2.log",
     benchmark:
-        "benchmarks/figures/fig2.tsv"
+        "results/benchmarks/figures/fig2.tsv"
     conda:
         "../../envs/analysis.yaml"
     threads: 1
@@ -48,7 +48,7 @@ rule fig3:
     log:
         "logs/figures/fig3.log",
     benchmark:
-        "benchmarks/figures/fig3.tsv"
+        "results/benchmarks/figures/fig3.tsv"
     conda:
         "../../envs/analysis.yaml"
     threads: 1
@@ -73,7 +73,7 @@ rule fig4:
     log:
         "logs/figures/fig4.log",
     benchmark:
-        "benchmarks/figures/fig4.tsv"
+        "results/benchmarks/figures/fig4.tsv"
     conda:
         "../../envs/analysis.yaml"
     threads: 1
@@ -96,7 +96,7 @@ rule fig5:
     log:
         "logs/figures/fig5.log",
     benchmark:
-        "benchmarks/figures/fig5.tsv"
+        "results/benchmarks/figures/fig5.tsv"
     conda:
         "../../envs/analysis.yaml"
     threads: 1
@@ -119,7 +119,7 @@ rule fig6:
     log:
         "logs/figures/fig6.log",
     benchmark:
-        "benchmarks/figures/fig6.tsv"
+        "results/benchmarks/figures/fig6.tsv"
     conda:
         "../../envs/analysis.yaml"
     threads: 1
@@ -144,7 +144,7 @@ rule mi_figures:
     log:
         "logs/figures/mi_figures.log",
     benchmark:
-        "benchmarks/figures/mi_figures.tsv"
+        "results/benchmarks/figures/mi_figures.tsv"
     conda:
         "../../envs/analysis.yaml"
     threads: 1

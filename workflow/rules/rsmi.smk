@@ -17,7 +17,7 @@ rule train_rsmi:
     log:
         f"logs/runs/{RUNS.wildcard_pattern}/rsmi.log",
     benchmark:
-        f"benchmarks/runs/{RUNS.wildcard_pattern}/rsmi.tsv"
+        f"results/benchmarks/runs/{RUNS.wildcard_pattern}/rsmi.tsv"
     conda:
         "../../envs/training.yaml"
     threads: 1

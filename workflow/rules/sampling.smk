@@ -9,7 +9,7 @@ rule numba_warmup:
     log:
         "logs/numba_warmup.log",
     benchmark:
-        "benchmarks/numba_warmup.tsv"
+        "results/benchmarks/numba_warmup.tsv"
     conda:
         "../../envs/training.yaml"
     threads: 1
@@ -32,7 +32,7 @@ rule sample:
     log:
         "logs/sample/{dataset}.log",
     benchmark:
-        "benchmarks/sample/{dataset}.tsv"
+        "results/benchmarks/sample/{dataset}.tsv"
     conda:
         "../../envs/sampling.yaml"
     threads: 1

@@ -18,7 +18,7 @@ rule train_theta:
     log:
         f"logs/theta/{THETA.wildcard_pattern}/theta_{{part}}.log",
     benchmark:
-        f"benchmarks/theta/{THETA.wildcard_pattern}/theta_{{part}}.tsv"
+        f"results/benchmarks/theta/{THETA.wildcard_pattern}/theta_{{part}}.tsv"
     conda:
         "../../envs/training.yaml"
     threads: 1
@@ -38,7 +38,7 @@ rule plot_theta_curve:
     log:
         f"logs/theta/{THETA.wildcard_pattern}/theta_{{part}}_curve.log",
     benchmark:
-        f"benchmarks/theta/{THETA.wildcard_pattern}/theta_{{part}}_curve.tsv"
+        f"results/benchmarks/theta/{THETA.wildcard_pattern}/theta_{{part}}_curve.tsv"
     conda:
         "../../envs/analysis.yaml"
     threads: 1
