@@ -102,6 +102,8 @@ def test_sigkill_then_rerun_completes_with_identical_results(finished, tmp_path)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert not (tmp_path / "results/metrics.csv").exists()
+    # A hard kill leaves Snakemake's lock behind; releasing it is the documented first step.
+    assert _run(tmp_path, options=("--unlock",)).returncode == 0
     res = _run(tmp_path, *TARGETS)
     assert res.returncode == 0, res.stderr[-3000:]
     a, b = _products(finished), _products(tmp_path)

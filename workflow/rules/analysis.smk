@@ -20,8 +20,8 @@ rule evaluate_run:
     params:
         run=lambda wc: run_id(dict(wc.items())),
         figure_run=lambda wc: is_figure_run(wc_row(wc)),
-        proxy=lambda wc: run_settings(config, wc_row(wc)),
-        windows=lambda wc: config["windows"][wc.model],
+        proxy=lambda wc: canonical(run_settings(config, wc_row(wc))),
+        windows=lambda wc: canonical(config["windows"][wc.model]),
         paramagnet=PARAMAGNET,
         validation_fraction=config["windows"]["validation_fraction"],
         seed=config["seed"],
@@ -47,8 +47,8 @@ rule train_cd_rbm:
     output:
         f"{RESULTS}/cd_rbm/n_hidden~{{n_hidden}}/rbm.npz",
     params:
-        cd=config["cd_rbm"],
-        windows=config["windows"]["dimer"],
+        cd=canonical(config["cd_rbm"]),
+        windows=canonical(config["windows"]["dimer"]),
         validation_fraction=config["windows"]["validation_fraction"],
         seed=config["seed"],
     log:
@@ -76,8 +76,8 @@ rule evaluate_cd_rbm:
         metrics=f"{RESULTS}/cd_rbm/n_hidden~{{n_hidden}}/metrics.csv",
         mi=f"{RESULTS}/cd_rbm/n_hidden~{{n_hidden}}/mi.csv",
     params:
-        cd=config["cd_rbm"],
-        windows=config["windows"]["dimer"],
+        cd=canonical(config["cd_rbm"]),
+        windows=canonical(config["windows"]["dimer"]),
         validation_fraction=config["windows"]["validation_fraction"],
         seed=config["seed"],
     log:
@@ -101,7 +101,7 @@ rule baselines:
     output:
         f"{RESULTS}/baselines/{GEOMETRY.wildcard_pattern}/mi.csv",
     params:
-        windows=lambda wc: config["windows"][wc.model],
+        windows=lambda wc: canonical(config["windows"][wc.model]),
         validation_fraction=config["windows"]["validation_fraction"],
         seed=config["seed"],
     log:

@@ -41,6 +41,16 @@ wildcard_constraints:
     n_hidden=r"\d+",
 
 
+def canonical(value):
+    """Config values with mapping keys sorted, recursively: Snakemake reruns a job when its
+    params change, and reordering keys in config.yaml must not count as a change."""
+    if isinstance(value, dict):
+        return {k: canonical(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [canonical(v) for v in value]
+    return value
+
+
 def wc_row(wc):
     """A run's wildcards as a grid row (sizes as integers)."""
     row = dict(wc.items())

@@ -10,8 +10,8 @@ rule train_rsmi:
     output:
         f"{RESULTS}/runs/{RUNS.wildcard_pattern}/rsmi.npz",
     params:
-        settings=lambda wc: run_settings(config, wc_row(wc)),
-        windows=lambda wc: config["windows"][wc.model],
+        settings=lambda wc: canonical(run_settings(config, wc_row(wc))),
+        windows=lambda wc: canonical(config["windows"][wc.model]),
         validation_fraction=config["windows"]["validation_fraction"],
         seed=config["seed"],
     log:

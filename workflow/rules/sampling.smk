@@ -27,7 +27,7 @@ rule sample:
     output:
         f"{RESULTS}/samples/{{dataset}}.npz",
     params:
-        spec=lambda wc: config["samples"][wc.dataset],
+        spec=lambda wc: canonical(config["samples"][wc.dataset]),
         seed=config["seed"],
     log:
         "logs/sample/{dataset}.log",

@@ -10,7 +10,7 @@ rule train_theta:
         model=f"{RESULTS}/theta/{THETA.wildcard_pattern}/theta_{{part}}.npz",
         curve=f"{RESULTS}/theta/{THETA.wildcard_pattern}/theta_{{part}}_curve.csv",
     params:
-        rbm=lambda wc: config["theta_rbm"][model_of(wc.dataset)],
+        rbm=lambda wc: canonical(config["theta_rbm"][model_of(wc.dataset)]),
         model=lambda wc: model_of(wc.dataset),
         stride=lambda wc: config["windows"][model_of(wc.dataset)]["stride"],
         validation_fraction=config["windows"]["validation_fraction"],
