@@ -68,6 +68,11 @@ def test_filter_result_roundtrip_and_validation(tmp_path):
              snapshots=np.zeros((0, 2, 2, 1)))
     with pytest.raises(CorruptFileError, match="bad.npz"):
         FilterResult.load(tmp_path / "bad.npz")
+    save_npz(tmp_path / "nan.npz", weights=np.full((2, 2, 1), np.nan), biases=np.zeros(1), history=np.zeros(2),
+             history_err=np.zeros(2), val_history=np.zeros(2), snapshot_epochs=np.zeros(0, np.int64),
+             snapshots=np.zeros((0, 2, 2, 1)))
+    with pytest.raises(CorruptFileError, match="nan.npz: inconsistent filter result .weights contain non-finite"):
+        FilterResult.load(tmp_path / "nan.npz")
 
 
 def test_written_files_get_ordinary_permissions(tmp_path):

@@ -2,12 +2,14 @@
 adding a grid point, and the loud failure of the check rule. Slow: CI runs them."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -125,3 +127,100 @@ def test_adding_a_grid_point_reruns_only_what_it_needs(finished, tmp_path):
     assert jobs.get("train_rsmi") == 1 and jobs.get("evaluate_run") == 1, text
     for rule in ("sample", "train_theta", "train_cd_rbm", "baselines", "numba_warmup"):
         assert rule not in jobs, (rule, text)
+
+
+# --- Bad input: a damaged .npz on disk (bit rot, a full disk, a file from elsewhere) ----------
+#
+# Each case damages one file of a finished run, keeping its modification time so Snakemake has
+# no reason to redo it (the damage is silent), deletes the outputs of the rule that reads it,
+# and asks for them and every product again. The consuming rule must fail with a message naming the
+# file and what is wrong, and nothing else in results/ may be written or changed.
+
+ISING_THETA = "results/theta/dataset~ising/L_V~2/L_B~1/L_E~1"
+DIMER_THETA = "results/theta/dataset~dimer/L_V~8/L_B~4/L_E~4"
+ISING_RUN = "results/runs/model~ising/L_V~2/N_h~1/L_B~1/L_E~1/estimator~jensen"
+DIMER_RUN = "results/runs/model~dimer/L_V~8/N_h~2/L_B~4/L_E~4/estimator~variational"
+
+
+def _truncate(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def _garble(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    i = len(data) // 3
+    data[i:i + 16] = bytes(16)
+    path.write_bytes(bytes(data))
+
+
+def _replace_with_samples(path: Path) -> None:
+    # A valid .npz of the wrong kind, e.g. a file copied to the wrong place.
+    results = next(p for p in path.parents if p.name == "results")
+    shutil.copyfile(results / "samples" / "ising.npz", path)
+
+
+def _nan_weights(path: Path) -> None:
+    # A well-formed archive whose filter diverged to NaN.
+    from rsmi.results import FilterResult
+
+    r = FilterResult.load(path)
+    arrays = {k: getattr(r, k) for k in ("biases", "history", "history_err", "val_history",
+                                         "snapshot_epochs", "snapshots")}
+    from rsmi.io import save_npz
+
+    save_npz(path, meta=r.meta, weights=np.full_like(r.weights, np.nan), **arrays)
+
+
+BAD_INPUTS = {
+    # id: (damaged file, damage, consuming rule, its outputs to delete, expected message)
+    "samples-truncated": ("results/samples/ising.npz", _truncate, "train_theta",
+                          [f"{ISING_THETA}/theta_ve.npz", f"{ISING_THETA}/theta_ve_curve.csv"],
+                          "not a readable .npz archive (BadZipFile: File is not a zip file)"),
+    "samples-garbled": ("results/samples/dimer.npz", _garble, "train_theta",
+                        [f"{DIMER_THETA}/theta_v.npz", f"{DIMER_THETA}/theta_v_curve.csv"],
+                        "not a readable .npz archive (BadZipFile: Bad CRC-32"),
+    "theta-truncated": (f"{ISING_THETA}/theta_ve.npz", _truncate, "train_rsmi",
+                        [f"{ISING_RUN}/rsmi.npz"], "not a readable .npz archive"),
+    "theta-wrong-kind": (f"{ISING_THETA}/theta_v.npz", _replace_with_samples, "train_rsmi",
+                         [f"{ISING_RUN}/rsmi.npz"], "missing array(s) weights, visible_bias"),
+    "rsmi-garbled": (f"{DIMER_RUN}/rsmi.npz", _garble, "evaluate_run",
+                     [f"{DIMER_RUN}/metrics.csv", f"{DIMER_RUN}/mi.csv"], "Bad CRC-32"),
+    "rsmi-nan": (f"{ISING_RUN}/rsmi.npz", _nan_weights, "evaluate_run",
+                 [f"{ISING_RUN}/metrics.csv", f"{ISING_RUN}/mi.csv"],
+                 "inconsistent filter result (weights contain non-finite values)"),
+    "cd-rbm-truncated": ("results/cd_rbm/n_hidden~4/rbm.npz", _truncate, "evaluate_cd_rbm",
+                         ["results/cd_rbm/n_hidden~4/metrics.csv", "results/cd_rbm/n_hidden~4/mi.csv"],
+                         "not a readable .npz archive"),
+}
+
+
+def _state(root: Path) -> dict[str, tuple[int, int]]:
+    """(mtime, size) of every product under results/ (benchmark records and caches aside)."""
+    skip = {"benchmarks", ".cache"}
+    return {str(p.relative_to(root)): (p.stat().st_mtime_ns, p.stat().st_size)
+            for p in (root / "results").rglob("*") if p.is_file() and not skip & set(p.relative_to(root).parts)}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_a_damaged_npz_stops_its_consumer_and_nothing_downstream(finished, tmp_path, case):
+    victim, damage, rule, outputs, message = BAD_INPUTS[case]
+    root = tmp_path / "copy"
+    shutil.copytree(finished, root, symlinks=True)
+    path = root / victim
+    stat = path.stat()
+    damage(path)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    for out in outputs:
+        (root / out).unlink()
+    before = _state(root)
+    # Missing intermediates are only remade when asked for (their consumers are up to date).
+    res = _run(root, *outputs, *TARGETS)
+    text = res.stdout + res.stderr
+    assert res.returncode != 0, text[-3000:]
+    assert f"Error in rule {rule}" in text, text[-3000:]
+    # The message names the file (as the rule's input) and what is wrong with it.
+    assert f"CorruptFileError: {victim}: " in text and message in text, text[-3000:]
+    after = _state(root)
+    assert after == before, sorted(set(after.items()) ^ set(before.items()))
+    assert not any((root / out).exists() for out in outputs)

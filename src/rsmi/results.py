@@ -68,6 +68,10 @@ class FilterResult:
         k = self.snapshot_epochs.shape
         if len(k) != 1 or self.snapshots.shape != k + w.shape:
             raise ValueError(f"snapshots must have shape (n_snap,) + {w.shape}, got {self.snapshots.shape}")
+        # A diverged run must not be drawn or scored as if it were a filter (histories may hold NaN).
+        for name in ("weights", "biases", "snapshots"):
+            if not np.all(np.isfinite(getattr(self, name))):
+                raise ValueError(f"{name} contain non-finite values")
         for key in self.extra:
             if key in _REQUIRED:
                 raise ValueError(f"extra array {key!r} clashes with a standard field")
