@@ -15,10 +15,16 @@ so the landscape can be explored exactly and cheaply.  For each seed this script
   classifier r (scikit-learn; slow: minutes per seed);
 * the ratio that train_rsmi reaches with given Λ settings.
 
+With --augment d4flip every window is replaced by its 16 images under the window's D4 group
+and the spin flip (exact symmetries of the critical ensemble) before Θ and Λ are trained, to
+see whether an exactly symmetric data set removes the asymmetry (docs/kadanoff_2x2.md).
+
 Usage (one process, single-threaded):
     NUMBA_NUM_THREADS=1 python benchmarks/kadanoff_2x2.py --seeds 0 1 2 3 4 \
         --theta-epochs 5 20 --lambda "4,0.1" "12,1.0"
     python benchmarks/kadanoff_2x2.py --setting workflow --seeds 0 1 2 3 4 --lambda "200,0.1" "200,1.0"
+    python benchmarks/kadanoff_2x2.py --setting workflow --augment d4flip --seeds 0 1 2 3 4 5 6 7 8 9 \
+        --lambda "100,1.0"
 
 Settings: "test" = tests/test_network.py (L = 32, 100 configurations, stride 1, L_B = L_E = 2,
 Θ 64/64 hidden); "workflow" = config.yaml's 2×2 run (L = 64, 1000 configurations, 800 for
@@ -39,7 +45,7 @@ from rsmi import network as net
 from rsmi.ising import T_C, sample_ising
 from rsmi.network import train_rsmi
 from rsmi.rbm import RBM
-from rsmi.regions import cut_regions
+from rsmi.regions import cut_regions, region_masks
 
 STATES = net._binary_states(4)
 CODE = 2.0 ** np.arange(4)
@@ -52,6 +58,25 @@ def _d4_perms():
         r = np.rot90(idx, k)
         out += [r.ravel(), r.T.ravel()]
     return out
+
+
+def augment_d4_flip(V, E, L_V, L_B, L_E):
+    """All 16 images of every window (V, E) under the window's D4 group and the spin flip."""
+    masks = region_masks(L_V, L_B, L_E)
+    Vs, Es = [], []
+    for k in range(4):
+        for transpose in (False, True):
+            perm = {}
+            for name in ("V", "E"):
+                idx = np.full(masks[name].shape, -1)
+                idx[masks[name]] = np.arange(masks[name].sum())
+                t = np.rot90(idx, k)
+                perm[name] = (t.T if transpose else t)[masks[name]]
+            for flip in (False, True):
+                v, e = V[:, perm["V"]], E[:, perm["E"]]
+                Vs.append(1 - v if flip else v)
+                Es.append(1 - e if flip else e)
+    return np.concatenate(Vs), np.concatenate(Es)
 
 
 def reduce_proxy(V, E, tv, tve):
@@ -119,18 +144,23 @@ def data_g_matrix(V, E):
     return M / len(V), np.log(freq)
 
 
-def windows(setting, seed):
+def windows(setting, seed, augment="none"):
     if setting == "test":  # exactly tests/test_network.py::_ising_windows
         ss = np.random.SeedSequence(seed).spawn(3)
         X = sample_ising(32, T_C, 100, seed=ss[0])
         V, E = cut_regions(X, 2, 2, 2, stride=1, model="ising")
+        if augment == "d4flip":
+            V, E = augment_d4_flip(V, E, 2, 2, 2)
         return V, E, ss[1], ss[2], (64, 64)
     ss = np.random.SeedSequence([seed, 64]).spawn(4)
     X = sample_ising(64, T_C, 1000, seed=ss[0])
     train = np.sort(np.random.default_rng(ss[1]).permutation(1000)[200:])
     V, E = cut_regions(X[train], 2, 1, 1, stride=8, model="ising")
     keep = np.random.default_rng(ss[1]).permutation(len(V))[:20000]
-    return V[keep], E[keep], ss[2], ss[3], (32, 128)
+    V, E = V[keep], E[keep]
+    if augment == "d4flip":
+        V, E = augment_d4_flip(V, E, 2, 1, 1)
+    return V, E, ss[2], ss[3], (32, 128)
 
 
 def main():
@@ -141,12 +171,14 @@ def main():
     ap.add_argument("--lambda", dest="lam", nargs="+", default=["4,0.1", "12,1.0"],
                     help="Λ settings 'epochs,learning_rate'")
     ap.add_argument("--data-g", action="store_true", help="also the Θ-free classifier g (slow)")
+    ap.add_argument("--augment", choices=["none", "d4flip"], default="none",
+                    help="train Θ and Λ on the 16 symmetry images of every window")
     args = ap.parse_args()
     lam_settings = [(int(a), float(b)) for a, b in (s.split(",") for s in args.lam)]
     print("| setting | seed | Θ epochs | opt@4 | opt@8 | opt@16 | D4-sym opt@8 | "
           + " | ".join(f"SGD {e} ep lr {lr}" for e, lr in lam_settings) + " | s |")
     for seed in args.seeds:
-        V, E, s_v, s_ve, (nh_v, nh_ve) = windows(args.setting, seed)
+        V, E, s_v, s_ve, (nh_v, nh_ve) = windows(args.setting, seed, args.augment)
         for te in args.theta_epochs:
             t0 = time.perf_counter()
             tv = RBM(n_hidden=nh_v, n_epochs=te, seed=s_v).fit(V)
@@ -163,7 +195,7 @@ def main():
                 one_sign = bool((np.sign(w) == np.sign(w[0])).all())
                 cells.append(f"{np.abs(w).max() / np.abs(w).min():.3f}{'' if one_sign else ' (mixed)'}"
                              f" (mean|λ| {np.abs(w).mean():.1f})")
-            print(f"| {args.setting} | {seed} | {te} | " + " | ".join(f"{r:.3f}" for r in opt)
+            print(f"| {args.setting}{'' if args.augment == 'none' else ' ' + args.augment} | {seed} | {te} | " + " | ".join(f"{r:.3f}" for r in opt)
                   + f" | {sym:.3f} | " + " | ".join(cells) + f" | {time.perf_counter() - t0:.0f} |", flush=True)
             if args.data_g:
                 Md, lpd = data_g_matrix(V, E)

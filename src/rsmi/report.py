@@ -10,7 +10,7 @@ from typing import Iterable, Mapping
 
 import pandas as pd
 
-__all__ = ["caption", "criteria_table"]
+__all__ = ["caption", "criteria_table", "null_failures", "null_summary"]
 
 
 def _fmt(value) -> str:
@@ -37,6 +37,31 @@ def criteria_table(metrics: pd.DataFrame, runs: Iterable[str], figures: Iterable
         need = f" (needs {r['op']} {_fmt(r['threshold'])})" if r.get("op") else ""
         lines.append(f"- ``{r['run']}`` [{r['figure']}] {r['criterion']} = {_fmt(r['value'])}{need}: {verdict}")
     return "\n".join(lines) + "\n"
+
+
+def null_failures(metrics: pd.DataFrame, run: str) -> tuple[int, int]:
+    """(failing, total) gated null-test rows of ``run`` (method.md §4b), every estimator."""
+    df = metrics[(metrics["run"] == run) & (metrics["figure"].astype(str) == "null")
+                 & (metrics["gate"].astype(str) == "True")]
+    return int((df["pass"].astype(str) != "True").sum()), int(len(df))
+
+
+def null_summary(metrics: pd.DataFrame, runs: Iterable[str]) -> str:
+    """One RST line per run: do its null tests pass? A filter whose estimator fails them is not
+    evidence of anything, so every figure of RSMI filters says so next to its criteria."""
+    lines = []
+    for run in runs:
+        bad, total = null_failures(metrics, run)
+        if total == 0:
+            continue
+        if bad:
+            names = metrics[(metrics["run"] == run) & (metrics["figure"].astype(str) == "null")
+                            & (metrics["gate"].astype(str) == "True") & (metrics["pass"].astype(str) != "True")]
+            lines.append(f"- ``{run}`` null tests: **{bad} of {total} FAIL** "
+                         f"({', '.join(names['criterion'])})")
+        else:
+            lines.append(f"- ``{run}`` null tests: all {total} pass")
+    return ("\n".join(lines) + "\n") if lines else ""
 
 
 def caption(title: str, description: str, parameters: Mapping[str, object], criteria: str = "") -> str:

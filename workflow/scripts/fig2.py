@@ -10,7 +10,7 @@ log = setup(snakemake)  # noqa: F821
 from _figures import metrics, write  # noqa: E402
 
 from rsmi.plotting import plot_filter_grid  # noqa: E402
-from rsmi.report import caption, criteria_table  # noqa: E402
+from rsmi.report import caption, criteria_table, null_summary  # noqa: E402
 from rsmi.results import FilterResult  # noqa: E402
 
 smk = snakemake  # noqa: F821
@@ -27,12 +27,13 @@ titles = [["2×2, N_h=1"], [f"2×2, h{j + 1}" for j in range(4)], ["4×4, N_h=1"
 fig = plot_filter_grid(rows, titles, row_labels="ABCDE", suptitle="RSMI filters, critical Ising (T = T_c)")
 runs = [p.split("results/runs/")[1].rsplit("/", 1)[0] for p in smk.input.runs]
 r = r6_1.meta
+m = metrics(smk.input.metrics)
 text = caption(
     "Fig. 2", "RSMI filters λ of the critical 2D Ising model (each normalised by its max|λ|): "
     "(A) 2×2 block, N_h 1 — Kadanoff's block spin; (B) 2×2, N_h 4; (C) 4×4, N_h 1; (D) 4×4, N_h 4; "
     "(E) N_h 1 for 2×2, 4×4 and 6×6 — the boundary coupling.",
     {"runs": ", ".join(runs), "estimator": "jensen (the paper's A_Λ)", "epochs (6×6)": len(r6_1.history) - 1,
      "training windows (6×6)": r.get("n_train_windows")},
-    criteria_table(metrics(smk.input.metrics), runs, figures=["2A", "2B", "2C-E"]),
+    criteria_table(m, runs, figures=["2A", "2B", "2C-E"]) + null_summary(m, runs),
 )
 write(fig, text, smk.output.pdf, smk.output.png, smk.output.caption)

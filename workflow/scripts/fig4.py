@@ -10,27 +10,32 @@ log = setup(snakemake)  # noqa: F821
 from _figures import metrics, write  # noqa: E402
 
 from rsmi.plotting import plot_dimer_filters  # noqa: E402
-from rsmi.report import caption, criteria_table  # noqa: E402
+from rsmi.report import caption, criteria_table, null_failures, null_summary  # noqa: E402
 from rsmi.results import FilterResult  # noqa: E402
 
 smk = snakemake  # noqa: F821
 results = {p.split("results/runs/")[1].rsplit("/", 1)[0]: FilterResult.load(p) for p in smk.input.runs}
+m = metrics(smk.input.metrics)
 rows, titles, labels = [], [], []
 for n_h, runs in sorted(smk.params.panels.items()):
     for run in runs:
         r = results[run]
         rows.append([r.weights[:, :, j] for j in range(r.n_hidden)])
         titles.append([f"h{j + 1}" for j in range(r.n_hidden)])
-        labels.append(f"N_h={n_h}\n{r.meta.get('estimator')}")
+        # A row whose estimator fails the null tests is marked on the figure itself.
+        bad, total = null_failures(m, run)
+        labels.append(f"N_h={n_h}\n{r.meta.get('estimator')}" + (f"\nNULL TESTS FAIL\n({bad} of {total})" if bad else ""))
 fig = plot_dimer_filters(rows, titles, row_labels=labels, suptitle="RSMI filters, dimers with noise (V 8×8 fat)")
-m = metrics(smk.input.metrics)
 verdicts = [f"fig4/N_h~{n}" for n in sorted(smk.params.panels)]
 text = caption(
     "Fig. 4", "RSMI filters on an 8×8 (fat) block of fully packed dimers with noise pairs, drawn on "
     "the lattice: link weights as bars, noise weights as dots on vertices and faces (normalised by "
     "max|λ|). The paper's staggered E patterns should appear with vanishing noise weights. One row "
-    "per N_h and estimator; the figure passes when at least one estimator meets every criterion.",
+    "per N_h and estimator; the figure passes when at least one estimator meets every criterion. "
+    "Rows marked NULL TESTS FAIL belong to runs where an estimator (the run's own or the independent "
+    "classifier) fails the null tests of method.md §4b on these data; where the run's own estimator "
+    "fails, its filters are not evidence of what RSMI finds.",
     {"runs": ", ".join(results)},
-    criteria_table(m, list(results) + verdicts, figures=["4"]),
+    criteria_table(m, list(results) + verdicts, figures=["4"]) + null_summary(m, list(results)),
 )
 write(fig, text, smk.output.pdf, smk.output.png, smk.output.caption)

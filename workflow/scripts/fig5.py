@@ -10,7 +10,7 @@ log = setup(snakemake)  # noqa: F821
 from _figures import metrics, write  # noqa: E402
 
 from rsmi.plotting import plot_history_with_snapshots  # noqa: E402
-from rsmi.report import caption, criteria_table  # noqa: E402
+from rsmi.report import caption, criteria_table, null_summary  # noqa: E402
 from rsmi.results import FilterResult  # noqa: E402
 
 smk = snakemake  # noqa: F821
@@ -19,12 +19,13 @@ run = smk.input.run.split("results/runs/")[1].rsplit("/", 1)[0]
 fig = plot_history_with_snapshots(r.history, r.history_err, r.snapshots, r.snapshot_epochs,
                                   epochs=tuple(int(e) for e in r.snapshot_epochs), val_history=r.val_history,
                                   ylabel="A_Λ (nats, arbitrary offset)")
+m = metrics(smk.input.metrics)
 text = caption(
     "Fig. 5", "The proxy A_Λ of I(H:E) against training epochs of the Λ-RBM (critical Ising, "
     "6×6 block, N_h 1), with the filter at the snapshot epochs: it rises, then saturates while the "
     "boundary coupling develops.",
     {"run": run, "snapshot epochs": list(map(int, r.snapshot_epochs)), "epochs": len(r.history) - 1,
      "final A_Λ": f"{r.history[-1]:.4g} ± {r.history_err[-1]:.2g}"},
-    criteria_table(metrics(smk.input.metrics), [run], figures=["5", "2C-E"]),
+    criteria_table(m, [run], figures=["5", "2C-E"]) + null_summary(m, [run]),
 )
 write(fig, text, smk.output.pdf, smk.output.png, smk.output.caption)
