@@ -1,5 +1,6 @@
 """End to end: the small config through the whole DAG, determinism, resume after SIGKILL,
-adding a grid point, and the loud failure of the check rule. Slow: CI runs them."""
+adding a grid point, the loud failure of the check rule, and damaged .npz files on disk.
+Slow: CI runs them."""
 
 import os
 import shutil
@@ -14,6 +15,8 @@ import pytest
 import yaml
 
 from conftest import REPO, run_snakemake
+from rsmi.io import save_npz
+from rsmi.results import FilterResult
 
 pytestmark = pytest.mark.slow
 
@@ -162,13 +165,9 @@ def _replace_with_samples(path: Path) -> None:
 
 def _nan_weights(path: Path) -> None:
     # A well-formed archive whose filter diverged to NaN.
-    from rsmi.results import FilterResult
-
     r = FilterResult.load(path)
     arrays = {k: getattr(r, k) for k in ("biases", "history", "history_err", "val_history",
                                          "snapshot_epochs", "snapshots")}
-    from rsmi.io import save_npz
-
     save_npz(path, meta=r.meta, weights=np.full_like(r.weights, np.nan), **arrays)
 
 
