@@ -39,10 +39,14 @@ def criteria_table(metrics: pd.DataFrame, runs: Iterable[str], figures: Iterable
     return "\n".join(lines) + "\n"
 
 
+def _null_rows(metrics: pd.DataFrame, run: str) -> pd.DataFrame:
+    return metrics[(metrics["run"] == run) & (metrics["figure"].astype(str) == "null")
+                   & (metrics["gate"].astype(str) == "True")]
+
+
 def null_failures(metrics: pd.DataFrame, run: str) -> tuple[int, int]:
     """(failing, total) gated null-test rows of ``run`` (method.md §4b), every estimator."""
-    df = metrics[(metrics["run"] == run) & (metrics["figure"].astype(str) == "null")
-                 & (metrics["gate"].astype(str) == "True")]
+    df = _null_rows(metrics, run)
     return int((df["pass"].astype(str) != "True").sum()), int(len(df))
 
 
@@ -51,16 +55,15 @@ def null_summary(metrics: pd.DataFrame, runs: Iterable[str]) -> str:
     evidence of anything, so every figure of RSMI filters says so next to its criteria."""
     lines = []
     for run in runs:
-        bad, total = null_failures(metrics, run)
-        if total == 0:
+        df = _null_rows(metrics, run)
+        if df.empty:
             continue
-        if bad:
-            names = metrics[(metrics["run"] == run) & (metrics["figure"].astype(str) == "null")
-                            & (metrics["gate"].astype(str) == "True") & (metrics["pass"].astype(str) != "True")]
-            lines.append(f"- ``{run}`` null tests: **{bad} of {total} FAIL** "
-                         f"({', '.join(names['criterion'])})")
+        failed = df[df["pass"].astype(str) != "True"]
+        if len(failed):
+            lines.append(f"- ``{run}`` null tests: **{len(failed)} of {len(df)} FAIL** "
+                         f"({', '.join(failed['criterion'])})")
         else:
-            lines.append(f"- ``{run}`` null tests: all {total} pass")
+            lines.append(f"- ``{run}`` null tests: all {len(df)} pass")
     return ("\n".join(lines) + "\n") if lines else ""
 
 
