@@ -23,6 +23,8 @@ from numba import njit
 __all__ = [
     "g_matrix_kernel",
     "g_matrix_reference",
+    "g_pairs_kernel",
+    "g_pairs_reference",
     "heat_bath_kernel",
     "heat_bath_reference",
     "softplus_np",
@@ -94,6 +96,53 @@ def g_matrix_kernel(f, alpha, X, Y, out):  # pragma: no cover - numba
 def g_matrix_reference(f, alpha, X, Y):
     """Twin of :func:`g_matrix_kernel`: broadcast the (S, B, M) tensor and sum."""
     return f[:, None] + alpha[None, :] + softplus_np(X[:, None, :] + Y[None, :, :]).sum(axis=2)
+
+
+@njit(cache=True)
+def g_pairs_kernel(f, X, Y, idx, out):  # pragma: no cover - numba
+    """out[b, j] = f[idx[b, j]] + Σ_m softplus(X[idx[b, j], m] + Y[b, m]).
+
+    g(v, e) − α(e) for the pool states ``idx[b]`` paired with window b only (the pooled proxy
+    pairs each window with its own subset of the pool, :mod:`rsmi.pooled`).  Same product form
+    as :func:`g_matrix_kernel`: one log per block of 8 factors 1 + e^{x} e^{y}; rows with any
+    |x| or |y| > 40 use the direct softplus sum."""
+    S, M = X.shape
+    B, J = idx.shape
+    EX = np.exp(np.minimum(X, _EXP_LIMIT))
+    EY = np.exp(np.minimum(Y, _EXP_LIMIT))
+    okx = np.empty(S, dtype=np.bool_)
+    for s in range(S):
+        okx[s] = np.abs(X[s]).max() <= _EXP_LIMIT
+    n_full = M // _BLOCK
+    for b in range(B):
+        yb = Y[b]
+        eyb = EY[b]
+        okb = np.abs(yb).max() <= _EXP_LIMIT
+        for j in range(J):
+            s = idx[b, j]
+            acc = 0.0
+            if okx[s] and okb:
+                exs = EX[s]
+                for blk in range(n_full):
+                    prod = 1.0
+                    for m in range(blk * _BLOCK, blk * _BLOCK + _BLOCK):
+                        prod *= 1.0 + exs[m] * eyb[m]
+                    acc += math.log(prod)
+                prod = 1.0
+                for m in range(n_full * _BLOCK, M):
+                    prod *= 1.0 + exs[m] * eyb[m]
+                acc += math.log(prod)
+            else:
+                xs = X[s]
+                for m in range(M):
+                    acc += _softplus(xs[m] + yb[m])
+            out[b, j] = f[s] + acc
+    return out
+
+
+def g_pairs_reference(f, X, Y, idx):
+    """Twin of :func:`g_pairs_kernel`: gather the (B, J, M) tensor and sum."""
+    return f[idx] + softplus_np(X[idx] + Y[:, None, :]).sum(axis=2)
 
 
 # The fast path of heat_bath_kernel needs every pre-activation |x_m| <= |c_m| + Σ_i |W_im| and
