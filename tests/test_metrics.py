@@ -12,9 +12,10 @@ import pytest
 from rsmi import metrics as m
 from rsmi.dimers import block_field, fat_site_kinds, field_filters
 from rsmi.results import FilterResult
+from rsmi.tables import COLUMNS, failed_claims, write_table
 
 
-def _result(weights, biases=None, history=None, snapshot_epochs=(0, 10, 100, 190)):
+def _result(weights, biases=None, history=None, snapshot_epochs=(0, 10, 100, 190), history_err=0.0):
     w = np.asarray(weights, dtype=float)
     if w.ndim == 2:
         w = w[:, :, None]
@@ -25,7 +26,7 @@ def _result(weights, biases=None, history=None, snapshot_epochs=(0, 10, 100, 190
         weights=w,
         biases=np.zeros(n_h) if biases is None else biases,
         history=h,
-        history_err=np.full(h.shape, np.nan),
+        history_err=np.full(h.shape, history_err),
         val_history=np.full(h.shape, np.nan),
         snapshot_epochs=se,
         snapshots=np.repeat(w[None], se.size, axis=0),
@@ -338,7 +339,7 @@ def test_rows_schema_and_csv_roundtrip():
         + m.criteria_rows("d", "dimer", _result(field_filters(8)), V)
     )
     for r in rows:
-        assert tuple(r) == m.COLUMNS
+        assert tuple(r) == COLUMNS
         assert isinstance(r["value"], float) and isinstance(r["threshold"], float)
         assert r["pass"] in (True, False, None) and isinstance(r["gate"], bool)
         assert r["op"] in ("", "<", "<=", ">", ">=")
@@ -346,11 +347,11 @@ def test_rows_schema_and_csv_roundtrip():
     keys = [(r["run"], r["criterion"]) for r in rows]
     assert len(keys) == len(set(keys))
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=m.COLUMNS)
+    w = csv.DictWriter(buf, fieldnames=COLUMNS)
     w.writeheader()
     w.writerows(rows)
     df = pd.read_csv(io.StringIO(buf.getvalue()))
-    assert list(df.columns) == list(m.COLUMNS) and len(df) == len(rows)
+    assert list(df.columns) == list(COLUMNS) and len(df) == len(rows)
     # the workflow's check: gated rows that fail. Run c (flat 6x6 filter, linear curve) fails two.
     failing = df[df["gate"] & (df["pass"].astype(str) == "False")]
     assert sorted(zip(failing["run"], failing["criterion"])) == [("c", "boundary_bulk_ratio"), ("c", "tail_spread_over_rise")]
@@ -390,18 +391,18 @@ def test_criteria_on_sampled_dimers_and_a_fitted_rbm_object():
     assert kinds[0, 0] == 0 and kinds[1, 1] == 1
 
 
-def test_write_metrics_csv_and_failed_rows(tmp_path):
+def test_write_table_and_failed_claims(tmp_path):
     pd = pytest.importorskip("pandas")
     rows = m.criteria_rows("a", "ising", _result(np.ones((2, 2)))) + m.criteria_rows(
         "b", "ising", _result(np.array([[1.0, -1.0], [1.0, 1.0]]))) + m.criteria_rows(
         "c", "ising", _result(*_one_spin_per_unit()))
     path = tmp_path / "metrics.csv"
-    m.write_metrics_csv(rows, path)
+    write_table(rows, path)
     df = pd.read_csv(path, keep_default_na=False)
-    assert list(df.columns) == list(m.COLUMNS) and len(df) == len(rows)
+    assert list(df.columns) == list(COLUMNS) and len(df) == len(rows)
     back = df.to_dict("records")
-    assert [(r["run"], r["criterion"]) for r in m.failed_rows(back)] == [("b", "one_sign_fraction")]
-    assert [(r["run"], r["criterion"]) for r in m.failed_rows(rows)] == [("b", "one_sign_fraction")]
+    assert [(r["run"], r["criterion"]) for r in failed_claims(back)] == [("b", "one_sign_fraction")]
+    assert [(r["run"], r["criterion"]) for r in failed_claims(rows)] == [("b", "one_sign_fraction")]
     assert df.loc[df["criterion"] == "dominance_h0", "pass"].tolist() == [""]
     with pytest.raises(ValueError, match="lacks"):
-        m.write_metrics_csv([{"run": "x"}], path)
+        write_table([{"run": "x"}], path)

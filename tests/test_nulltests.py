@@ -6,7 +6,7 @@ import pytest
 from rsmi.mi import classifier_bound
 from rsmi.nulltests import dimer_null_filters, ising_null_filters, run_null_tests, standardise_filter
 
-COLUMNS = ("run", "figure", "criterion", "value", "op", "threshold", "pass", "gate", "note")
+from rsmi.tables import COLUMNS
 
 
 @pytest.fixture(scope="module")

@@ -114,6 +114,10 @@ def check_config(config: Mapping[str, Any]) -> None:
         src = null["paramagnet_samples"]
         _require(src in samples and samples[src]["model"] == "ising", "null_tests.paramagnet_samples",
                  f"must name an Ising data set under samples, got {src!r}")
+    if "dimer_samples" in null:
+        src = null["dimer_samples"]
+        _require(src in samples and samples[src]["model"] == "dimer", "null_tests.dimer_samples",
+                 f"must name a dimer data set under samples, got {src!r}")
     for i, entry in enumerate(config.get("grid") or []):
         _check_grid_entry(config, i, entry)
     for est, per_model in (config.get("rsmi") or {}).items():

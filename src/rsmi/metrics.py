@@ -2,24 +2,11 @@
 
 Every criterion is a small function of the learned filter (and, where the criterion is about
 what the filter computes on data, of data blocks) that returns plain floats/bools.
-:func:`criteria_rows` turns a run into tidy rows for ``results/metrics.csv``:
-
-==========  ======================================================================================
-column      meaning
-==========  ======================================================================================
-run         the run id (e.g. the Paramspace path ``model~ising/Lv~2/Nh~1/Lb~1``)
-figure      the figure the criterion belongs to: ``2A``, ``2B``, ``2C-E``, ``4``, ``5``, ``6``
-criterion   name of the number, e.g. ``max_min_ratio``, ``field_r2_h0`` (``_h<j>`` = hidden unit j)
-value       the measured number (float; NaN where it is undefined, e.g. a constant filter output)
-op          how value is compared with threshold: ``<=``, ``<``, ``>=``, ``>``; empty if reported only
-threshold   the threshold of method.md §6 (NaN if reported only)
-pass        True/False; None (empty in the CSV) for numbers that are reported only
-gate        True if a failing row must fail the workflow's check; False for reported-only rows and
-            for the per-estimator rows of Fig. 4, which are gated by :func:`figure4_verdict`
-note        the parameters the number was computed with, and why a row is reported only
-==========  ======================================================================================
-
-The workflow's check fails iff some row has ``gate`` True and ``pass`` False.
+:func:`criteria_rows` turns a run into tidy rows for ``results/metrics.csv`` (schema, the 2·SE
+verdict rule, claims and findings: :mod:`rsmi.tables`).  Numbers that are exact functions of a
+run's weights (sign shares, ratios of |λ|, code counts, noise shares) have SE 0; numbers
+measured on held-out blocks (R²(E), canonical correlations) carry a delete-one-group jackknife
+SE over 10 groups of blocks; Fig. 5's rise carries the SE of the A_Λ history it is read from.
 
 Conventions. Filters are λ with shape ``(L_V, L_V, N_h)`` acting on row-major flattened blocks
 ``v ∈ {0,1}^{L_V²}`` (Ising: ``v = (s+1)/2``; dimers: the fat array of method.md §1), the
@@ -36,8 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from rsmi.tables import row
+
 __all__ = [
-    "COLUMNS",
     "FIG5_SNAPSHOT_EPOCHS",
     "NOISE_KINDS",
     "LINK_KINDS",
@@ -58,12 +46,8 @@ __all__ = [
     "snapshots_present",
     "criteria_rows",
     "figure4_verdict",
-    "write_metrics_csv",
-    "failed_rows",
 ]
 
-#: Column order of ``results/metrics.csv``.
-COLUMNS = ("run", "figure", "criterion", "value", "op", "threshold", "pass", "gate", "note")
 
 #: Epochs at which Fig. 5 shows the filter (the paper's caption).
 FIG5_SNAPSHOT_EPOCHS = (0, 10, 100, 190)
@@ -426,25 +410,24 @@ def snapshots_present(snapshot_epochs: Any, required: Sequence[int] = FIG5_SNAPS
 # tidy rows
 
 
-def _row(run, figure, criterion, value, op, threshold, gate, note="") -> dict[str, Any]:
-    value = float(value)
-    if op == "":
-        passed = None
-    elif math.isnan(value):
-        passed = False
-    else:
-        passed = bool({"<=": value <= threshold, "<": value < threshold, ">=": value >= threshold, ">": value > threshold}[op])
-    return {
-        "run": str(run),
-        "figure": figure,
-        "criterion": criterion,
-        "value": value,
-        "op": op,
-        "threshold": float(threshold) if op else math.nan,
-        "pass": passed,
-        "gate": bool(gate) if op else False,
-        "note": note,
-    }
+def _row(run, figure, criterion, value, op, threshold, gate, note="", se=0.0) -> dict[str, Any]:
+    return row(run, figure, criterion, value, op, threshold, se=se, gate=gate, note=note)
+
+
+def _jackknife_se(stat, V: np.ndarray, F: np.ndarray, n_groups: int = 10) -> np.ndarray:
+    """Delete-one-group jackknife SE of ``stat(V, F)`` (an array) over ``n_groups`` contiguous
+    groups of windows: SE² = (g−1)/g Σ_k (θ_{−k} − θ̄)²."""
+    n = V.shape[0]
+    g = min(n_groups, n)
+    if g < 2:
+        return np.full(np.shape(stat(V, F)), np.nan)
+    edges = np.linspace(0, n, g + 1).astype(int)
+    loo = []
+    for k in range(g):
+        keep = np.r_[0:edges[k], edges[k + 1]:n]
+        loo.append(stat(V[keep], F[keep]))
+    loo = np.asarray(loo, dtype=np.float64)
+    return np.sqrt((g - 1) / g * ((loo - loo.mean(axis=0)) ** 2).sum(axis=0))
 
 
 _FIGURES = ("2A", "2B", "2C-E", "4", "5", "6")
@@ -605,23 +588,30 @@ def _rows_4(run, w, b, data, tag):
     L, n_h = w.shape[0], w.shape[2]
     V, F = _dimer_data(data, L)
     r2 = field_r2(w, b, V, F)
+    r2_se = _jackknife_se(lambda v, f: field_r2(w, b, v, f), V, F)
     nl = noise_link_ratio(w, _fat_site_kinds(L))
     note = f"{tag}; n={V.shape[0]} blocks; gated by figure4_verdict"
     rows = []
     for j in range(n_h):
-        rows.append(_row(run, "4", f"field_r2_h{j}", r2[j], ">=", TH_4_R2, False, note + "; R² of s_j on (E0, E1)"))
+        rows.append(_row(run, "4", f"field_r2_h{j}", r2[j], ">=", TH_4_R2, False, note + "; R² of s_j on (E0, E1)",
+                         se=r2_se[j]))
     for j in range(n_h):
         rows.append(_row(run, "4", f"noise_link_ratio_h{j}", nl[j], "<=", TH_4_NOISE_LINK, False,
                          note + "; mean|λ| noise / mean|λ| links"))
     if n_h >= 2:
-        cc = canonical_correlations(preactivations(w, b, V), F)
+        def cancorr(v, f):
+            return canonical_correlations(preactivations(w, b, v), f)[:2]
+
+        cc = cancorr(V, F)
+        cc_se = _jackknife_se(cancorr, V, F)
         for i in range(2):
             if n_h == 2:
                 rows.append(_row(run, "4", f"canonical_corr_{i + 1}", cc[i], ">=", TH_4_CANCORR, False,
-                                 note + "; canonical correlation of (s_1, s_2) with (E0, E1)"))
+                                 note + "; canonical correlation of (s_1, s_2) with (E0, E1)", se=cc_se[i]))
             else:
                 rows.append(_row(run, "4", f"canonical_corr_{i + 1}", cc[i], "", math.nan, False,
-                                 f"{tag}; canonical correlation of (s_1..s_{n_h}) with (E0, E1); reported only (criterion is for N_h = 2)"))
+                                 f"{tag}; canonical correlation of (s_1..s_{n_h}) with (E0, E1); reported only (criterion is for N_h = 2)",
+                                 se=cc_se[i]))
     return rows
 
 
@@ -629,9 +619,14 @@ def _rows_5(run, fr, tag):
     st = plateau_stats(fr.history)
     k = st["n_tail"]
     have = snapshots_present(fr.snapshot_epochs)
+    err = np.asarray(fr.history_err, dtype=np.float64)
+    ok = np.isfinite(np.asarray(fr.history, dtype=np.float64))
+    tail = err[ok][-k:]
+    # the tail mean's SE (errors of one run's history are correlated: no 1/√k) and the initial value's
+    rise_se = math.hypot(float(np.mean(tail)), float(err[ok][0])) if tail.size else math.nan
     return [
         _row(run, "5", "rise", st["rise"], ">", 0.0, True,
-             f"{tag}; mean of the last {k} epochs minus the initial value ({st['initial']:.6g})"),
+             f"{tag}; mean of the last {k} epochs minus the initial value ({st['initial']:.6g})", se=rise_se),
         _row(run, "5", "tail_spread_over_rise", st["rel_spread"], "<", TH_5_SPREAD, True,
              f"{tag}; (max-min over the last {k} epochs) / rise"),
         _row(run, "5", "snapshots_present", have, ">=", len(FIG5_SNAPSHOT_EPOCHS), True,
@@ -653,63 +648,44 @@ def _rows_6(run, w, b, data, rsmi_r2, tag):
     V, F = _dimer_data(data, L)
     r2 = field_r2(w, b, V, F)
     best = float(np.nanmax(r2)) if np.isfinite(r2).any() else math.nan
+    best_se = float(_jackknife_se(lambda v, f: np.nanmax(field_r2(w, b, v, f)), V, F)) if np.isfinite(best) else math.nan
     if rsmi_r2 is None:
         rows.append(_row(run, "6", "max_field_r2", best, "", math.nan, False,
-                         f"{tag}; best CD filter's R² on (E0, E1); reported only (no RSMI R² given)"))
+                         f"{tag}; best CD filter's R² on (E0, E1); reported only (no RSMI R² given)", se=best_se))
     else:
         ref = np.asarray(list(rsmi_r2), dtype=np.float64)
         if ref.size == 0 or not np.isfinite(ref).any():
             raise ValueError("rsmi_r2 must hold at least one finite R²")
         lo = float(np.nanmin(ref))
         rows.append(_row(run, "6", "max_field_r2", best, "<", lo, True,
-                         f"{tag}; best CD filter's R² on (E0, E1) vs the worst RSMI filter's"))
+                         f"{tag}; best CD filter's R² on (E0, E1) vs the worst RSMI filter's", se=best_se))
     for j in range(n_h):
         rows.append(_row(run, "6", f"field_r2_h{j}", r2[j], "", math.nan, False, f"{tag}; reported only"))
     return rows
 
 
-def _passed(value: Any) -> bool:
-    # Rows may come back from a CSV (strings) or a DataFrame (numpy bools).
-    return str(value).strip().lower() == "true"
-
-
 def figure4_verdict(rows: Iterable[Mapping[str, Any]], run_id: str, *, figure: str = "4") -> dict[str, Any]:
-    """The gated Fig. 4 row: at least one estimator meets all of its Fig. 4 criteria.
+    """The Fig. 4 claim of one panel: at least one estimator meets all of its criteria and passes
+    its own null tests (method.md §6).
 
-    ``rows`` are the Fig. 4 rows of every estimator's run for one panel (e.g. N_h = 2); a run
-    meets all iff every one of its rows with a comparison (``op`` non-empty) passes. The row's
-    value is the number of runs that do (threshold 1); its note names them.
-    """
+    ``rows`` are the Fig. 4 rows and the null-test rows of every estimator's run for one panel
+    (e.g. N_h = 2).  A run *meets* the claim when every compared row of it has verdict ``pass``
+    (null rows: those scored by the run's own estimator, ``[<estimator>]``); it *cannot* meet it
+    when some such row fails.  Verdict: pass if some run meets it, fail if every run cannot,
+    inconclusive otherwise.  Value: the number of runs that meet it."""
     by_run: dict[str, list[Mapping[str, Any]]] = {}
     for r in rows:
-        if r["figure"] == figure and r.get("op"):
+        if not r.get("op"):
+            continue
+        est = str(r["run"]).rsplit("estimator~", 1)[-1]
+        own_null = r["figure"] == "null" and str(r["criterion"]).endswith(f"[{est}]")
+        if r["figure"] == figure or own_null:
             by_run.setdefault(str(r["run"]), []).append(r)
-    if not by_run:
+    if not any(r["figure"] == figure for rs in by_run.values() for r in rs):
         raise ValueError(f"no comparable figure-{figure} rows given")
-    ok = sorted(k for k, rs in by_run.items() if all(_passed(x["pass"]) for x in rs))
-    note = f"runs meeting all figure-{figure} criteria: {', '.join(ok) or 'none'} (of {len(by_run)})"
-    return _row(run_id, figure, "estimators_meeting_all", len(ok), ">=", 1, True, note)
-
-
-def write_metrics_csv(rows: Iterable[Mapping[str, Any]], path) -> None:
-    """Write rows (from :func:`criteria_rows`, :func:`figure4_verdict`, ``rsmi.nulltests``) as a
-    tidy CSV with the columns :data:`COLUMNS`, atomically; ``pass`` None is an empty field."""
-    import csv
-    import io
-
-    from rsmi.io import atomic_write_text
-
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="raise", lineterminator="\n")
-    w.writeheader()
-    for r in rows:
-        missing = [c for c in COLUMNS if c not in r]
-        if missing:
-            raise ValueError(f"row {dict(r)} lacks column(s) {missing}")
-        w.writerow({c: ("" if r[c] is None else r[c]) for c in COLUMNS})
-    atomic_write_text(path, buf.getvalue())
-
-
-def failed_rows(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """The rows that must fail the workflow: ``gate`` true and ``pass`` false (CSV strings or bools)."""
-    return [r for r in rows if _passed(r["gate"]) and str(r["pass"]).strip().lower() == "false"]
+    ok = sorted(k for k, rs in by_run.items() if all(x["verdict"] == "pass" for x in rs))
+    failed = sorted(k for k, rs in by_run.items() if any(x["verdict"] == "fail" for x in rs))
+    v = "pass" if ok else ("fail" if len(failed) == len(by_run) else "inconclusive")
+    note = (f"runs meeting every figure-{figure} criterion and their own null tests: {', '.join(ok) or 'none'} "
+            f"(of {len(by_run)}; failing: {len(failed)})")
+    return row(run_id, figure, "estimators_meeting_all", len(ok), ">=", 1, gate=True, note=note, verdict_override=v)

@@ -105,7 +105,7 @@ _CHUNK_BYTES = 32 * 2**20
 # G[state, window] for the whole training set is cached (exact path) when it fits in this.
 _G_CACHE_BYTES = 256 * 2**20
 _OBJECTIVES = ("jensen", "logmeanexp")
-_PATHS = ("auto", "exact", "mc")
+_PATHS = ("auto", "exact", "mc", "pooled")
 _H_MODES = ("auto", "sum", "sample")
 _LR_SCHEDULES = ("constant", "inverse_time", "exponential")
 # EMA rate of the scalar baseline used when h is sampled.
@@ -394,6 +394,8 @@ def _mc_estimate(th, chains: _PosteriorChains, lam, bias, data_sets, objective, 
 # Public API
 # ----------------------------------------------------------------------------------------------
 def _resolve_path(path, n_v, n_h, n_mc, n_windows, h_mode):
+    if path == "pooled":
+        return "pooled"
     if path == "exact":
         if n_v > EXACT_MAX_VISIBLE:
             raise ValueError(f"path='exact' enumerates 2^|V| states and is refused for |V| = {n_v} > {EXACT_MAX_VISIBLE}")
@@ -531,6 +533,11 @@ def train_rsmi(
     mc_burn_in: int = 100,
     mc_sweeps_between: int = 2,
     h_sampling: str = "auto",
+    n_pool: int = 16384,
+    pairs: int = 64,
+    pool_chains: int = 1024,
+    pool_burn_in: int = 200,
+    pool_thin: int = 10,
     init_scale: float = 0.01,
     snapshot_epochs=(0, 10, 100, 190),
     eval_every: int = 1,
@@ -617,6 +624,12 @@ def train_rsmi(
             raise ValueError(f"V_val/E_val must have {n_v}/{n_e} columns like V/E, got {Vv.shape[1]}/{Evl.shape[1]}")
     h_mode = _resolve_h_mode(h_sampling, n_hidden)
     chosen = _resolve_path(path, n_v, n_hidden, n_mc, n, h_mode)
+    pool_kw = dict(n_pool=_pos_int("n_pool", n_pool, 2), pairs=_pos_int("pairs", pairs, 2),
+                   n_chains=_pos_int("pool_chains", pool_chains), burn_in=_pos_int("pool_burn_in", pool_burn_in, 0),
+                   thin=_pos_int("pool_thin", pool_thin))
+    if chosen == "pooled" and (objective != "jensen" or h_mode != "sum"):
+        raise ValueError("path='pooled' estimates the Jensen proxy summing over h: objective='jensen', "
+                         f"h_sampling 'sum' or 'auto' with N_h <= {H_SUM_MAX}")
 
     # ---- set-up ----------------------------------------------------------------------------
     rng = np.random.default_rng(seed)
@@ -634,6 +647,13 @@ def train_rsmi(
         G_train = ex.full_g(Ef) if ex.S * n * 8 <= _G_CACHE_BYTES else None
         eval_G = [G_train[:, eval_idx] if G_train is not None else None] + [None] * (len(eval_sets) - 1)
         chains = None
+    elif chosen == "pooled":
+        from rsmi.pooled import PooledGradient, PooledProxy
+
+        grad_engine = PooledGradient(theta_v, theta_ve, n_v, n_e, seed=rng, **pool_kw)
+        # ΔA_Λ history on an independent pool (the training pool's own fluctuations could be fitted)
+        eval_pp = [PooledProxy(theta_v, theta_ve, Vs, Es, n_pool=pool_kw["n_pool"], pairs=pool_kw["pairs"],
+                               burn_in=pool_kw["burn_in"], thin=pool_kw["thin"], seed=rng) for Vs, Es in eval_sets]
     else:
         chains = _PosteriorChains(th, n_v, n_hidden, n_mc, mc_burn_in, rng, Vf)
     eval_rng = np.random.default_rng(rng.integers(2**63))  # h sampling during monitoring
@@ -643,6 +663,8 @@ def train_rsmi(
     eval_seed = int(rng.integers(2**63))
 
     def evaluate():
+        if chosen == "pooled":
+            return [pp.estimate(lam, bias) for pp in eval_pp]
         if chosen == "exact":
             res = []
             for (Vs, Es), Gs in zip(eval_sets, eval_G):
@@ -697,6 +719,8 @@ def train_rsmi(
             if chosen == "exact":
                 src = ex.g_source(G=G_train[:, idx]) if G_train is not None else ex.g_source(Eb)
                 a_b, g_lam, g_b = _exact_core(ex, lam, bias, hs, Vb, Q, src, objective, beta)
+            elif chosen == "pooled":
+                a_b, g_lam, g_b = grad_engine.step(Vb, Eb, lam, bias, rng)
             else:
                 samples = chains.sample(lam, bias, list(codes), mc_sweeps_between)
                 a_b, g_lam, g_b = _mc_core(th, samples, lam, bias, hs, Vb, Eb, Q, objective, beta)
@@ -721,6 +745,7 @@ def train_rsmi(
         "momentum": float(momentum), "l2": float(l2), "objective": objective,
         "path": path, "path_used": chosen, "h_sampling": h_sampling, "h_sampling_used": h_mode,
         "n_mc": n_mc, "mc_burn_in": mc_burn_in, "mc_sweeps_between": mc_sweeps_between,
+        **({f"pool_{k}": v for k, v in pool_kw.items()} if chosen == "pooled" else {}),
         "init_scale": float(init_scale), "snapshot_epochs_requested": [int(s) for s in snapshot_epochs],
         "eval_every": eval_every, "n_eval": int(eval_idx.size), "eval_rounds": eval_rounds,
         "seed": _seed_meta(seed),

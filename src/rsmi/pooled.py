@@ -226,3 +226,23 @@ class PooledProxy:
     def summarise(self, d: np.ndarray) -> tuple[float, float]:
         """(mean, jackknife SE) of any per-window combination of :meth:`terms` (e.g. a difference)."""
         return jackknife_mean(d, self.win_block, self.n_blocks)
+
+
+class PooledGradient:
+    """Minibatch gradients of ΔA_Λ for training: one pool of Θ^V draws, fresh pairs every step.
+
+    ``step(Vb, Eb, lam, bias, rng)`` returns (d_b, ∂/∂λ, ∂/∂b) of mean_b d_b (:func:`pooled_gradient`)
+    with ``pairs`` pool states drawn uniformly for each window of the batch."""
+
+    def __init__(self, theta_v, theta_ve, n_v: int, n_e: int, *, n_pool: int, pairs: int, n_chains: int,
+                 burn_in: int, thin: int, seed):
+        self.th = theta_parts(theta_v, theta_ve, n_v, n_e)
+        self.pairs = check_int("pairs", pairs, 2)
+        self.pool = draw_pool(theta_v, check_int("n_pool", n_pool, 2), n_chains=check_int("n_chains", n_chains, 1),
+                              burn_in=check_int("burn_in", burn_in, 0), thin=check_int("thin", thin, 1), seed=seed)
+        self.f, self.X = self.th.v_parts(self.pool)
+
+    def step(self, Vb, Eb, lam, bias, rng):
+        idx = rng.integers(0, self.pool.shape[0], size=(Vb.shape[0], self.pairs))
+        Gc = _g_pairs(_Parts(self.f, self.X, self.th.e_parts(Eb)[1]), idx)
+        return pooled_gradient(self.pool, Vb, idx, Gc, lam, bias)

@@ -33,21 +33,24 @@ def criteria_table(metrics: pd.DataFrame, runs: Iterable[str], figures: Iterable
         return "No criteria rows for these runs.\n"
     lines = []
     for r in df.to_dict("records"):
-        verdict = {"True": "pass", "False": "**FAIL**"}.get(str(r["pass"]), "reported")
+        verdict = {"pass": "pass", "fail": "**FAIL**", "inconclusive": "**INCONCLUSIVE**"}.get(str(r["verdict"]), "reported")
+        if r.get("kind") == "finding":
+            verdict += f" (finding, expected {r['expected']})"
         need = f" (needs {r['op']} {_fmt(r['threshold'])})" if r.get("op") else ""
-        lines.append(f"- ``{r['run']}`` [{r['figure']}] {r['criterion']} = {_fmt(r['value'])}{need}: {verdict}")
+        se = f" ± {_fmt(r['se'])}" if r.get("op") and str(r.get("se", "")) not in ("", "0.0", "0") else ""
+        lines.append(f"- ``{r['run']}`` [{r['figure']}] {r['criterion']} = {_fmt(r['value'])}{se}{need}: {verdict}")
     return "\n".join(lines) + "\n"
 
 
 def _null_rows(metrics: pd.DataFrame, run: str) -> pd.DataFrame:
     return metrics[(metrics["run"] == run) & (metrics["figure"].astype(str) == "null")
-                   & (metrics["gate"].astype(str) == "True")]
+                   & (metrics["op"].astype(str) != "")]
 
 
 def null_failures(metrics: pd.DataFrame, run: str) -> tuple[int, int]:
     """(failing, total) gated null-test rows of ``run`` (method.md §4b), every estimator."""
     df = _null_rows(metrics, run)
-    return int((df["pass"].astype(str) != "True").sum()), int(len(df))
+    return int((df["verdict"].astype(str) != "pass").sum()), int(len(df))
 
 
 def null_summary(metrics: pd.DataFrame, runs: Iterable[str]) -> str:
@@ -58,10 +61,10 @@ def null_summary(metrics: pd.DataFrame, runs: Iterable[str]) -> str:
         df = _null_rows(metrics, run)
         if df.empty:
             continue
-        failed = df[df["pass"].astype(str) != "True"]
+        failed = df[df["verdict"].astype(str) != "pass"]
         if len(failed):
-            lines.append(f"- ``{run}`` null tests: **{len(failed)} of {len(df)} FAIL** "
-                         f"({', '.join(failed['criterion'])})")
+            lines.append(f"- ``{run}`` null tests: **{len(failed)} of {len(df)} do not pass** "
+                         f"({', '.join(f'{c} {v}' for c, v in zip(failed['criterion'], failed['verdict']))})")
         else:
             lines.append(f"- ``{run}`` null tests: all {len(df)} pass")
     return ("\n".join(lines) + "\n") if lines else ""

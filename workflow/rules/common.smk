@@ -19,6 +19,8 @@ RUNS = Paramspace(GRID, filename_params=None, param_sep="~")
 THETA = Paramspace(theta_grid(config, GRID), filename_params=None, param_sep="~")
 RESULTS = "results"
 PARAMAGNET = config["null_tests"]["paramagnet_samples"]
+# optional: an independent dimer data set for the proxy's null tests (more windows, smaller SE)
+DIMER_NULL = config["null_tests"].get("dimer_samples")
 # Window geometries of the grid (the baselines are scored per geometry).
 GEOMETRY = Paramspace(
     GRID[["model", "L_V", "L_B", "L_E"]].drop_duplicates().reset_index(drop=True),
@@ -96,6 +98,8 @@ def evaluation_inputs(wc):
         if needs_theta(wc.estimator):
             pm = theta_paths(PARAMAGNET, wc.L_V, wc.L_B, wc.L_E)
             inputs.update(paramagnet_theta_v=pm["theta_v"], paramagnet_theta_ve=pm["theta_ve"])
+    elif DIMER_NULL and needs_theta(wc.estimator):
+        inputs["null_samples"] = f"{RESULTS}/samples/{DIMER_NULL}.npz"
     return inputs
 
 

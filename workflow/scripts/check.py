@@ -1,4 +1,8 @@
-"""Glue: the workflow's verdict. Lists every failed gated criterion; exits non-zero if any."""
+"""Glue: the workflow's verdict (method.md §6). Claims gate; findings are recorded.
+
+Exits non-zero when a claim fails or is inconclusive; a finding whose verdict is no longer the
+expected one is printed loudly but does not fail the run. Writes results/summary.txt either way
+(claims and findings listed separately)."""
 
 import sys
 
@@ -10,19 +14,34 @@ log = setup(snakemake)  # noqa: F821
 import pandas as pd  # noqa: E402
 
 from rsmi.io import atomic_write_text  # noqa: E402
-from rsmi.metrics import failed_rows  # noqa: E402
+from rsmi.tables import changed_findings, failed_claims, truthy, unresolved_claims  # noqa: E402
 
 table = pd.read_csv(snakemake.input.metrics, keep_default_na=False, dtype=str)  # noqa: F821
 rows = table.to_dict("records")
-failed = failed_rows(rows)
-gated = [r for r in rows if str(r["gate"]) == "True"]
-lines = [f"{len(gated) - len(failed)} of {len(gated)} gated criteria pass."]
-for r in failed:
-    lines.append(f"FAILED  {r['run']}  [{r['figure']}] {r['criterion']} = {r['value']} (needs {r['op']} {r['threshold']})  {r['note']}")
+claims = [r for r in rows if truthy(r["gate"])]
+findings = [r for r in rows if r["kind"] == "finding"]
+failed, unresolved, changed = failed_claims(rows), unresolved_claims(rows), changed_findings(rows)
+
+
+def line(tag, r):
+    return (f"{tag}  {r['run']}  [{r['figure']}] {r['criterion']} = {r['value']} ± {r['se']} "
+            f"(needs {r['op']} {r['threshold']}; verdict {r['verdict']})  {r['note']}")
+
+
+lines = [f"Claims: {len(claims) - len(failed) - len(unresolved)} of {len(claims)} pass, {len(failed)} fail, "
+         f"{len(unresolved)} inconclusive."]
+lines += [line("FAILED      ", r) for r in failed] + [line("INCONCLUSIVE", r) for r in unresolved]
+lines.append(f"Findings (decided deviations of the paper's method, README 'Findings'; not gating): {len(findings)}, "
+             f"{len(findings) - len(changed)} with their expected verdict.")
+lines += [line(f"finding (expected {r['expected']})", r) for r in findings if r not in changed]
+lines += [line(f"FINDING CHANGED (expected {r['expected']}) — someone must look:", r) for r in changed]
 text = "\n".join(lines) + "\n"
-for line in lines:
-    log.warning(line) if failed else log.info(line)
-if failed:
-    sys.stderr.write(text)
-    sys.exit(f"{len(failed)} criteria failed (see results/metrics.csv); figures are drawn regardless")
+for ln in lines:
+    log.warning(ln) if (failed or unresolved or changed) else log.info(ln)
 atomic_write_text(snakemake.output[0], text)  # noqa: F821
+if changed:
+    sys.stderr.write("\n".join(line("FINDING CHANGED", r) for r in changed) + "\n")
+if failed or unresolved:
+    sys.stderr.write(text)
+    sys.exit(f"{len(failed)} claims failed and {len(unresolved)} are inconclusive (see results/summary.txt); "
+             "figures are drawn regardless")

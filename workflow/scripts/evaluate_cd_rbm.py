@@ -11,7 +11,8 @@ import pandas as pd  # noqa: E402
 
 from rsmi.data import N_EVAL_WINDOWS, load_windows  # noqa: E402
 from rsmi.io import atomic_write_text  # noqa: E402
-from rsmi.metrics import criteria_rows, write_metrics_csv  # noqa: E402
+from rsmi.metrics import criteria_rows  # noqa: E402
+from rsmi.tables import write_table  # noqa: E402
 from rsmi.mi import estimate_mi  # noqa: E402
 from rsmi.rbm import RBM  # noqa: E402
 from rsmi.seeding import derive_seed  # noqa: E402
@@ -29,7 +30,7 @@ L_V = par.cd["L_V"]
 fig4 = pd.concat([pd.read_csv(p, keep_default_na=False) for p in smk.input.fig4_metrics])
 fig4 = fig4[fig4.figure.astype(str) == "4"]
 comparable = fig4[fig4.op != ""]
-meeting = [r for r, g in comparable.groupby("run") if g["pass"].astype(str).eq("True").all()]
+meeting = [r for r, g in comparable.groupby("run") if g["verdict"].astype(str).eq("pass").all()]
 chosen = meeting or sorted(fig4.run.unique())
 r2 = fig4[fig4.run.isin(chosen) & fig4.criterion.str.startswith("field_r2_h")].value.astype(float).tolist()
 log.info("comparing with the field R² of %s (%s)", chosen, "runs meeting Fig. 4" if meeting else "no run meets Fig. 4")
@@ -40,7 +41,7 @@ win = load_windows(smk.input.samples, dataset=par.windows["samples"], stride=par
                    validation_fraction=par.validation_fraction, master_seed=par.seed, max_train=1,
                    max_val=N_EVAL_WINDOWS, **geom)
 rows = criteria_rows(run, "cd", rbm, data=win.V_val, rsmi_r2=r2 or None)
-write_metrics_csv(rows, smk.output.metrics)
+write_table(rows, smk.output.metrics)
 
 mi_rows = []
 if n_hidden <= MAX_CLASSIFIER_HIDDEN:

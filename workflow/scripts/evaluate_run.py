@@ -7,13 +7,16 @@ from _common import setup  # noqa: E402
 
 log = setup(snakemake)  # noqa: F821
 
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from rsmi.data import N_EVAL_WINDOWS, load_windows  # noqa: E402
+from rsmi.data import N_EVAL_WINDOWS, load_samples, load_windows  # noqa: E402
 from rsmi.io import atomic_write_text  # noqa: E402
-from rsmi.metrics import criteria_rows, write_metrics_csv  # noqa: E402
+from rsmi.metrics import criteria_rows  # noqa: E402
+from rsmi.tables import write_table  # noqa: E402
 from rsmi.mi import estimate_mi  # noqa: E402
 from rsmi.nulltests import run_null_tests  # noqa: E402
+from rsmi.regions import cut_regions  # noqa: E402
 from rsmi.rbm import RBM  # noqa: E402
 from rsmi.results import FilterResult  # noqa: E402
 from rsmi.seeding import derive_seed  # noqa: E402
@@ -33,9 +36,15 @@ log.info("criteria on %d held-out windows (figure run: %s)", len(win.V_val), par
 rows = criteria_rows(run, wc.model, result, data=win.V_val, figures=None if par.figure_run else [])
 
 # Null tests (method.md §4b) under the run's own estimator and under the independent classifier.
+own_data = None  # where the run's own estimator scores the null tests, if not on (V, E, G)
 if wc.model == "dimer":
     V, E, G = win.V_val, win.E_val, win.G_val
     theta = (RBM.load(inp.theta_v), RBM.load(inp.theta_ve)) if proxy else (None, None)
+    if proxy and "null_samples" in inp.keys():
+        # the proxy's null tests on an independent data set: every window of every configuration
+        configs, _ = load_samples(inp.null_samples)
+        Vn, En = cut_regions(configs, stride=par.windows["stride"], **geom)
+        own_data = (Vn, En, np.repeat(np.arange(len(configs)), len(Vn) // len(configs)))
 else:
     pm = load_windows(inp.paramagnet, dataset=par.paramagnet, **window_kw)
     V, E, G = pm.V_val, pm.E_val, pm.G_val
@@ -44,14 +53,15 @@ else:
 # samples per h-state), not the training's per-step K: a null test must not drown in noise.
 proxy_kwargs = {"path": par.proxy["path"]} if proxy else {}
 for est in (wc.estimator, "classifier"):
-    log.info("null tests under the %s estimator on %d windows", est, len(V))
-    null = run_null_tests(V, E, model=wc.model, estimator=est, theta_v=theta[0], theta_ve=theta[1], groups=G,
+    Vx, Ex, Gx = own_data if est == wc.estimator and own_data is not None else (V, E, G)
+    log.info("null tests under the %s estimator on %d windows", est, len(Vx))
+    null = run_null_tests(Vx, Ex, model=wc.model, estimator=est, theta_v=theta[0], theta_ve=theta[1], groups=Gx,
                           seed=derive_seed(par.seed, "null", run, est), run=run,
                           proxy_kwargs=proxy_kwargs if est == wc.estimator and proxy else None)
     for r in null:
         r["criterion"] = f"{r['criterion']}[{est}]"
     rows += null
-write_metrics_csv(rows, smk.output.metrics)
+write_table(rows, smk.output.metrics)
 
 mi = estimate_mi(result.weights, result.biases, win.V_val, win.E_val, seed=derive_seed(par.seed, "mi", run),
                  groups=win.G_val)

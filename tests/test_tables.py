@@ -1,0 +1,52 @@
+"""The 2·SE verdict rule, claims and findings (rsmi.tables, method.md §6)."""
+
+import math
+
+import pytest
+
+from rsmi.tables import changed_findings, classify, failed_claims, row, unresolved_claims, verdict
+
+
+@pytest.mark.parametrize("value, se, op, t, expected", [
+    (0.005, 0.002, "<=", 0.01, "pass"),          # 0.009 <= 0.01
+    (0.005, 0.003, "<=", 0.01, "inconclusive"),  # 0.011 straddles
+    (0.02, 0.004, "<=", 0.01, "fail"),           # 0.012 > 0.01
+    (0.02, 0.006, "<=", 0.01, "inconclusive"),
+    (0.01, 0.0, "<", 0.01, "fail"),
+    (0.01, 0.0, "<=", 0.01, "pass"),
+    (0.8, 0.04, ">=", 0.7, "pass"),
+    (0.8, 0.06, ">=", 0.7, "inconclusive"),
+    (0.6, 0.04, ">=", 0.7, "fail"),
+    (0.0, 0.0, ">", 0.0, "fail"),
+    (0.1, 0.04, ">", 0.0, "pass"),
+    (0.1, 0.05, ">", 0.0, "inconclusive"),
+    (math.nan, 0.0, ">", 0.0, "fail"),
+    (1.0, math.nan, ">", 0.0, "inconclusive"),
+    (1.0, 0.0, "", math.nan, ""),
+])
+def test_two_se_rule(value, se, op, t, expected):
+    assert verdict(value, se, op, t) == expected
+
+
+def test_bad_op():
+    with pytest.raises(ValueError, match="op"):
+        verdict(1.0, 0.0, "==", 1.0)
+
+
+def test_claims_findings_and_changes():
+    rows = [
+        row("r1", "2A", "max_min_ratio", 1.05, "<=", 1.1),
+        row("r2", "null", "x", 0.02, "<=", 0.01, se=0.001),
+        row("r3", "null", "y", 0.011, "<=", 0.01, se=0.01),
+        row("cd_rbm/n_hidden~4", "6", "noise_weight_share", 0.16, ">=", 0.5),
+        row("cd_rbm/n_hidden~8", "6", "noise_weight_share", 0.54, ">=", 0.5),
+        row("r4", "4", "field_r2_h0", 0.1, ">=", 0.7, gate=False),
+    ]
+    out = classify(rows)
+    assert [r["kind"] for r in out] == ["claim", "claim", "claim", "finding", "claim", "report"]
+    assert [r["criterion"] for r in failed_claims(out)] == ["x"]
+    assert [r["criterion"] for r in unresolved_claims(out)] == ["y"]
+    assert changed_findings(out) == []
+    flipped = classify([row("cd_rbm/n_hidden~4", "6", "noise_weight_share", 0.6, ">=", 0.5)])
+    assert [r["expected"] for r in changed_findings(flipped)] == ["fail"]
+    assert flipped[0]["gate"] is False and "Findings 3" in flipped[0]["note"]
