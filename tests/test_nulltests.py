@@ -117,3 +117,20 @@ def test_validation(dimer_windows):
         run_null_tests(V[:, :15], E, model="dimer", estimator="classifier")
     with pytest.raises(ValueError, match="n_random"):
         run_null_tests(V, E, model="dimer", estimator="classifier", n_random=-1)
+
+
+def test_pooled_proxy_rows_carry_se_and_score_the_own_filters_noise_part(dimer_windows):
+    """The jensen null tests on |V| = 16 run on the pooled estimator: every row has an SE and a
+    2·SE verdict, the margin rows too, and the run's own filter restricted to noise is scored."""
+    from rsmi.rbm import RBM
+
+    V, E, g = dimer_windows
+    tv = RBM(n_hidden=8, n_epochs=2, seed=0).fit(V)
+    tve = RBM(n_hidden=8, n_epochs=2, seed=1).fit(np.hstack([V, E]))
+    own = (np.ones((4, 4, 1)), np.array([-8.0]))
+    rows = run_null_tests(V, E, model="dimer", estimator="jensen", theta_v=tv, theta_ve=tve, groups=g, seed=0,
+                          run="r", own_filter=own)
+    by = {r["criterion"]: r for r in rows}
+    assert "null_noise_only_own_noise_part" in by
+    assert all(r["se"] > 0 and r["verdict"] in ("pass", "fail", "inconclusive") for r in rows)
+    assert "pooled" in rows[0]["note"]

@@ -203,7 +203,7 @@ def _pooled_scores(directions, V, E, Vall, groups, theta_v, theta_ve, filter_sca
 def run_null_tests(V, E, *, model: str, estimator, theta_v=None, theta_ve=None,
                    filter_scale: float = DEFAULT_FILTER_SCALE, n_random: int = 3,
                    test_fraction: float = 0.3, groups=None, seed=0, run: str = "",
-                   proxy_kwargs=None) -> list[dict]:
+                   proxy_kwargs=None, own_filter=None) -> list[dict]:
     """Run the null tests that apply to ``model`` and return rows for ``results/metrics.csv``.
 
     Parameters
@@ -219,6 +219,10 @@ def run_null_tests(V, E, *, model: str, estimator, theta_v=None, theta_ve=None,
     seed : the split, the random filters and the estimators' own randomness (the same seed is
         used for every filter, so proxy differences share their Monte Carlo noise).
     run : the run id written into each row.
+    own_filter : (weights (L_V, L_V, N_h), biases) of the run's trained filter. With the pooled
+        proxy on dimers, its noise sites alone (links zeroed) are scored too
+        (``null_noise_only_own_noise_part``): the proxy's own choice, restricted to what carries
+        no information, must score ≤ 0.01 nats like every noise-only filter.
 
     Returns
     -------
@@ -266,6 +270,12 @@ def run_null_tests(V, E, *, model: str, estimator, theta_v=None, theta_ve=None,
             val, se = scored(w, b)
             scores[name] = (val - zero_val, math.sqrt(se**2 + zero_se**2) if np.isfinite(se) else math.nan)
 
+    if pooled and model == "dimer" and own_filter is not None:
+        from rsmi.dimers import fat_site_kinds
+
+        noise = np.isin(fat_site_kinds(L_V), (0, 1))[:, :, None]
+        w_own = np.asarray(own_filter[0], dtype=np.float64).reshape(L_V, L_V, -1) * noise
+        scores["own_noise_part"] = pp.estimate(w_own, np.asarray(own_filter[1], dtype=np.float64))
     base = (f"estimator={est_name} (pooled, {V.shape[0]} windows); filter_scale={filter_scale}" if pooled else
             f"estimator={est_name}; filter_scale={filter_scale}; n_train={itr.size}, n_test={ite.size}")
     rows = []
@@ -275,6 +285,11 @@ def run_null_tests(V, E, *, model: str, estimator, theta_v=None, theta_ve=None,
             val, se = scores[name]
             rows.append(_row(run, f"null_noise_only_{name}", val, se, "<=", NOISE_TOLERANCE,
                              f"{base}; score − score(λ=0) = {val:.4g} ± {se:.2g} nats"))
+        if "own_noise_part" in scores:
+            val, se = scores["own_noise_part"]
+            rows.append(_row(run, "null_noise_only_own_noise_part", val, se, "<=", NOISE_TOLERANCE,
+                             f"{base}; the run's own filter on noise sites only (links zeroed): "
+                             f"{val:.4g} ± {se:.2g} nats"))
         worst = max(noise_names, key=lambda k: scores[k][0])
         for axis in (0, 1):
             fv, fse = scores[f"field_axis{axis}"]

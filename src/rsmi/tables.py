@@ -45,6 +45,10 @@ COLUMNS = ("run", "figure", "criterion", "value", "se", "op", "threshold", "verd
 #: and do not gate.  Each entry: figure, a regular expression on the criterion, one on the run,
 #: the expected verdict and the finding it documents.
 FINDINGS: tuple[dict[str, str], ...] = (
+    dict(figure="null", criterion=r"^null_noise_only_own_noise_part\[jensen\]$", run=r"model~dimer/.*estimator~jensen",
+         expected="fail",
+         finding="Findings 1: trained on the 8x8 noisy dimer block, the paper's proxy couples to noise "
+                 "(its filter's noise sites alone score > 0.01 nats; docs/jensen_decision.md)"),
     dict(figure="6", criterion=r"^noise_weight_share$", run=r"n_hidden~4\b", expected="fail",
          finding="Findings 3: with 4 hidden units a CD-trained RBM puts 0.16 of its weight on noise"),
 )

@@ -57,7 +57,8 @@ for est in (wc.estimator, "classifier"):
     log.info("null tests under the %s estimator on %d windows", est, len(Vx))
     null = run_null_tests(Vx, Ex, model=wc.model, estimator=est, theta_v=theta[0], theta_ve=theta[1], groups=Gx,
                           seed=derive_seed(par.seed, "null", run, est), run=run,
-                          proxy_kwargs=proxy_kwargs if est == wc.estimator and proxy else None)
+                          proxy_kwargs=proxy_kwargs if est == wc.estimator and proxy else None,
+                          own_filter=(result.weights, result.biases) if est == wc.estimator else None)
     for r in null:
         r["criterion"] = f"{r['criterion']}[{est}]"
     rows += null
