@@ -76,7 +76,8 @@ def test_trace_of_transfer_matrix_power_is_the_partition_function(L, M, T):
 
 def test_row_regions_cut_periodic_rows():
     M, L = 9, 2
-    configs = np.broadcast_to(np.arange(M)[None, :, None] * np.array([1, -1]), (3, M, L))  # row r ↦ (r, −r)
+    row_r = np.arange(M)[None, :, None] * np.array([1, -1])  # row r ↦ (r, −r)
+    configs = np.broadcast_to(row_r, (3, M, L))
     V, E = row_regions(configs, L_V=2, L_B=1, L_E=2, start=7)
     assert V.shape == (3, 2, L) and E.shape == (3, 4, L)
     np.testing.assert_array_equal(V[0, :, 0], [7, 8])
@@ -181,7 +182,9 @@ def broken_sampler(L, M, T, n, seed, variant):
     """Two wrong samplers for the same torus.
 
     "no-closure": P(s_{k+1} | s_k) ∝ T[s_k, s_{k+1}], i.e. the factor (T^(M−k−1))[s_{k+1}, s_0]
-    replaced by 1 — the periodic closure and the rows still to come are ignored.
+    replaced by 1 — the periodic closure and the rows still to come are ignored.  (Replacing
+    T^(M−k−1) by the identity matrix instead would force every row to equal row 0: broken too,
+    but so grossly that it would not show the test's power.)
     "open-chain": an exact sampler of the *open* chain of M rows (boundary vector T^(M−k−1)·1),
     correct except for the one missing bond between row M−1 and row 0.
     """
@@ -206,7 +209,8 @@ def broken_sampler(L, M, T, n, seed, variant):
     return spins[rows]
 
 
-@pytest.mark.parametrize("L, M, T, seed", [(3, 4, T_C, 11), (2, 5, 1.4, 12), (3, 4, 3.5, 13)])
+@pytest.mark.parametrize("L, M, T, seed",
+                         [(3, 4, T_C, 11), (2, 5, 1.4, 12), (3, 4, 3.5, 13), (3, 3, T_C, 14)])
 def test_sampler_passes_chi_square_and_broken_samplers_fail(L, M, T, seed):
     n = 200_000
     probs = _exact_probabilities(L, M, T)
@@ -214,6 +218,12 @@ def test_sampler_passes_chi_square_and_broken_samplers_fail(L, M, T, seed):
     assert configs.dtype == np.int8 and configs.shape == (n, M, L)
     _, dof, p_good = chi_square_test(_counts(configs, L, M), probs)
     assert dof > 100 and p_good > 1e-3
+    # each row's own marginal (2^L bins: far more power against a wrong row-0 marginal)
+    row_probs = probs.reshape((1 << L,) * M)  # axes: row M−1, …, row 0
+    for r in range(M):
+        p_r = row_probs.sum(axis=tuple(a for a in range(M) if a != M - 1 - r))
+        counts_r = np.bincount(rows_to_index(configs[:, r:r + 1]), minlength=1 << L)
+        assert chi_square_test(counts_r, p_r)[2] > 1e-4, r
     for variant in ("no-closure", "open-chain"):
         bad = broken_sampler(L, M, T, n, seed, variant)
         assert _counts(bad, L, M).sum() == n
@@ -228,7 +238,8 @@ def test_sampler_is_deterministic_and_chunk_independent():
     assert a.tobytes() == b.tobytes() == c.tobytes()
     assert a.tobytes() != sample_torus_rows(4, 9, T_C, 3000, seed=6).tobytes()
     g = np.random.default_rng(1)
-    assert sample_torus_rows(3, 4, T_C, 10, seed=g).tobytes() != sample_torus_rows(3, 4, T_C, 10, seed=g).tobytes()
+    first, second = (sample_torus_rows(3, 4, T_C, 10, seed=g) for _ in range(2))
+    assert first.tobytes() != second.tobytes()  # a Generator is advanced, not copied
 
 
 def test_sampler_is_stable_on_a_long_torus():
