@@ -7,14 +7,14 @@ from rsmi.report import caption, criteria_table, null_failures, null_summary
 
 def _metrics():
     rows = [
-        ("a", "4", "r2_E_h1", "0.9", ">=", "0.7", "True", "True"),
-        ("a", "null", "null_noise_only_noise_pair[jensen]", "0.19", "<=", "0.01", "False", "True"),
-        ("a", "null", "null_noise_only_noise_all[jensen]", "0.001", "<=", "0.01", "True", "True"),
-        ("a", "null", "null_noise_only_noise_all[classifier]", "0.0", "<=", "0.01", "True", "True"),
-        ("b", "null", "null_noise_only_noise_pair[variational]", "0.0", "<=", "0.01", "True", "True"),
-        ("b", "null", "ungated_note", "1", "", "", "False", "False"),
+        ("a", "4", "r2_E_h1", "0.9", ">=", "0.7", "True", "True", "pass"),
+        ("a", "null", "null_noise_only_noise_pair[jensen]", "0.19", "<=", "0.01", "False", "True", "fail"),
+        ("a", "null", "null_noise_only_noise_all[jensen]", "0.001", "<=", "0.01", "True", "True", "pass"),
+        ("a", "null", "null_noise_only_noise_all[classifier]", "0.0", "<=", "0.01", "True", "True", "pass"),
+        ("b", "null", "null_noise_only_noise_pair[variational]", "0.0", "<=", "0.01", "True", "True", "pass"),
+        ("b", "null", "ungated_note", "1", "", "", "False", "False", ""),
     ]
-    cols = ["run", "figure", "criterion", "value", "op", "threshold", "pass", "gate"]
+    cols = ["run", "figure", "criterion", "value", "op", "threshold", "pass", "gate", "verdict"]
     return pd.DataFrame(rows, columns=cols, dtype=str)
 
 
@@ -29,7 +29,7 @@ def test_null_summary_names_the_failing_tests_loudly():
     text = null_summary(_metrics(), ["a", "b", "c"])
     lines = text.strip().splitlines()
     assert len(lines) == 2  # run c has no null rows
-    assert "**1 of 3 FAIL**" in lines[0] and "null_noise_only_noise_pair[jensen]" in lines[0]
+    assert "**1 of 3 do not pass**" in lines[0] and "null_noise_only_noise_pair[jensen] fail" in lines[0]
     assert "noise_all" not in lines[0]
     assert lines[1] == "- ``b`` null tests: all 1 pass"
     assert null_summary(_metrics(), ["c"]) == ""
