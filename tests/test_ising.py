@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from rsmi import ising
+from rsmi import ising, ising_reference
 from rsmi.ising import T_C, energy_per_site, magnetisation_per_site, sample_ising
 from rsmi.ising_reference import (enumerate_states, exact_distribution, exact_energy_histogram,
                                   exact_magnetisation_moments, sample_ising_reference)
@@ -145,15 +145,69 @@ def _chi_square_pvalue(samples: np.ndarray, L: int, T: float) -> float:
     return chi_square_test(counts, probs)[2]
 
 
+def _combined_pvalue(sampler, L, T) -> float:
+    """Fisher-combined p-value of the chi-square tests of four independent runs of `sampler`.
+
+    gap = 5 sweep-equivalents decorrelates these tiny tori completely (residual correlation
+    would inflate χ² and fail the test, never pass it); the slow test below uses the defaults.
+    """
+    return fisher_combined_pvalue([
+        _chi_square_pvalue(sampler(L, T, 20_000, seed=np.random.SeedSequence([7, L, run]), gap=5), L, T)
+        for run in range(4)])
+
+
 @pytest.mark.parametrize("sampler", SAMPLERS)
 @pytest.mark.parametrize("L,T", [(3, T_C), (3, 1.6), (4, T_C), (4, 3.5)])
 def test_exact_boltzmann_distribution(sampler, L, T):
-    # gap = 5 sweep-equivalents decorrelates these tiny tori completely (residual correlation
-    # would inflate χ² and fail the test, never pass it); the slow test below uses the defaults.
-    pvals = [_chi_square_pvalue(SAMPLERS[sampler](L, T, 20_000, seed=np.random.SeedSequence([7, L, run]), gap=5),
-                                L, T)
-             for run in range(4)]
-    assert fisher_combined_pvalue(pvals) > P_MIN, pvals
+    assert _combined_pvalue(SAMPLERS[sampler], L, T) > P_MIN
+
+
+def _wolff_twin(p_of_T):
+    """sample_ising_reference with the bond probability p_of_T(T) instead of 1 − exp(−2/T):
+    the reference's kernels, seeding and driver (rsmi.ising_reference), only p differs."""
+    def runners(L, T, rng):
+        p = p_of_T(T)
+        seed = ising_reference._numba_seed(rng)
+        seeded = [False]
+
+        def seed_once():
+            if not seeded[0]:
+                ising_reference._seed_numba(seed)
+                seeded[0] = True
+
+        def updates(spins, n):
+            seed_once()
+            return int(ising_reference._reference_updates(spins.reshape(L, L), L, n, p))
+
+        def chain(spins, n_burn, n_gap, out):
+            seed_once()
+            return ising_reference._reference_chain(spins.reshape(L, L), L, n_burn, n_gap, p,
+                                                    out.reshape(out.shape[0], L, L))
+
+        return updates, chain
+
+    def sample(L, T, n_samples, *, seed, burn_in=None, gap=None):
+        L, T, n_samples, rng, burn_in, gap = ising._validate(L, T, n_samples, seed, burn_in, gap)
+        return ising._run_sampler(L, T, n_samples, rng, burn_in, gap,
+                                  make_runner=lambda L, T, rng: runners(L, T, rng)[0],
+                                  chain=lambda L, T, rng: runners(L, T, rng)[1], progress=None, name="twin")
+
+    return sample
+
+
+def test_wolff_twin_with_the_right_bond_probability_is_the_reference():
+    """Control for the test below: with p_add = 1 − exp(−2β) the twin is the reference, byte for byte."""
+    twin = _wolff_twin(ising.p_add)
+    assert twin(5, T_C, 200, seed=3, gap=2).tobytes() == sample_ising_reference(5, T_C, 200, seed=3, gap=2).tobytes()
+
+
+@pytest.mark.parametrize("L,T", [(3, T_C), (4, T_C)])
+@pytest.mark.parametrize("p_of_T", [
+    lambda T: -math.expm1(-1.0 / T),  # 1 − exp(−β): samples at 2T, not T
+    lambda T: -math.expm1(-1.8 / T),  # a 10 % weaker bond probability exponent: samples at T/0.9
+], ids=["p=1-exp(-beta)", "p=1-exp(-1.8beta)"])
+def test_chi_square_test_catches_a_broken_wolff_sampler(L, T, p_of_T):
+    assert _combined_pvalue(_wolff_twin(p_of_T), L, T) < 1e-6
 
 
 @pytest.mark.slow
@@ -206,13 +260,26 @@ def test_fast_and_reference_agree(L, T):
         assert abs(ma - mb) < 4 * math.hypot(ea, eb), (ma, mb, ea, eb)
 
 
+def _reference_updates_per_sweep(L, T, seed):
+    """k of sample_ising_reference: the shared pilot chain driven by the reference's updates."""
+    L, T, _, rng, _, _ = ising._validate(L, T, 1, seed, None, None)
+    return ising._pilot_updates_per_sweep(L, T, rng, ising_reference._reference_runner(L, T, rng))
+
+
 def test_units_agree_between_fast_and_reference():
-    # Same schedule: the twins' pilot chains give nearly the same updates per sweep.
-    k_fast = ising.updates_per_sweep(16, T_C, seed=3)
-    assert 1.0 < k_fast < 4.0
+    # Same schedule: the twins' pilot chains give the same updates per sweep up to noise, and
+    # ⟨|C|⟩ = L²⟨m²⟩ for Wolff clusters, so on the 4×4 torus both give k = 1/⟨m²⟩ (exact).
+    seeds = range(10)
     exact = exact_magnetisation_moments(4, T_C)
-    # ⟨|C|⟩ = L²⟨m²⟩ for Wolff clusters, so k = 1/⟨m²⟩ on the 4×4 torus.
-    assert ising.updates_per_sweep(4, T_C, seed=4) == pytest.approx(1 / exact["m2"], rel=0.03)
+    for L in (4, 16):
+        k_fast = np.array([ising.updates_per_sweep(L, T_C, seed=s) for s in seeds])
+        k_ref = np.array([_reference_updates_per_sweep(L, T_C, s) for s in seeds])
+        se = math.hypot(k_fast.std(ddof=1), k_ref.std(ddof=1)) / math.sqrt(len(seeds))
+        assert abs(k_fast.mean() - k_ref.mean()) < 4 * se, (L, k_fast.mean(), k_ref.mean(), se)
+        assert 1.0 < k_fast.mean() < 4.0
+        if L == 4:
+            for k in (k_fast, k_ref):
+                assert abs(k.mean() - 1 / exact["m2"]) < 4 * k.std(ddof=1) / math.sqrt(len(seeds))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 from rsmi.mi import (
+    _mean_and_stderr,
+    _split,
     classifier_bound,
     estimate_mi,
     fit_multinomial_logistic,
@@ -117,6 +119,79 @@ def test_groups_are_not_split_and_give_cluster_errors():
     r = estimate_mi(w, b, V, E, seed=0, groups=groups)
     assert r["n_test"] % 30 == 0 and r["n_train"] % 30 == 0
     assert np.isfinite(r["stderr"]) and r["stderr"] > 0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_grouped_split_is_a_partition_along_groups(seed):
+    rng = np.random.default_rng(seed)
+    groups = rng.permutation(np.repeat(np.arange(40), rng.integers(1, 6, 40)))  # unequal, shuffled
+    n = groups.size
+    itr, ite = _split(n, 0.3, np.random.default_rng(seed), groups)
+    assert np.intersect1d(itr, ite).size == 0
+    np.testing.assert_array_equal(np.sort(np.concatenate([itr, ite])), np.arange(n))
+    assert np.intersect1d(groups[itr], groups[ite]).size == 0  # no group on both sides
+    assert np.unique(groups[ite]).size == 12  # round(0.3 * 40) groups held out
+    # The ungrouped split is a partition too.
+    itr, ite = _split(n, 0.3, np.random.default_rng(seed))
+    assert np.intersect1d(itr, ite).size == 0 and itr.size + ite.size == n and ite.size == round(0.3 * n)
+
+
+def test_cluster_standard_error_by_hand():
+    # Tiny example: groups of sizes 2, 1, 3 with sums of centred terms (1+3−2·3, 2−3, 4+5+6−3·3).
+    psi = np.array([1.0, 3.0, 2.0, 4.0, 5.0, 6.0])
+    groups = np.array([7, 7, 1, 3, 3, 3])
+    m, se = _mean_and_stderr(psi, groups)
+    assert m == pytest.approx(3.5)
+    sums = np.array([1 + 3 - 2 * 3.5, 2 - 3.5, 4 + 5 + 6 - 3 * 3.5])
+    assert se == pytest.approx(np.sqrt(np.sum(sums**2) * 3 / 2) / 6, rel=1e-12)
+    assert _mean_and_stderr(psi)[1] == pytest.approx(np.std(psi, ddof=1) / np.sqrt(6), rel=1e-12)
+    # Groups of m identical values: the cluster error is the standard error of the G group
+    # means, about √m times the iid one.
+    x = np.random.default_rng(0).normal(size=50)
+    psi = np.repeat(x, 16)
+    groups = np.repeat(np.arange(50), 16)
+    _, se_cluster = _mean_and_stderr(psi, groups)
+    _, se_iid = _mean_and_stderr(psi)
+    assert se_cluster == pytest.approx(x.std(ddof=1) / np.sqrt(50), rel=1e-12)
+    assert se_cluster / se_iid == pytest.approx(np.sqrt(16 * (800 - 1) / (800 - 16)), rel=1e-12)
+
+
+def _duplicated_groups(seed, n_groups, size, flip):
+    """Noisy copies as in _copies, but every sample repeated `size` times (one group each)."""
+    V, E = _copies(seed, n_groups, 2, flip)
+    return np.repeat(V, size, axis=0), np.repeat(E, size, axis=0), np.repeat(np.arange(n_groups), size)
+
+
+def test_classifier_bound_uses_groups_for_its_error():
+    V, E, groups = _duplicated_groups(9, 300, 10, 0.2)
+    w, b = _reader(2, [0])
+    half = 1500  # groups 0..149 train, 150..299 test
+    args = (w, b, V[:half], E[:half], V[half:], E[half:])
+    r_iid = classifier_bound(*args, l2=1e-3)
+    r_grp = classifier_bound(*args, l2=1e-3, groups_test=groups[half:])
+    assert r_grp["mi"] == r_iid["mi"]
+    # Ten identical copies per group: the honest error is ~√10 times the iid one.
+    assert r_grp["stderr"] / r_iid["stderr"] == pytest.approx(np.sqrt(10 * 1499 / 1490), rel=0.01)
+
+
+def test_estimate_mi_passes_groups_to_split_and_error():
+    # Duplicated samples whose e (100 random bits) says nothing about h: a split that put
+    # copies of a test sample into training would let the classifier memorise them.
+    rng = np.random.default_rng(10)
+    V = np.repeat(rng.integers(0, 2, (100, 2)), 10, axis=0)
+    E = np.repeat(rng.integers(0, 2, (100, 100)), 10, axis=0)
+    groups = np.repeat(np.arange(100), 10)
+    w, b = _reader(2, [0])
+    r_grp = estimate_mi(w, b, V, E, seed=0, groups=groups, l2=1e-4)
+    r_iid = estimate_mi(w, b, V, E, seed=0, l2=1e-4)
+    assert r_grp["n_test"] == 10 * 30  # round(0.3 · 100) whole groups
+    assert r_grp["mi"] < 0.1  # nothing to learn about unseen groups
+    assert r_iid["mi"] > 0.5  # the leaky split "finds" most of log 2 (shows the check has power)
+    # ... and the error bar is the cluster-robust one: ≈ √10 times the iid error, not ≈ 1 times.
+    V, E, groups = _duplicated_groups(11, 200, 10, 0.2)
+    r_grp = estimate_mi(w, b, V, E, seed=0, groups=groups, l2=1e-3)
+    r_iid = estimate_mi(w, b, V, E, seed=0, l2=1e-3)
+    assert r_grp["stderr"] / r_iid["stderr"] > 2.5
 
 
 def test_same_seed_same_result():

@@ -262,16 +262,26 @@ def test_ais_betas():
         ais_betas(2)
 
 
-def test_log_likelihood_uses_ais_for_large_models():
-    W, a, c = random_params(24, 24, 0.3, 9)
+def test_log_likelihood_with_ais_agrees_with_exact():
+    # RBM.log_likelihood through AIS against the exact value on a model small enough to
+    # enumerate (12 visible, 10 hidden): the two differ only by log Z, within AIS's error.
+    W, a, c = random_params(12, 10, 1.0, 9)
     rbm = RBM.from_parameters(W, a, c)
-    X = (np.random.default_rng(0).random((100, 24)) < 0.5).astype(np.uint8)
-    ll, err = rbm.log_likelihood(X, n_ais_runs=50, n_ais_betas=500, seed=1)
-    log_z, err_z = rbm.log_partition(n_ais_runs=50, n_ais_betas=500, seed=1)
+    X, _ = sample_exact(W, a, c, 200, np.random.default_rng(0))
+    ll_ex, err_ex = rbm.log_likelihood(X, method="exact")
+    kw = dict(method="ais", n_ais_runs=100, n_ais_betas=2000, seed=1)
+    ll, err = rbm.log_likelihood(X, **kw)
+    log_z, err_z = rbm.log_partition(**kw)
+    assert 0 < err_z < 0.05
+    assert abs(ll - ll_ex) < 3 * err_z + 0.01
+    assert abs(log_z - log_partition_exact(W, a, c)) < 3 * err_z + 0.01
     lp = -rbm.free_energy(X) - log_z
     assert ll == pytest.approx(lp.mean(), abs=1e-12)
-    assert err == pytest.approx(math.hypot(lp.std(ddof=1) / 10, err_z), rel=1e-9)
-    assert err_z > 0
+    assert err == pytest.approx(math.hypot(err_ex, err_z), rel=1e-9)  # err_ex: rows' sampling error only
+    # "auto" enumerates when a layer is small enough and uses AIS only otherwise.
+    assert rbm.log_partition()[1] == 0.0
+    big = RBM.from_parameters(*random_params(24, 24, 0.3, 9))
+    assert big.log_partition(n_ais_runs=20, n_ais_betas=100, seed=1)[1] > 0
 
 
 # ----------------------------------------------------------------------------------------------

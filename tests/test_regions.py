@@ -4,6 +4,19 @@ import pytest
 from rsmi.regions import cut_regions, region_masks, window_origins, window_side
 
 
+def _plain_regions(L_V, L_B, L_E):
+    """Window offsets (a, b) of V, B and E in row-major order, from the definitions: V the
+    central L_V block, V ∪ B the central (L_V + 2 L_B) block, E the rest of the W × W window."""
+    W = L_V + 2 * L_B + 2 * L_E
+    out = {"V": [], "B": [], "E": []}
+    for a in range(W):
+        for b in range(W):
+            in_vb = L_E <= a < W - L_E and L_E <= b < W - L_E
+            in_v = L_E + L_B <= a < W - L_E - L_B and L_E + L_B <= b < W - L_E - L_B
+            out["V" if in_v else "B" if in_vb else "E"].append((a, b))
+    return out
+
+
 @pytest.mark.parametrize("L_V,L_B,L_E", [(2, 1, 1), (4, 2, 2), (3, 0, 2), (8, 4, 4)])
 def test_masks_partition_window_with_right_sizes(L_V, L_B, L_E):
     m = region_masks(L_V, L_B, L_E)
@@ -17,35 +30,39 @@ def test_masks_partition_window_with_right_sizes(L_V, L_B, L_E):
     # V is the central block.
     o = L_B + L_E
     assert m["V"][o:o + L_V, o:o + L_V].all()
+    for name, sites in _plain_regions(L_V, L_B, L_E).items():
+        assert [tuple(p) for p in np.argwhere(m[name])] == sites
 
 
-def test_cut_positions_and_periodic_wrap():
+@pytest.mark.parametrize("L_V,L_B,L_E,stride,offset", [(2, 1, 1, 3, 0), (3, 0, 2, 2, 1), (1, 2, 1, 4, 3)])
+def test_cut_positions_and_periodic_wrap(L_V, L_B, L_E, stride, offset):
     L = 7
-    # Each site holds a unique pattern readable back from the cut windows: use dimer-style
-    # bits of the site index to check positions exactly.
+    # Each site's index, written as 6 bit planes (one "configuration" per bit), is read back
+    # from every cut window: the site cut at each place must be the one a plain loop with
+    # periodic wrap picks.
     idx = np.arange(L * L).reshape(L, L)
-    rng = np.random.default_rng(0)
-    configs = rng.integers(0, 2, size=(3, L, L)).astype(np.int8) * 2 - 1
-    L_V, L_B, L_E, stride = 2, 1, 1, 3
-    V, E = cut_regions(configs, L_V, L_B, L_E, stride=stride, model="ising")
-    origins = window_origins(L, stride)
-    assert len(origins) == 9  # positions 0, 3, 6 on both axes
-    assert V.shape == (3 * 9, 4) and E.shape == (3 * 9, 20)
-    masks = region_masks(L_V, L_B, L_E)
+    bits = (idx[None] >> np.arange(6)[:, None, None]) & 1
+    V, E = cut_regions(2 * bits.astype(np.int8) - 1, L_V, L_B, L_E, stride=stride, model="ising", offset=offset)
+    origins = window_origins(L, stride, offset)
+    pos = range(offset, L, stride)
+    assert [tuple(o) for o in origins] == [(i, j) for i in pos for j in pos]
+    n_w = len(origins)
     W = window_side(L_V, L_B, L_E)
-    for s in range(3):
-        for w, (i, j) in enumerate(origins):
-            rows = [(i + a) % L for a in range(W)]
-            cols = [(j + b) % L for b in range(W)]
-            window = (configs[s][np.ix_(rows, cols)] + 1) // 2
-            assert (V[s * 9 + w] == window[masks["V"]]).all()
-            assert (E[s * 9 + w] == window[masks["E"]]).all()
-    # The window at origin (6, 6) wraps: its V block starts at site (8 % 7, 8 % 7) = (1, 1).
-    w = 8
-    assert tuple(origins[w]) == (6, 6)
-    expected = (configs[0][np.ix_([1, 2], [1, 2])].ravel() + 1) // 2
-    assert (V[w] == expected).all()
-    assert idx.size == L * L
+    regions = _plain_regions(L_V, L_B, L_E)
+    assert V.shape == (6 * n_w, L_V**2) and E.shape == (6 * n_w, len(regions["E"]))
+
+    def site_ids(X):  # (6·n_w, k) bit planes -> (n_w, k) site indices
+        return (X.reshape(6, n_w, -1).astype(np.int64) << np.arange(6)[:, None, None]).sum(axis=0)
+
+    got = {"V": site_ids(V), "E": site_ids(E)}
+    for w, (i, j) in enumerate(origins):
+        for name in ("V", "E"):
+            expected = [((i + a) % L) * L + (j + b) % L for a, b in regions[name]]
+            assert list(got[name][w]) == expected
+    # A window that wraps: the last origin's window runs past the lattice edge on both axes.
+    i, j = origins[-1]
+    assert i + W > L and j + W > L
+    assert got["V"][-1, 0] == ((i + L_E + L_B) % L) * L + (j + L_E + L_B) % L
 
 
 def test_ising_mapping_to_binary():
