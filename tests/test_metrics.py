@@ -313,6 +313,10 @@ def test_fig6_noise_share_and_r2():
     rows = {r["criterion"]: r for r in m.criteria_rows("cd4", "cd", _FakeRBM(W.reshape(64, 4)), V, rsmi_r2=[0.9, 0.8])}
     assert rows["noise_weight_share"]["pass"] is True and rows["noise_weight_share"]["gate"]
     assert rows["max_field_r2"]["threshold"] == 0.8 and rows["max_field_r2"]["pass"] is True
+    assert not rows["max_field_r2"]["gate"]  # 6B gates the panel with a unit per noise pair only
+    every_pair = np.concatenate([W] * 4, axis=2).reshape(64, 16)
+    rows16 = {r["criterion"]: r for r in m.criteria_rows("cd16", "cd", _FakeRBM(every_pair), V, rsmi_r2=[0.9])}
+    assert rows16["max_field_r2"]["gate"] and rows16["max_field_r2"]["kind"] == "claim"
     # with many units (> 16 pairs / 2) the share is reported only
     many = np.concatenate([W] * 3, axis=2).reshape(64, 12)
     rows = {r["criterion"]: r for r in m.criteria_rows("cd12", "cd", _FakeRBM(many), V)}

@@ -71,10 +71,48 @@ def test_check_rule_fails_loudly_on_the_small_config(finished):
     res = _run(finished, "results/summary.txt")
     assert res.returncode != 0
     text = res.stdout + res.stderr
-    assert "criteria failed" in text and "FAILED" in text
+    assert "claims failed" in text and "FAILED" in text
     assert not (finished / "results/summary.txt").exists()
     # The figures are still there (a failed criterion never hides a figure).
     assert all((finished / f"results/figures/{f}.pdf").is_file() for f in FIGURES)
+
+
+def _check_with(finished, tmp_path, edit):
+    """Run only the check rule on a copy of the finished run whose metrics.csv ``edit`` rewrote."""
+    import pandas as pd
+
+    work = tmp_path / "work"
+    shutil.copytree(finished, work, symlinks=True)
+    path = work / "results/metrics.csv"
+    df = pd.read_csv(path, keep_default_na=False, dtype=str)
+    edit(df).to_csv(path, index=False)
+    return work, _run(work, "results/summary.txt", options=("--allowed-rules", "check"))
+
+
+def test_check_rule_passes_when_every_claim_holds_and_still_reports_a_changed_finding(finished, tmp_path):
+    def only_passing_claims(df):
+        df = df[(df.gate != "True") | (df.verdict == "pass")].copy()
+        df.loc[df.index[0], ["kind", "expected", "gate"]] = ["finding", "fail", "False"]  # verdict != expected
+        return df
+
+    work, res = _check_with(finished, tmp_path, only_passing_claims)
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    summary = (work / "results/summary.txt").read_text()
+    n = summary.split("Claims: ")[1].split(" of ")[0]
+    assert f"Claims: {n} of {n} pass, 0 fail, 0 inconclusive." in summary and int(n) > 20
+    assert "FINDING CHANGED" in summary and "FINDING CHANGED" in res.stderr
+
+
+def test_check_rule_fails_on_an_inconclusive_claim(finished, tmp_path):
+    def one_inconclusive(df):
+        df = df[(df.gate != "True") | (df.verdict == "pass")].copy()
+        claim = df.index[df.gate == "True"][0]
+        df.loc[claim, "verdict"] = "inconclusive"
+        return df
+
+    work, res = _check_with(finished, tmp_path, one_inconclusive)
+    assert res.returncode != 0
+    assert "INCONCLUSIVE" in res.stderr and "1 are inconclusive" in res.stderr + res.stdout
 
 
 def test_same_config_and_seed_give_identical_bytes(finished, tmp_path):

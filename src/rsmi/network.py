@@ -108,6 +108,8 @@ _OBJECTIVES = ("jensen", "logmeanexp")
 _PATHS = ("auto", "exact", "mc", "pooled")
 _H_MODES = ("auto", "sum", "sample")
 _LR_SCHEDULES = ("constant", "inverse_time", "exponential")
+# Jackknife blocks of the pooled path's A_Λ monitor (rsmi.pooled).
+_POOL_BLOCKS = 16
 # EMA rate of the scalar baseline used when h is sampled.
 _BASELINE_RATE = 0.1
 
@@ -446,7 +448,8 @@ def evaluate_proxy(
     V, E : binary (n, |V|) and (n, |E|) windows (as from :func:`rsmi.regions.cut_regions`).
     theta_v, theta_ve : fitted Θ-RBMs (attributes ``weights_``, ``visible_bias_``, ``hidden_bias_``)
         on v and on [v, e].
-    path : "exact" (|V| ≤ 16), "mc" or "auto" (exact when |V| ≤ 12).
+    path : "exact" (|V| ≤ 16), "mc", "pooled" (:class:`rsmi.pooled.PooledProxy` with its defaults;
+        value and SE are those of A_Λ − A_0) or "auto" (exact when |V| ≤ 12, else "mc").
     n_mc : posterior samples per h-state (MC path), drawn as ``mc_chains`` chains, each burnt in
         ``mc_burn_in`` sweeps then sampled every ``mc_sweeps_between`` sweeps.
     h_sampling : "sum" over all 2^{N_h} states, "sample" h ∼ q_Λ(h|v′), "auto" (sum for N_h ≤ 6).
@@ -474,6 +477,12 @@ def evaluate_proxy(
         chosen = "exact" if n_v <= 12 else "mc"
     else:
         chosen = _resolve_path(path, n_v, lam.shape[1], n_mc, Vf.shape[0], h_mode)
+    if chosen == "pooled":
+        if objective != "jensen" or h_mode != "sum":
+            raise ValueError("path='pooled' estimates the Jensen proxy summing over h")
+        from rsmi.pooled import PooledProxy
+
+        return PooledProxy(theta_v, theta_ve, Vf, Ef, seed=rng).estimate(lam, bias)
     if chosen == "exact":
         ex = _ExactEngine(th, n_v)
         a_parts = []
@@ -563,6 +572,13 @@ def train_rsmi(
     in ``mc_burn_in`` sweeps when first used.  ``h_sampling``: "sum" over all h-states, "sample"
     h ∼ q_Λ(h|v′) with a running-mean baseline, "auto" (sum for N_h ≤ 6).
 
+    Pooled path (``path="pooled"``, :mod:`rsmi.pooled`): one pool of ``n_pool`` draws of Θ^V
+    (``pool_chains`` block-Gibbs chains, ``pool_burn_in`` sweeps, then one draw every
+    ``pool_thin`` sweeps) serves the whole training; every window of a minibatch is paired with
+    ``pairs`` random pool states per step, and the step follows the exact derivative of that
+    estimate of A_Λ − A_0.  The monitor uses an independent pool of the same size (16 jackknife
+    blocks), so ``history`` is A_Λ − A_0 with its jackknife SE.
+
     Monitoring: A_Λ (± standard error) on a fixed random subset of ``n_eval`` training windows
     before training (history[0]) and every ``eval_every`` epochs and at the last; on the MC path
     from ``eval_rounds`` × K samples per h-state of K fresh chains (burn-in ``mc_burn_in``)
@@ -630,6 +646,9 @@ def train_rsmi(
     if chosen == "pooled" and (objective != "jensen" or h_mode != "sum"):
         raise ValueError("path='pooled' estimates the Jensen proxy summing over h: objective='jensen', "
                          f"h_sampling 'sum' or 'auto' with N_h <= {H_SUM_MAX}")
+    if chosen == "pooled" and (pool_kw["n_chains"] % _POOL_BLOCKS or pool_kw["n_pool"] % pool_kw["n_chains"]):
+        raise ValueError(f"path='pooled' needs pool_chains a multiple of {_POOL_BLOCKS} (the jackknife blocks of "
+                         f"the monitor) and n_pool a multiple of pool_chains, got {pool_chains} and {n_pool}")
 
     # ---- set-up ----------------------------------------------------------------------------
     rng = np.random.default_rng(seed)
@@ -653,6 +672,7 @@ def train_rsmi(
         grad_engine = PooledGradient(theta_v, theta_ve, n_v, n_e, seed=rng, **pool_kw)
         # ΔA_Λ history on an independent pool (the training pool's own fluctuations could be fitted)
         eval_pp = [PooledProxy(theta_v, theta_ve, Vs, Es, n_pool=pool_kw["n_pool"], pairs=pool_kw["pairs"],
+                               n_blocks=_POOL_BLOCKS, chains_per_block=pool_kw["n_chains"] // _POOL_BLOCKS,
                                burn_in=pool_kw["burn_in"], thin=pool_kw["thin"], seed=rng) for Vs, Es in eval_sets]
     else:
         chains = _PosteriorChains(th, n_v, n_hidden, n_mc, mc_burn_in, rng, Vf)

@@ -95,13 +95,13 @@ def row(run, figure, criterion, value, op, threshold, *, se: float = 0.0, gate: 
 
 
 def classify(rows: Iterable[dict[str, Any]], findings: Iterable[Mapping[str, str]] = FINDINGS) -> list[dict[str, Any]]:
-    """Mark the gated rows that a decided finding covers: kind ``finding``, gate False, expected set."""
+    """Mark the compared rows that a decided finding covers: kind ``finding``, gate False, expected set."""
     findings = list(findings)
     out = []
     for r in rows:
         r = dict(r)
         for f in findings:
-            if (truthy(r["gate"]) and r["figure"] == f["figure"] and re.search(f["criterion"], r["criterion"])
+            if (r["op"] and r["figure"] == f["figure"] and re.search(f["criterion"], r["criterion"])
                     and re.search(f["run"], r["run"])):
                 r.update(kind="finding", gate=False, expected=f["expected"],
                          note=f"{r['note']}; {f['finding']}" if r["note"] else f["finding"])

@@ -68,6 +68,9 @@ def _network() -> None:
     # all the exact path compiles (same argument types).
     train_rsmi(V, E, theta_v, theta_ve, 1, path="mc", n_epochs=1, batch_size=16, n_mc=2, mc_burn_in=1,
                eval_rounds=1, n_eval=16, seed=0)
+    # The pooled path: the pair kernel and the Gibbs chains of the pool.
+    train_rsmi(V, E, theta_v, theta_ve, 1, path="pooled", n_epochs=1, batch_size=16, n_pool=64, pairs=4,
+               pool_chains=16, pool_burn_in=1, pool_thin=1, n_eval=16, seed=0)
 
 
 STEPS: list[tuple[str, Callable[[], None]]] = [
