@@ -134,3 +134,17 @@ def test_pooled_proxy_rows_carry_se_and_score_the_own_filters_noise_part(dimer_w
     assert "null_noise_only_own_noise_part" in by
     assert all(r["se"] > 0 and r["verdict"] in ("pass", "fail", "inconclusive") for r in rows)
     assert "pooled" in rows[0]["note"]
+
+
+def test_buffer_width_decides_what_is_a_null(dimer_windows, ising_windows):
+    """No buffer: the paramagnet's neighbours cross into E (recorded, not gated); a buffer wider
+    than L_V/2: the field margin is not resolvable (recorded, not gated); otherwise all gate."""
+    Vi, Ei, gi = ising_windows
+    rows = run_null_tests(Vi, Ei, model="ising", estimator="classifier", groups=gi, seed=0, L_B=0)
+    assert rows and not any(r["gate"] for r in rows) and all("L_B = 0" in r["note"] for r in rows)
+    rows = run_null_tests(Vi, Ei, model="ising", estimator="classifier", groups=gi, seed=0, L_B=2)
+    assert all(r["gate"] for r in rows)
+    Vd, Ed, gd = dimer_windows
+    rows = {r["criterion"]: r for r in run_null_tests(Vd, Ed, model="dimer", estimator="classifier", groups=gd,
+                                                     seed=0, L_B=3)}
+    assert not rows["null_field_beats_noise_axis0"]["gate"] and rows["null_noise_only_noise_pair"]["gate"]

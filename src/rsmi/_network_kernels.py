@@ -51,6 +51,29 @@ _EXP_LIMIT = 40.0
 _BLOCK = 8
 
 
+@njit(cache=True, inline="always")
+def _pair_sum(xs, exs, yb, eyb, fast):  # pragma: no cover - numba
+    """Σ_m softplus(xs[m] + yb[m]); ``fast``: as Σ_blocks log Π (1 + e^{x} e^{y}) from the cached
+    exponentials (one log per block of 8), else term by term."""
+    M = xs.shape[0]
+    acc = 0.0
+    if fast:
+        n_full = M // _BLOCK
+        for blk in range(n_full):
+            prod = 1.0
+            for m in range(blk * _BLOCK, blk * _BLOCK + _BLOCK):
+                prod *= 1.0 + exs[m] * eyb[m]
+            acc += math.log(prod)
+        prod = 1.0
+        for m in range(n_full * _BLOCK, M):
+            prod *= 1.0 + exs[m] * eyb[m]
+        acc += math.log(prod)
+    else:
+        for m in range(M):
+            acc += _softplus(xs[m] + yb[m])
+    return acc
+
+
 @njit(cache=True)
 def g_matrix_kernel(f, alpha, X, Y, out):  # pragma: no cover - numba
     """out[s, b] = f[s] + alpha[b] + Σ_m softplus(X[s, m] + Y[b, m]).
@@ -58,7 +81,7 @@ def g_matrix_kernel(f, alpha, X, Y, out):  # pragma: no cover - numba
     Σ_m softplus(x_m + y_m) = Σ_blocks log Π_{m∈block} (1 + e^{x_m} e^{y_m}): the exponentials
     of X and Y are taken once (not once per pair), and each pair costs two multiplications per m
     plus one log per block of 8.  Rows with any |x| or |y| > 40 use the direct softplus sum."""
-    S, M = X.shape
+    S = X.shape[0]
     B = Y.shape[0]
     EX = np.exp(np.minimum(X, _EXP_LIMIT))
     EY = np.exp(np.minimum(Y, _EXP_LIMIT))
@@ -68,28 +91,9 @@ def g_matrix_kernel(f, alpha, X, Y, out):  # pragma: no cover - numba
         okx[s] = np.abs(X[s]).max() <= _EXP_LIMIT
     for b in range(B):
         oky[b] = np.abs(Y[b]).max() <= _EXP_LIMIT
-    n_full = M // _BLOCK
     for s in range(S):
-        xs = X[s]
-        exs = EX[s]
         for b in range(B):
-            acc = 0.0
-            if okx[s] and oky[b]:
-                eyb = EY[b]
-                for blk in range(n_full):
-                    prod = 1.0
-                    for m in range(blk * _BLOCK, blk * _BLOCK + _BLOCK):
-                        prod *= 1.0 + exs[m] * eyb[m]
-                    acc += math.log(prod)
-                prod = 1.0
-                for m in range(n_full * _BLOCK, M):
-                    prod *= 1.0 + exs[m] * eyb[m]
-                acc += math.log(prod)
-            else:
-                yb = Y[b]
-                for m in range(M):
-                    acc += _softplus(xs[m] + yb[m])
-            out[s, b] = f[s] + alpha[b] + acc
+            out[s, b] = f[s] + alpha[b] + _pair_sum(X[s], EX[s], Y[b], EY[b], okx[s] and oky[b])
     return out
 
 
@@ -106,37 +110,18 @@ def g_pairs_kernel(f, X, Y, idx, out):  # pragma: no cover - numba
     pairs each window with its own subset of the pool, :mod:`rsmi.pooled`).  Same product form
     as :func:`g_matrix_kernel`: one log per block of 8 factors 1 + e^{x} e^{y}; rows with any
     |x| or |y| > 40 use the direct softplus sum."""
-    S, M = X.shape
+    S = X.shape[0]
     B, J = idx.shape
     EX = np.exp(np.minimum(X, _EXP_LIMIT))
     EY = np.exp(np.minimum(Y, _EXP_LIMIT))
     okx = np.empty(S, dtype=np.bool_)
     for s in range(S):
         okx[s] = np.abs(X[s]).max() <= _EXP_LIMIT
-    n_full = M // _BLOCK
     for b in range(B):
-        yb = Y[b]
-        eyb = EY[b]
-        okb = np.abs(yb).max() <= _EXP_LIMIT
+        okb = np.abs(Y[b]).max() <= _EXP_LIMIT
         for j in range(J):
             s = idx[b, j]
-            acc = 0.0
-            if okx[s] and okb:
-                exs = EX[s]
-                for blk in range(n_full):
-                    prod = 1.0
-                    for m in range(blk * _BLOCK, blk * _BLOCK + _BLOCK):
-                        prod *= 1.0 + exs[m] * eyb[m]
-                    acc += math.log(prod)
-                prod = 1.0
-                for m in range(n_full * _BLOCK, M):
-                    prod *= 1.0 + exs[m] * eyb[m]
-                acc += math.log(prod)
-            else:
-                xs = X[s]
-                for m in range(M):
-                    acc += _softplus(xs[m] + yb[m])
-            out[b, j] = f[s] + acc
+            out[b, j] = f[s] + _pair_sum(X[s], EX[s], Y[b], EY[b], okx[s] and okb)
     return out
 
 

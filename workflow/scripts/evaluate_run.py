@@ -58,7 +58,8 @@ for est in (wc.estimator, "classifier"):
     null = run_null_tests(Vx, Ex, model=wc.model, estimator=est, theta_v=theta[0], theta_ve=theta[1], groups=Gx,
                           seed=derive_seed(par.seed, "null", run, est), run=run,
                           proxy_kwargs=proxy_kwargs if est == wc.estimator and proxy else None,
-                          own_filter=(result.weights, result.biases) if est == wc.estimator else None)
+                          own_filter=(result.weights, result.biases) if est == wc.estimator else None,
+                          L_B=geom["L_B"])
     for r in null:
         r["criterion"] = f"{r['criterion']}[{est}]"
         if wc.model == "dimer" and est == "jensen":
