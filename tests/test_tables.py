@@ -50,3 +50,14 @@ def test_claims_findings_and_changes():
     flipped = classify([row("cd_rbm/n_hidden~4", "6", "noise_weight_share", 0.6, ">=", 0.5)])
     assert [r["expected"] for r in changed_findings(flipped)] == ["fail"]
     assert flipped[0]["gate"] is False and "Findings 3" in flipped[0]["note"]
+
+
+def test_a_finding_may_expect_several_verdicts():
+    rows = classify([row("model~dimer/L_V~8/N_h~2/L_B~4/L_E~4/estimator~jensen", "null",
+                         "null_noise_only_own_noise_part[jensen]", v, "<=", 0.01, se=0.01) for v in (0.05, 0.02, 0.0)])
+    assert [r["kind"] for r in rows] == ["finding"] * 3
+    assert [r["verdict"] for r in rows] == ["fail", "inconclusive", "inconclusive"]
+    assert changed_findings(rows) == []
+    passed = classify([row("model~dimer/L_V~8/N_h~2/L_B~4/L_E~4/estimator~jensen", "null",
+                           "null_noise_only_own_noise_part[jensen]", -0.05, "<=", 0.01, se=0.01)])
+    assert len(changed_findings(passed)) == 1

@@ -17,7 +17,8 @@ pass        True iff verdict is ``pass``; None (empty) for reported rows
 gate        True for claims: a claim that does not pass fails the workflow's check
 kind        ``claim``, ``finding`` (a decided deviation of the paper's method, README "Findings") or
             ``report`` (compared, but not gating: e.g. one estimator's Fig. 4 rows)
-expected    for findings, the verdict the evidence decided; a different verdict is reported loudly
+expected    for findings, the verdict(s) the evidence decided ("fail", or "fail or inconclusive"); a
+            verdict outside them is reported loudly
 note        parameters of the number, and why a row is what it is
 ==========  ======================================================================================
 
@@ -46,9 +47,10 @@ COLUMNS = ("run", "figure", "criterion", "value", "se", "op", "threshold", "verd
 #: the expected verdict and the finding it documents.
 FINDINGS: tuple[dict[str, str], ...] = (
     dict(figure="null", criterion=r"^null_noise_only_own_noise_part\[jensen\]$", run=r"model~dimer/.*estimator~jensen",
-         expected="fail",
+         expected="fail or inconclusive",
          finding="Findings 1: trained on the 8x8 noisy dimer block, the paper's proxy couples to noise "
-                 "(its filter's noise sites alone score > 0.01 nats; docs/jensen_decision.md)"),
+                 "(its filter's noise sites alone score > 0 in 10 of 10 runs, > 0.01 nats by 2·SE in 5, "
+                 "≤ 0.01 in none; docs/jensen_decision.md)"),
     dict(figure="6", criterion=r"^noise_weight_share$", run=r"n_hidden~4\b", expected="fail",
          finding="Findings 3: with 4 hidden units a CD-trained RBM puts 0.16 of its weight on noise"),
 )
@@ -121,8 +123,9 @@ def unresolved_claims(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, An
 
 
 def changed_findings(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """Findings whose verdict is no longer the one their evidence decided."""
-    return [r for r in rows if r["kind"] == "finding" and r["verdict"] != r["expected"]]
+    """Findings whose verdict is no longer one their evidence decided (``expected`` may list several,
+    joined by " or ", where a single run's verdict varies between them but never leaves them)."""
+    return [r for r in rows if r["kind"] == "finding" and r["verdict"] not in str(r["expected"]).split(" or ")]
 
 
 def write_table(rows: Iterable[Mapping[str, Any]], path) -> None:
