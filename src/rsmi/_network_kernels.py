@@ -28,12 +28,27 @@ __all__ = [
     "heat_bath_kernel",
     "heat_bath_reference",
     "softplus_np",
+    "binary_states",
+    "log_q",
 ]
 
 
 def softplus_np(z: np.ndarray) -> np.ndarray:
     """softplus(z) = log(1 + e^z), overflow-free."""
     return np.logaddexp(0.0, z)
+
+
+def binary_states(n: int) -> np.ndarray:
+    """All 2^n binary vectors as float64 rows; row k has bit j = (k >> j) & 1."""
+    codes = np.arange(2**n, dtype=np.int64)
+    return ((codes[:, None] >> np.arange(n, dtype=np.int64)[None, :]) & 1).astype(np.float64)
+
+
+def log_q(s: np.ndarray, hs: np.ndarray) -> np.ndarray:
+    """log q_Λ(h|v) for pre-activations s (n, N_h) and h-states hs (H, N_h): (n, H).
+
+    log q = Σ_j h_j log σ(s_j) + (1 − h_j) log σ(−s_j), log σ(x) = −softplus(−x)."""
+    return -(softplus_np(-s) @ hs.T) - (softplus_np(s) @ (1.0 - hs).T)
 
 
 @njit(cache=True, inline="always")

@@ -81,7 +81,9 @@ from typing import Any
 import numpy as np
 from scipy.special import expit, logsumexp
 
-from rsmi._network_kernels import g_matrix_kernel, heat_bath_kernel, softplus_np
+from rsmi._network_kernels import binary_states as _binary_states
+from rsmi._network_kernels import g_matrix_kernel, heat_bath_kernel
+from rsmi._network_kernels import log_q as _log_q
 from rsmi.results import FilterResult
 from rsmi.validation import ThetaParts as _Theta
 from rsmi.validation import check_choice as _check_choice
@@ -120,19 +122,6 @@ _BASELINE_RATE = 0.1
 # ----------------------------------------------------------------------------------------------
 # Small pieces
 # ----------------------------------------------------------------------------------------------
-def _binary_states(n: int) -> np.ndarray:
-    """All 2^n binary vectors as float64 rows; row k has bit j = (k >> j) & 1."""
-    codes = np.arange(2**n, dtype=np.int64)
-    return ((codes[:, None] >> np.arange(n, dtype=np.int64)[None, :]) & 1).astype(np.float64)
-
-
-def _log_q(s: np.ndarray, hs: np.ndarray) -> np.ndarray:
-    """log q_Λ(h|v) for pre-activations s (n, N_h) and h-states hs (H, N_h): (n, H).
-
-    log q = Σ_j h_j log σ(s_j) + (1 − h_j) log σ(−s_j), log σ(x) = −softplus(−x)."""
-    return -(softplus_np(-s) @ hs.T) - (softplus_np(s) @ (1.0 - hs).T)
-
-
 def _g_matrix(f, X, alpha, Y) -> np.ndarray:
     """G[s, b] = g(v_s, e_b) = f[s] + α[b] + Σ_m softplus(X[s, m] + Y[b, m])  (numba kernel)."""
     out = np.empty((X.shape[0], Y.shape[0]))

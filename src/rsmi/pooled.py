@@ -57,21 +57,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from rsmi._network_kernels import g_pairs_kernel, softplus_np
+from rsmi._network_kernels import binary_states, g_pairs_kernel
+from rsmi._network_kernels import log_q as _log_q
 from rsmi.validation import check_filter, check_int, check_windows, theta_parts
 
 __all__ = ["PooledProxy", "draw_pool", "pooled_terms", "pooled_gradient", "jackknife_mean"]
-
-
-def _log_q(s: np.ndarray, hs: np.ndarray) -> np.ndarray:
-    """log q_Λ(h|v) for pre-activations s (n, N_h) and h-states hs (H, N_h): (n, H)."""
-    return -(softplus_np(-s) @ hs.T) - (softplus_np(s) @ (1.0 - hs).T)
-
-
-def binary_states(n: int) -> np.ndarray:
-    """All 2^n binary vectors as float64 rows; row k has bit j = (k >> j) & 1."""
-    codes = np.arange(2**n, dtype=np.int64)
-    return ((codes[:, None] >> np.arange(n, dtype=np.int64)[None, :]) & 1).astype(np.float64)
 
 
 def draw_pool(theta_v, n_pool: int, *, n_chains: int, burn_in: int, thin: int, seed) -> np.ndarray:
