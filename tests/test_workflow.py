@@ -92,7 +92,8 @@ def _check_with(finished, tmp_path, edit):
 def test_check_rule_passes_when_every_claim_holds_and_still_reports_a_changed_finding(finished, tmp_path):
     def only_passing_claims(df):
         df = df[(df.gate != "True") | (df.verdict == "pass")].copy()
-        df.loc[df.index[0], ["kind", "expected", "gate"]] = ["finding", "fail", "False"]  # verdict != expected
+        passing = df.index[df.verdict == "pass"][0]
+        df.loc[passing, ["kind", "expected", "gate"]] = ["finding", "fail", "False"]  # verdict != expected
         return df
 
     work, res = _check_with(finished, tmp_path, only_passing_claims)
@@ -100,7 +101,7 @@ def test_check_rule_passes_when_every_claim_holds_and_still_reports_a_changed_fi
     summary = (work / "results/summary.txt").read_text()
     n = summary.split("Claims: ")[1].split(" of ")[0]
     assert f"Claims: {n} of {n} pass, 0 fail, 0 inconclusive." in summary and int(n) > 20
-    assert "FINDING CHANGED" in summary and "FINDING CHANGED" in res.stderr
+    assert "FINDING CHANGED" in summary and "FINDING CHANGED" in res.stdout + res.stderr
 
 
 def test_check_rule_fails_on_an_inconclusive_claim(finished, tmp_path):
@@ -113,6 +114,22 @@ def test_check_rule_fails_on_an_inconclusive_claim(finished, tmp_path):
     work, res = _check_with(finished, tmp_path, one_inconclusive)
     assert res.returncode != 0
     assert "INCONCLUSIVE" in res.stderr and "1 are inconclusive" in res.stderr + res.stdout
+
+
+def test_rule_all_builds_the_theta_curves_and_the_report_renders(finished, tmp_path):
+    """`rule all` (the default target) on the finished small run: what remains is the Θ-RBM
+    curve plots and the check (which fails on this config by design); then `--report`."""
+    work = tmp_path / "work"
+    shutil.copytree(finished, work, symlinks=True)
+    res = _run(work, options=("--keep-going",))
+    assert res.returncode != 0 and "Error in rule check" in res.stdout + res.stderr
+    curves = sorted((work / "results/theta").rglob("theta_*_curve.png"))
+    assert len(curves) == 2 * len(list((work / "results/theta").rglob("theta_v.npz"))) > 0
+    assert all(p.stat().st_size > 1000 for p in curves)
+    res = _run(work, options=("--report", str(work / "report.html")))
+    assert res.returncode == 0, res.stderr[-3000:]
+    html = (work / "report.html").read_text(errors="replace")
+    assert len(html) > 100_000 and "Fig. 4" in html
 
 
 def test_same_config_and_seed_give_identical_bytes(finished, tmp_path):

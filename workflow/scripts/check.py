@@ -1,8 +1,9 @@
 """Glue: the workflow's verdict (method.md §6). Claims gate; findings are recorded.
 
 Exits non-zero when a claim fails or is inconclusive; a finding whose verdict is no longer the
-expected one is printed loudly but does not fail the run. Writes results/summary.txt either way
-(claims and findings listed separately)."""
+expected one is printed loudly (to the terminal, not only the log) but does not fail the run.
+Writes results/summary.txt (claims and findings listed separately); when the check fails,
+Snakemake removes it, and the same text is in the terminal output and logs/check.log."""
 
 import sys
 
@@ -39,9 +40,11 @@ text = "\n".join(lines) + "\n"
 for ln in lines:
     log.warning(ln) if (failed or unresolved or changed) else log.info(ln)
 atomic_write_text(snakemake.output[0], text)  # noqa: F821
+# sys.__stderr__: the terminal (setup() sends sys.stderr to the rule's log), so a changed finding
+# is seen even when the run succeeds.
 if changed:
-    sys.stderr.write("\n".join(line("FINDING CHANGED", r) for r in changed) + "\n")
+    sys.__stderr__.write("\n".join(line("FINDING CHANGED", r) for r in changed) + "\n")
 if failed or unresolved:
-    sys.stderr.write(text)
+    sys.__stderr__.write(text)
     sys.exit(f"{len(failed)} claims failed and {len(unresolved)} are inconclusive (see results/summary.txt); "
              "figures are drawn regardless")
