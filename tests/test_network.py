@@ -161,7 +161,7 @@ def _mc_vs_exact(n_v, n_h, objective, n_rep, K, burn_in, seed):
     return z
 
 
-@pytest.mark.parametrize("n_v,n_h", [(4, 2), (16, 1)])
+@pytest.mark.parametrize("n_v,n_h", [(4, 2), pytest.param(16, 1, marks=pytest.mark.slow)])
 def test_mc_jensen_agrees_with_exact(n_v, n_h):
     """A_Λ and every gradient component within 4σ (σ from independent repetitions)."""
     z = _mc_vs_exact(n_v, n_h, "jensen", n_rep=30, K=64, burn_in=1000 if n_v > 4 else 200, seed=7)
@@ -174,6 +174,7 @@ def test_mc_jensen_agrees_with_exact_4x4_two_hidden():
     assert np.abs(z).max() < 4.0, z
 
 
+@pytest.mark.slow
 def test_mc_logmeanexp_converges_to_exact():
     """The log-mean-exp estimates are biased at O(1/K): with K = 4096 the bias is far below σ."""
     z = _mc_vs_exact(4, 1, "logmeanexp", n_rep=20, K=4096, burn_in=100, seed=9)
@@ -279,7 +280,7 @@ def _kadanoff_run(seed):
     return res
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("seed", [0, pytest.param(1, marks=pytest.mark.slow), pytest.param(2, marks=pytest.mark.slow)])
 def test_kadanoff_block_spin_2x2_one_sign_and_rising(seed):
     """method.md §4: L = 32, L_B = L_E = 2, Θ-RBMs of 64 hidden units trained 5 epochs, windows at
     every lattice position (stride 1, 102 400 windows). The filter couples to all four spins
