@@ -73,9 +73,7 @@ from __future__ import annotations
 
 import logging
 import math
-import numbers
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
