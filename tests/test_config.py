@@ -104,11 +104,13 @@ def test_snakemake_lint(tmp_path):
     [
         (("grid", 0, "N_h"), [5], "grid[0].N_h: N_h=5 exceeds |V|"),
         (("grid", 3, "L_V"), [7], "grid[3].L_V: L_V=7 is odd"),
-        (("grid", 0, "L_B"), [-1], "L_B"),
-        (("grid", 0, "model"), "potts", "potts"),
-        (("grid", 2, "L_B"), [30], "larger than the lattice side"),
-        (("bogus_key",), 1, "bogus_key"),
-        (("theta_rbm", "ising", "n_epochs"), "ten", "ten"),
+        # The rest run in the slow suite (a Snakemake start each); rsmi.config's own tests and
+        # the property tests cover these errors without Snakemake.
+        pytest.param(("grid", 0, "L_B"), [-1], "L_B", marks=pytest.mark.slow),
+        pytest.param(("grid", 0, "model"), "potts", "potts", marks=pytest.mark.slow),
+        pytest.param(("grid", 2, "L_B"), [30], "larger than the lattice side", marks=pytest.mark.slow),
+        pytest.param(("bogus_key",), 1, "bogus_key", marks=pytest.mark.slow),
+        pytest.param(("theta_rbm", "ising", "n_epochs"), "ten", "ten", marks=pytest.mark.slow),
     ],
 )
 def test_bad_config_stops_snakemake_before_any_job(tmp_path, default_config, path, value, needle):

@@ -122,6 +122,7 @@ def test_exact_path_chunking_is_invariant(monkeypatch):
         np.testing.assert_allclose(got[2], ref[2], rtol=1e-10, atol=1e-13)
 
 
+@pytest.mark.slow
 def test_sampled_h_gradient_is_unbiased():
     """h ∼ q_Λ(h|v′) with a baseline: the average over many draws is the exact gradient."""
     V, E, tv, tve, lam, b = random_problem(4, 4, 2, n=6)
@@ -280,7 +281,8 @@ def _kadanoff_run(seed):
     return res
 
 
-@pytest.mark.parametrize("seed", [0, pytest.param(1, marks=pytest.mark.slow), pytest.param(2, marks=pytest.mark.slow)])
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 1, 2])
 def test_kadanoff_block_spin_2x2_one_sign_and_rising(seed):
     """method.md §4: L = 32, L_B = L_E = 2, Θ-RBMs of 64 hidden units trained 5 epochs, windows at
     every lattice position (stride 1, 102 400 windows). The filter couples to all four spins
@@ -348,6 +350,7 @@ def test_train_result_contents(tmp_path):
     assert back.weights.tobytes() == res.weights.tobytes() and back.meta == json.loads(json.dumps(res.meta))
 
 
+@pytest.mark.slow
 def test_mc_training_on_critical_ising_2x2():
     """The Monte Carlo path trains too: one-sign filter and a rising A_Λ on 2×2 Ising data."""
     V, E, tv, tve = _ising_windows(2, 1, n_conf=40)

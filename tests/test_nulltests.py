@@ -136,6 +136,7 @@ def test_pooled_proxy_rows_carry_se_and_score_the_own_filters_noise_part(dimer_w
     assert "pooled" in rows[0]["note"]
 
 
+@pytest.mark.slow
 def test_buffer_width_decides_what_is_a_null(dimer_windows, ising_windows):
     """No buffer: the paramagnet's neighbours cross into E (recorded, not gated); a buffer wider
     than L_V/2: the field margin is not resolvable (recorded, not gated); otherwise all gate."""
