@@ -34,6 +34,8 @@ from rsmi.dimers_reference import enumerate_coverings
 from rsmi.stats import chi_square_test, fisher_combined_pvalue
 
 SAMPLERS = {"fast": sample_dimers, "reference": dimers_reference.sample_dimers}
+# The chi-square exactness tests of the plain twin are slow (pure Python): slow suite.
+STAT_SAMPLERS = ["fast", pytest.param("reference", marks=pytest.mark.slow)]
 N_RUNS = 4
 P_MIN = 1e-4  # a correct sampler fails the combined test with probability 1e-4
 
@@ -112,7 +114,7 @@ def test_enumeration_validation():
 # Exactness (chi-square against enumeration)
 
 
-@pytest.mark.parametrize("name", list(SAMPLERS))
+@pytest.mark.parametrize("name", STAT_SAMPLERS)
 def test_uniform_over_all_272_coverings_of_4x4(name):
     assert combined_uniform_pvalue(SAMPLERS[name], 4, 272 * 40) > P_MIN
 
@@ -122,7 +124,7 @@ def test_uniform_over_all_8_coverings_of_2x2_with_doubled_links(name):
     assert combined_uniform_pvalue(SAMPLERS[name], 2, 4000) > P_MIN
 
 
-@pytest.mark.parametrize("probs", [(0.28, 0.28, 0.22, 0.22), (0.4, 0.1, 0.25, 0.25)])
+@pytest.mark.parametrize("probs", [(0.28, 0.28, 0.22, 0.22), pytest.param((0.4, 0.1, 0.25, 0.25), marks=pytest.mark.slow)])
 def test_chi_square_test_catches_broken_detailed_balance(probs):
     """The twin with biased link choices (axis preference; drift) violates detailed balance."""
     def broken(L, n, **kw):
@@ -145,7 +147,7 @@ def _sector_probabilities(coverings):
     return [tuple(s) for s in sectors], counts / counts.sum()
 
 
-@pytest.mark.parametrize("name", list(SAMPLERS))
+@pytest.mark.parametrize("name", STAT_SAMPLERS)
 def test_winding_sectors_4x4_have_exact_frequencies(name):
     sectors, probs = _sector_probabilities(enumerate_coverings(4))
     assert len(sectors) > 5 and (0, 0) in sectors  # non-trivial sectors exist

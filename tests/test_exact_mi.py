@@ -92,16 +92,16 @@ def test_row_regions_cut_periodic_rows():
 
 # ----------------------------------------------------------------------- I(H:E) vs brute force
 
-CASES = [  # (L, M, T, L_V, L_B, L_E)
+CASES = [  # (L, M, T, L_V, L_B, L_E); the cases marked slow run in the slow suite
     (3, 6, T_C, 1, 0, 1),
     (3, 6, T_C, 1, 1, 1),
     (3, 6, 1.5, 2, 1, 1),   # no unobserved row: the E bands touch across the seam
     (2, 9, 4.0, 1, 3, 1),   # high T, wide buffer
-    (3, 6, T_C, 4, 0, 1),
+    pytest.param(3, 6, T_C, 4, 0, 1, marks=pytest.mark.slow),
     (3, 6, T_C, 1, 0, 2),   # L_E = 2: the far rows of E must add nothing
-    (3, 6, 2.0, 2, 0, 2),
+    pytest.param(3, 6, 2.0, 2, 0, 2, marks=pytest.mark.slow),
     (2, 8, T_C, 2, 1, 2),   # even L: magnetisation ties occur
-    (2, 8, 1.2, 1, 2, 1),
+    pytest.param(2, 8, 1.2, 1, 2, 1, marks=pytest.mark.slow),
 ]
 
 

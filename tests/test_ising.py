@@ -21,6 +21,8 @@ from rsmi.stats import (chi_square_test, fisher_combined_pvalue, integrated_auto
                         mean_and_error)
 
 SAMPLERS = {"fast": sample_ising, "reference": sample_ising_reference}
+# The chi-square and Kaufman tests of the plain twin are slow (pure Python): slow suite.
+STAT_SAMPLERS = ["fast", pytest.param("reference", marks=pytest.mark.slow)]
 
 # Combined p-value below which a sampler is declared wrong. Seeds are fixed, so the test is
 # deterministic; for a correct sampler the chance that a given seed set fails is 0.1%.
@@ -156,7 +158,7 @@ def _combined_pvalue(sampler, L, T) -> float:
         for run in range(4)])
 
 
-@pytest.mark.parametrize("sampler", SAMPLERS)
+@pytest.mark.parametrize("sampler", STAT_SAMPLERS)
 @pytest.mark.parametrize("L,T", [(3, T_C), (3, 1.6), (4, T_C), (4, 3.5)])
 def test_exact_boltzmann_distribution(sampler, L, T):
     assert _combined_pvalue(SAMPLERS[sampler], L, T) > P_MIN
@@ -201,7 +203,7 @@ def test_wolff_twin_with_the_right_bond_probability_is_the_reference():
     assert twin(5, T_C, 200, seed=3, gap=2).tobytes() == sample_ising_reference(5, T_C, 200, seed=3, gap=2).tobytes()
 
 
-@pytest.mark.parametrize("L,T", [(3, T_C), (4, T_C)])
+@pytest.mark.parametrize("L,T", [(3, T_C), pytest.param(4, T_C, marks=pytest.mark.slow)])
 @pytest.mark.parametrize("p_of_T", [
     lambda T: -math.expm1(-1.0 / T),  # 1 − exp(−β): samples at 2T, not T
     lambda T: -math.expm1(-1.8 / T),  # a 10 % weaker bond probability exponent: samples at T/0.9
@@ -234,7 +236,7 @@ def _check_energy(sampler, L, n, seed):
     assert err < abs(exact + math.sqrt(2)) / 6, (err, exact)
 
 
-@pytest.mark.parametrize("sampler", SAMPLERS)
+@pytest.mark.parametrize("sampler", STAT_SAMPLERS)
 def test_energy_at_tc_matches_kaufman_L16(sampler):
     _check_energy(SAMPLERS[sampler], 16, 20_000, 101)
 

@@ -65,7 +65,7 @@ def _check(tmp_path, make, name, twice=False):
     return pdf1, png1
 
 
-@pytest.mark.parametrize("content,match", [(None, "no data drawn"), ("grey line", "coloured data")])
+@pytest.mark.parametrize("content,match", [(None, "no data drawn"), pytest.param("grey line", "coloured data", marks=pytest.mark.slow)])
 def test_check_rejects_blank_figures(tmp_path, content, match):
     def blank():
         with P.style_context():
@@ -103,7 +103,7 @@ def test_ising_filter_grid(tmp_path):
     rng = np.random.default_rng(0)
     rows = [[np.ones((2, 2))], [rng.normal(size=(2, 2)) for _ in range(4)], [rng.normal(size=(6, 6, 1))]]
     titles = [["A"], ["h0", "h1", "h2", "h3"], ["6x6"]]
-    _check(tmp_path, lambda: P.plot_filter_grid(rows, titles, row_labels="ABC"), "fig2", twice=True)
+    _check(tmp_path, lambda: P.plot_filter_grid(rows, titles, row_labels="ABC"), "fig2")
     fig = P.plot_filter_grid([np.ones((2, 2)), -np.ones((4, 4))], ["a", "b"], ncols=1)
     assert len([ax for ax in fig.axes if ax.images]) == 2
     with pytest.raises(ValueError, match="titles"):
@@ -165,7 +165,7 @@ def test_history_with_snapshots(tmp_path):
     err = np.full(201, 0.01)
     err[::2] = np.nan
     snaps = np.stack([np.full((6, 6, 1), e + 1.0) for e in (0, 10, 100, 190)])
-    _check(tmp_path, lambda: P.plot_history_with_snapshots(h, err, snaps, [0, 10, 100, 190], val_history=h - 0.01), "fig5")
+    _check(tmp_path, lambda: P.plot_history_with_snapshots(h, err, snaps, [0, 10, 100, 190], val_history=h - 0.01), "fig5", twice=True)
     fig = P.plot_history_with_snapshots(h, err, snaps[:3], [0, 10, 100])  # 190 missing: nearest (100) shown
     assert [ax.get_title() for ax in fig.axes if ax.images] == ["epoch 0", "epoch 10", "epoch 100", "epoch 100"]
     with pytest.raises(ValueError, match="snapshots"):
@@ -202,7 +202,7 @@ def _mi_df():
 
 def test_mi_figures(tmp_path):
     df = _mi_df()
-    _check(tmp_path, lambda: P.plot_mi_vs_buffer(df), "mi_vs_buffer", twice=True)
+    _check(tmp_path, lambda: P.plot_mi_vs_buffer(df), "mi_vs_buffer")
     _check(tmp_path, lambda: P.plot_mi_comparison(df, L_B={"ising": 1, "dimer": 2}), "mi_comparison")
     with pytest.raises(ValueError, match="stderr"):
         P.plot_mi_vs_buffer(df.drop(columns="stderr"))
@@ -215,7 +215,7 @@ def test_training_curve(tmp_path):
     curve = pd.DataFrame({"epoch": np.arange(6.0), "val_loglik": -10 + np.log1p(np.arange(6.0)),
                           "val_loglik_err": np.full(6, 0.1), "train_pseudo_loglik": -9 + 0.1 * np.arange(6.0),
                           "weight_rms": np.ones(6), "lr": np.ones(6), "seconds": np.arange(6.0)})
-    _check(tmp_path, lambda: P.plot_training_curve(curve), "curve")
+    _check(tmp_path, lambda: P.plot_training_curve(curve), "curve", twice=True)
     p = P.savefig(P.plot_training_curve(curve.assign(val_loglik=np.nan)), tmp_path / "one.png")
     assert p.read_bytes().startswith(b"\x89PNG")
     with pytest.raises(ValueError, match="suffix|end in"):

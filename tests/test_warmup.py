@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SRC = Path(__file__).resolve().parents[1] / "src"
 WORKFLOW = SRC.parent / "workflow"
 
@@ -34,6 +36,7 @@ print(json.dumps(out))
 """
 
 
+@pytest.mark.slow  # compiles every kernel afresh (~6 s); CI runs it
 def test_warm_up_compiles_every_workflow_kernel():
     """After warm_up() every @njit dispatcher of the library is compiled, or reached from one.
 
