@@ -118,3 +118,37 @@ def test_fisher_combined_pvalue():
     assert fisher_combined_pvalue([0.0, 0.9]) == 0.0
     with pytest.raises(ValueError):
         fisher_combined_pvalue([1.5])
+
+
+def test_two_dimensional_series_is_refused_by_name():
+    with pytest.raises(ValueError, match="1-d time series"):
+        integrated_autocorrelation_time(np.ones((3, 3)))
+
+
+def test_autocorrelation_of_an_anticorrelated_series_matches_direct_sum():
+    """ρ(1) < 0: the series is not mistaken for a constant one."""
+    x = ar1(-0.5, 500, seed=4)
+    d = x - x.mean()
+    direct = np.array([np.dot(d[: x.size - t], d[t:]) for t in range(x.size)]) / x.size
+    assert np.allclose(autocorrelation(x), direct / direct[0], atol=1e-12)
+
+
+@pytest.mark.parametrize("c", [0.5, 1.0])
+def test_small_window_factors_are_accepted(c):
+    tau = integrated_autocorrelation_time(ar1(0.5, 10_000, seed=5), c=c)
+    assert 0.5 <= tau < 3.0
+
+
+def test_chi_square_lumping_threshold_and_rescaling():
+    # Expected counts exactly at min_expected (5) stay separate bins: dof 3.
+    assert chi_square_test([20, 10, 5, 5], [0.5, 0.25, 0.125, 0.125])[1] == 3
+    # A dropped lump (expected 0.5 + 0.5 < 5): the kept bins' expected counts are rescaled to
+    # Σ O = 98, i.e. E = (60, 39) · 98/99; χ² = Σ (O − E)²/E.
+    e = np.array([60.0, 39.0]) * 98 / 99
+    chi2, dof, _ = chi_square_test([60, 38, 2, 0], [0.6, 0.39, 0.005, 0.005])
+    assert dof == 1 and chi2 == pytest.approx(float(np.sum((np.array([60, 38]) - e) ** 2 / e)), rel=1e-12)
+
+
+def test_chi_square_needs_two_bins():
+    with pytest.raises(ValueError, match="fewer than two bins"):
+        chi_square_test([10, 0], [0.99, 0.01])

@@ -61,3 +61,19 @@ def test_a_finding_may_expect_several_verdicts():
     passed = classify([row("model~dimer/L_V~8/N_h~2/L_B~4/L_E~4/estimator~jensen", "null",
                            "null_noise_only_own_noise_part[jensen]", -0.05, "<=", 0.01, se=0.01)])
     assert len(changed_findings(passed)) == 1
+
+
+def test_verdict_at_the_threshold_is_inconclusive():
+    """value − 2·SE exactly at the threshold of a "<=" criterion is not a failure (lo > t fails)."""
+    assert verdict(1.5, 0.25, "<=", 1.0) == "inconclusive"
+    assert verdict(0.5, 0.25, ">=", 1.0) == "inconclusive"
+
+
+def test_classify_appends_the_finding_to_the_note():
+    from rsmi.tables import FINDINGS
+
+    finding = next(f for f in FINDINGS if f["figure"] == "6")["finding"]
+    bare, noted = classify([row("cd_rbm/n_hidden~4", "6", "noise_weight_share", 0.16, ">=", 0.5, note=n)
+                            for n in ("", "x")])
+    assert bare["note"] == finding
+    assert noted["note"] == f"x; {finding}"
