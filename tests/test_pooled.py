@@ -224,3 +224,30 @@ def test_pooled_estimate_on_the_4x4_dimer_block_matches_exact_over_20_seeds():
         assert (np.abs(errs) <= 3 * ses).all(), (name, errs, ses)
     # measured: field +0.007, noise pair +0.060 nats (the Θ-RBMs' bias of method.md §4b)
     assert exacts["noise_pair"] > 0.02
+
+
+def test_pooled_monitor_leaves_the_weights_and_tracks_the_exact_proxy():
+    """monitor='pooled' on the MC path: the same Λ bytes as the path's own monitor (its pool comes
+    from the monitor's stream), and history = ΔA_Λ within 3 stated SE of the enumerated ΔA_Λ."""
+    kw = dict(path="mc", n_mc=8, mc_burn_in=10, n_epochs=8, learning_rate=5.0, n_pool=512, pairs=16,
+              pool_chains=32, pool_burn_in=20, pool_thin=2, eval_every=8)
+    own, (tv, tve, V, E) = _train(**kw)
+    fr, _ = _train(monitor="pooled", **kw)
+    assert fr.weights.tobytes() == own.weights.tobytes() and fr.biases.tobytes() == own.biases.tobytes()
+    assert fr.meta["history_quantity"] == "A_Lambda - A_0" and own.meta["history_quantity"] == "A_Lambda"
+    assert fr.history[0] == pytest.approx(0.0, abs=3 * fr.history_err[0] + 1e-3)  # λ ~ 0.01 at the start
+    lam, b = fr.weights.reshape(9, 1), fr.biases
+    exact = (proxy_and_gradient_exact(lam, b, V, E, tv, tve)[0]
+             - proxy_and_gradient_exact(np.zeros_like(lam), np.zeros_like(b), V, E, tv, tve)[0])
+    assert exact > 0.05
+    # the monitor scores 320 of the 400 windows: its SE (data + pool) covers the subset's offset
+    assert abs(fr.history[-1] - exact) <= 3 * fr.history_err[-1]
+
+
+def test_pooled_monitor_validation():
+    with pytest.raises(ValueError, match="monitor"):
+        _train(path="mc", n_mc=8, monitor="fast", n_epochs=1)
+    with pytest.raises(ValueError, match="monitor='pooled'"):
+        _train(path="mc", n_mc=8, monitor="pooled", objective="logmeanexp", n_epochs=1)
+    with pytest.raises(ValueError, match="pool_chains"):
+        _train(path="mc", n_mc=8, monitor="pooled", pool_chains=24, n_epochs=1)

@@ -106,6 +106,7 @@ _CHUNK_BYTES = 32 * 2**20
 _G_CACHE_BYTES = 256 * 2**20
 _OBJECTIVES = ("jensen", "logmeanexp")
 _PATHS = ("auto", "exact", "mc", "pooled")
+_MONITORS = ("path", "pooled")
 _H_MODES = ("auto", "sum", "sample")
 _LR_SCHEDULES = ("constant", "inverse_time", "exponential")
 # Jackknife blocks of the pooled path's A_Λ monitor (rsmi.pooled).
@@ -490,6 +491,15 @@ def evaluate_proxy(
     return value, se
 
 
+def _pooled_monitor(theta_v, theta_ve, eval_sets, pool_kw, rng):
+    """One :class:`rsmi.pooled.PooledProxy` per evaluation set (ΔA_Λ with a 16-block jackknife SE)."""
+    from rsmi.pooled import PooledProxy
+
+    return [PooledProxy(theta_v, theta_ve, Vs, Es, n_pool=pool_kw["n_pool"], pairs=pool_kw["pairs"],
+                        n_blocks=_POOL_BLOCKS, chains_per_block=pool_kw["n_chains"] // _POOL_BLOCKS,
+                        burn_in=pool_kw["burn_in"], thin=pool_kw["thin"], seed=rng) for Vs, Es in eval_sets]
+
+
 def _lr_at(epoch, lr, schedule, decay):
     if schedule == "constant":
         return lr
@@ -539,6 +549,7 @@ def train_rsmi(
     eval_every: int = 1,
     n_eval: int = 1000,
     eval_rounds: int = 4,
+    monitor: str = "path",
     V_val=None,
     E_val=None,
     seed=None,
@@ -571,7 +582,10 @@ def train_rsmi(
     from ``eval_rounds`` × K samples per h-state of K fresh chains (burn-in ``mc_burn_in``)
     that start from the same states with the same random numbers at every evaluation (common
     random numbers: differences between epochs carry little Monte Carlo noise; each value's
-    standard error still includes it).  With
+    standard error still includes it).  ``monitor="pooled"`` monitors any path with the pooled
+    estimator instead (its pool drawn from the monitor's own random stream, so the trained
+    weights are the same bytes as with ``monitor="path"``): ``history`` is then ΔA_Λ = A_Λ − A_0
+    with its jackknife SE, at a fraction of the MC monitor's cost once the pool is drawn.  With
     ``V_val``/``E_val`` the same on (a subset of) held-out windows gives ``val_history``.
     λ is recorded at ``snapshot_epochs`` (those ≤ n_epochs).  One INFO line per evaluated
     epoch on logger ``rsmi.network``.
@@ -625,16 +639,19 @@ def train_rsmi(
         Vv, Evl = _check_data(V_val, E_val, "V_val", "E_val")
         if Vv.shape[1] != n_v or Evl.shape[1] != n_e:
             raise ValueError(f"V_val/E_val must have {n_v}/{n_e} columns like V/E, got {Vv.shape[1]}/{Evl.shape[1]}")
+    _check_choice("monitor", monitor, _MONITORS)
     h_mode = _resolve_h_mode(h_sampling, n_hidden)
     chosen = _resolve_path(path, n_v, n_hidden, n_mc, n, h_mode)
+    pooled_monitor = chosen == "pooled" or monitor == "pooled"
     pool_kw = dict(n_pool=_pos_int("n_pool", n_pool, 2), pairs=_pos_int("pairs", pairs, 2),
                    n_chains=_pos_int("pool_chains", pool_chains), burn_in=_pos_int("pool_burn_in", pool_burn_in, 0),
                    thin=_pos_int("pool_thin", pool_thin))
-    if chosen == "pooled" and (objective != "jensen" or h_mode != "sum"):
-        raise ValueError("path='pooled' estimates the Jensen proxy summing over h: objective='jensen', "
+    what = "path='pooled'" if chosen == "pooled" else "monitor='pooled'"
+    if pooled_monitor and (objective != "jensen" or h_mode != "sum"):
+        raise ValueError(f"{what} estimates the Jensen proxy summing over h: objective='jensen', "
                          f"h_sampling 'sum' or 'auto' with N_h <= {H_SUM_MAX}")
-    if chosen == "pooled" and (pool_kw["n_chains"] % _POOL_BLOCKS or pool_kw["n_pool"] % pool_kw["n_chains"]):
-        raise ValueError(f"path='pooled' needs pool_chains a multiple of {_POOL_BLOCKS} (the jackknife blocks of "
+    if pooled_monitor and (pool_kw["n_chains"] % _POOL_BLOCKS or pool_kw["n_pool"] % pool_kw["n_chains"]):
+        raise ValueError(f"{what} needs pool_chains a multiple of {_POOL_BLOCKS} (the jackknife blocks of "
                          f"the monitor) and n_pool a multiple of pool_chains, got {pool_chains} and {n_pool}")
 
     # ---- set-up ----------------------------------------------------------------------------
@@ -654,13 +671,11 @@ def train_rsmi(
         eval_G = [G_train[:, eval_idx] if G_train is not None else None] + [None] * (len(eval_sets) - 1)
         chains = None
     elif chosen == "pooled":
-        from rsmi.pooled import PooledGradient, PooledProxy
+        from rsmi.pooled import PooledGradient
 
         grad_engine = PooledGradient(theta_v, theta_ve, n_v, n_e, seed=rng, **pool_kw)
         # ΔA_Λ history on an independent pool (the training pool's own fluctuations could be fitted)
-        eval_pp = [PooledProxy(theta_v, theta_ve, Vs, Es, n_pool=pool_kw["n_pool"], pairs=pool_kw["pairs"],
-                               n_blocks=_POOL_BLOCKS, chains_per_block=pool_kw["n_chains"] // _POOL_BLOCKS,
-                               burn_in=pool_kw["burn_in"], thin=pool_kw["thin"], seed=rng) for Vs, Es in eval_sets]
+        eval_pp = _pooled_monitor(theta_v, theta_ve, eval_sets, pool_kw, rng)
     else:
         chains = _PosteriorChains(th, n_v, n_hidden, n_mc, mc_burn_in, rng, Vf)
     eval_rng = np.random.default_rng(rng.integers(2**63))  # h sampling during monitoring
@@ -668,9 +683,12 @@ def train_rsmi(
     # chains from the same states with the same uniforms (seeded from this word), so the
     # epoch-to-epoch change of the A_Λ history reflects the change of Λ, not Monte Carlo noise.
     eval_seed = int(rng.integers(2**63))
+    if pooled_monitor and chosen != "pooled":
+        # drawn from the monitor's own word: the training stream (and so Λ) is untouched
+        eval_pp = _pooled_monitor(theta_v, theta_ve, eval_sets, pool_kw, np.random.default_rng(eval_seed))
 
     def evaluate():
-        if chosen == "pooled":
+        if pooled_monitor:
             return [pp.estimate(lam, bias) for pp in eval_pp]
         if chosen == "exact":
             res = []
@@ -752,9 +770,10 @@ def train_rsmi(
         "momentum": float(momentum), "l2": float(l2), "objective": objective,
         "path": path, "path_used": chosen, "h_sampling": h_sampling, "h_sampling_used": h_mode,
         "n_mc": n_mc, "mc_burn_in": mc_burn_in, "mc_sweeps_between": mc_sweeps_between,
-        **({f"pool_{k}": v for k, v in pool_kw.items()} if chosen == "pooled" else {}),
+        **({f"pool_{k}": v for k, v in pool_kw.items()} if pooled_monitor else {}),
         "init_scale": float(init_scale), "snapshot_epochs_requested": [int(s) for s in snapshot_epochs],
         "eval_every": eval_every, "n_eval": int(eval_idx.size), "eval_rounds": eval_rounds,
+        "monitor": monitor, "history_quantity": "A_Lambda - A_0" if pooled_monitor else "A_Lambda",
         "seed": _seed_meta(seed),
     }
     return FilterResult(

@@ -151,9 +151,14 @@ def figure_files():
     return expand(f"{RESULTS}/figures/{{fig}}.{{ext}}", fig=FIGURES, ext=["pdf", "png"])
 
 
+def theta_curves(ext):
+    """Every Θ-RBM's training curve: the CSVs train_theta writes ("csv") or their plots ("png")."""
+    return expand(f"{RESULTS}/theta/{{params}}/theta_{{part}}_curve.{ext}", params=THETA.instance_patterns, part=["v", "ve"])
+
+
 def all_targets():
     return [
-        *expand(f"{RESULTS}/theta/{{params}}/theta_{{part}}_curve.png", params=THETA.instance_patterns, part=["v", "ve"]),
+        *theta_curves("png"),
         f"{RESULTS}/runs.csv",
         f"{RESULTS}/metrics.csv",
         f"{RESULTS}/mi.csv",

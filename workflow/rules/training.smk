@@ -29,16 +29,17 @@ rule train_theta:
         "../scripts/train_theta.py"
 
 
-rule plot_theta_curve:
-    """The held-out log-likelihood of a Θ-RBM per epoch."""
+rule plot_theta_curves:
+    """The held-out log-likelihood per epoch of every Θ-RBM, one PNG each (one job: the drawing
+    is milliseconds, the interpreter and matplotlib start-up are seconds)."""
     input:
-        f"{RESULTS}/theta/{THETA.wildcard_pattern}/theta_{{part}}_curve.csv",
+        theta_curves("csv"),
     output:
-        f"{RESULTS}/theta/{THETA.wildcard_pattern}/theta_{{part}}_curve.png",
+        theta_curves("png"),
     log:
-        f"logs/theta/{THETA.wildcard_pattern}/theta_{{part}}_curve.log",
+        "logs/theta/plot_theta_curves.log",
     benchmark:
-        f"results/benchmarks/theta/{THETA.wildcard_pattern}/theta_{{part}}_curve.tsv"
+        "results/benchmarks/theta/plot_theta_curves.tsv"
     conda:
         "../../envs/analysis.yaml"
     threads: 1
@@ -46,4 +47,4 @@ rule plot_theta_curve:
         mem_mb=500,
         runtime=lambda wc, attempt: 5 * attempt,
     script:
-        "../scripts/plot_theta_curve.py"
+        "../scripts/plot_theta_curves.py"

@@ -16,16 +16,19 @@ from rsmi.results import FilterResult  # noqa: E402
 smk = snakemake  # noqa: F821
 r = FilterResult.load(smk.input.run)
 run = smk.input.run.split("results/runs/")[1].rsplit("/", 1)[0]
+# the pooled monitor records ΔA_Λ = A_Λ − A_0 (trivial filter = 0); the path's own monitor A_Λ
+delta = r.meta.get("history_quantity") == "A_Lambda - A_0"
+label = "ΔA_Λ = A_Λ − A_0" if delta else "A_Λ"
 fig = plot_history_with_snapshots(r.history, r.history_err, r.snapshots, r.snapshot_epochs,
                                   epochs=tuple(int(e) for e in r.snapshot_epochs), val_history=r.val_history,
-                                  ylabel="A_Λ (nats, arbitrary offset)")
+                                  ylabel=f"{label} (nats)" if delta else "A_Λ (nats, arbitrary offset)")
 m = metrics(smk.input.metrics)
 text = caption(
     "Fig. 5", "The proxy A_Λ of I(H:E) against training epochs of the Λ-RBM (critical Ising, "
     "6×6 block, N_h 1), with the filter at the snapshot epochs: it rises, then saturates while the "
     "boundary coupling develops.",
     {"run": run, "snapshot epochs": list(map(int, r.snapshot_epochs)), "epochs": len(r.history) - 1,
-     "final A_Λ": f"{r.history[-1]:.4g} ± {r.history_err[-1]:.2g}"},
+     f"final {label}": f"{r.history[-1]:.4g} ± {r.history_err[-1]:.2g}"},
     criteria_table(m, [run], figures=["5", "2C-E"]) + null_summary(m, [run]),
 )
 write(fig, text, smk.output.pdf, smk.output.png, smk.output.caption)

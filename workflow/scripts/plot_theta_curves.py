@@ -1,0 +1,19 @@
+"""Glue: draw every Θ-RBM's training curve (held-out log-likelihood per epoch), one PNG per CSV."""
+
+import sys
+
+sys.path.insert(0, snakemake.scriptdir)  # noqa: F821 (injected by Snakemake)
+from _common import setup  # noqa: E402
+
+log = setup(snakemake)  # noqa: F821
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from rsmi.plotting import plot_training_curve, savefig  # noqa: E402
+
+for src, dst in zip(snakemake.input, snakemake.output, strict=True):  # noqa: F821
+    fig = plot_training_curve(pd.read_csv(src))
+    savefig(fig, dst)
+    plt.close(fig)
+    log.info("wrote %s", dst)
