@@ -60,7 +60,6 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMB
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
-import math  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -69,29 +68,20 @@ from scipy.special import expit, log_expit  # noqa: E402
 
 from rsmi.exact_mi import (  # noqa: E402
     mutual_information_rows,
-    row_regions,
     sample_torus_rows,
     transfer_matrix,
 )
 from rsmi.ising import T_C  # noqa: E402
 from rsmi.mi import classifier_bound, estimate_mi, hard_codes  # noqa: E402
+from rsmi.torus import fit_delta_sigma, sign_code, sign_filter, torus_windows  # noqa: E402
 from rsmi.variational import score_filter  # noqa: E402
 
 TEST_FRACTION = 0.3
 HARD_SCALE = 40.0  # filter scale for the variational estimator's stochastic code
 
 
-def sign_code(v: np.ndarray) -> np.ndarray:
-    """h = sign(Σ v); a tie (Σ v = 0) takes the sign of V's first spin v[0, 0]. (n, L_V, L) → ±1."""
-    m = v.reshape(len(v), -1).astype(np.int64).sum(axis=1)
-    return np.where(m != 0, np.sign(m), v[:, 0, 0]).astype(np.int64)
 
 
-def sign_filter(L: int) -> tuple[np.ndarray, np.ndarray]:
-    """λ = 1 + 0.5·δ_{i0}, b = 0: 1[Σ v + 0.5 v_0 > 0] = [sign_code(v) = +1] for ±1 spins, even L."""
-    w = np.ones((L, 1))
-    w[0, 0] += 0.5
-    return w, np.zeros(1)
 
 
 def row_spins(L: int) -> np.ndarray:
@@ -159,40 +149,14 @@ def cluster_mean_se(psi: np.ndarray, groups: np.ndarray) -> tuple[float, float, 
     return m, se, float(psi.std(ddof=1) / np.sqrt(psi.size))
 
 
-def windows(configs: np.ndarray, L_B: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """All M row windows of every configuration: V (n·M, L), E (n·M, 2L), raw V (n·M, 1, L), groups."""
-    n, M, L = configs.shape
-    Vs, Es = [], []
-    for start in range(M):
-        V, E = row_regions(configs, 1, L_B, 1, start)
-        Vs.append(V)
-        Es.append(E)
-    Vr = np.concatenate(Vs)
-    E = np.concatenate(Es).reshape(n * M, 2 * L)
-    groups = np.tile(np.arange(n), M)
-    return Vr.reshape(n * M, L), E, Vr, groups
 
 
 def passes(est: float, se: float, exact: float) -> str:
     return "yes" if abs(est - exact) <= max(0.05 * exact, 2 * se) else "**no**"
 
 
-def wls_delta(L: int, L_B: np.ndarray, I: np.ndarray, se: np.ndarray) -> tuple[float, float, float]:
-    """Δ = −slope·L/(4π), WLS of ln I on L_B with var(ln I) = (se/I)²; returns (Δ, SE, χ²/dof)."""
-    y = np.log(I)
-    w = (I / se) ** 2
-    X = np.stack([np.ones_like(y), L_B.astype(float)], 1)
-    A = X.T @ (w[:, None] * X)
-    cov = np.linalg.inv(A)
-    beta = cov @ (X.T @ (w * y))
-    chi2 = float(np.sum(w * (y - X @ beta) ** 2))
-    dof = len(y) - 2
-    k = -L / (4 * math.pi)
-    return k * beta[1], abs(k) * math.sqrt(cov[1, 1]), chi2 / dof if dof > 0 else float("nan")
 
 
-def ls_delta(L: int, L_B: np.ndarray, I: np.ndarray) -> float:
-    return -np.polyfit(L_B, np.log(I), 1)[0] * L / (4 * math.pi)
 
 
 def run_size(L: int, n_configs: int, max_buffer: int, m_factor: int, seed: int,
@@ -207,10 +171,10 @@ def run_size(L: int, n_configs: int, max_buffer: int, m_factor: int, seed: int,
         t0 = time.perf_counter()
         configs = sample_torus_rows(L, M, T_C, n_configs,
                                     seed=np.random.default_rng(np.random.SeedSequence([seed, L, L_B])))
-        V, E, Vr, groups = windows(configs, L_B)
+        V, E, groups = torus_windows(configs, L_B)
         t_est["sample"] += time.perf_counter() - t0
         codes = hard_codes(w, b, V)
-        exact_codes = (sign_code(Vr) > 0).astype(np.int64)
+        exact_codes = (sign_code(V) > 0).astype(np.int64)
         assert np.array_equal(codes, exact_codes), "filter codes differ from the exact code's rule"
 
         t0 = time.perf_counter()
@@ -297,12 +261,12 @@ def run_size(L: int, n_configs: int, max_buffer: int, m_factor: int, seed: int,
         sel = L_B >= lo
         cells = []
         for est, se in ests.values():
-            d, dse, chi = wls_delta(L, L_B[sel], est[sel], se[sel])
+            d, dse, chi = fit_delta_sigma(L, L_B[sel], est[sel], se[sel])
             cells.append(f"{d:.4f} ± {dse:.4f} ({chi:.2f})")
         cl_est, cl_se = ests["classifier"]
         w_rel = cl_se[sel] / cl_est[sel]  # relative SE → var(ln I) of the classifier
-        d_ex_w = wls_delta(L, L_B[sel], I_ex[sel], w_rel * I_ex[sel])[0]
-        print(f"| {lo}–{max_buffer} | {ls_delta(L, L_B[sel], I_ex[sel]):.4f} | {d_ex_w:.4f} | "
+        d_ex_w = fit_delta_sigma(L, L_B[sel], I_ex[sel], w_rel * I_ex[sel])[0]
+        print(f"| {lo}–{max_buffer} | {fit_delta_sigma(L, L_B[sel], I_ex[sel])[0]:.4f} | {d_ex_w:.4f} | "
               + " | ".join(cells) + " |")
     print(f"\nAgreement with the exact curve over all {len(L_B)} buffers, "
           "χ² = Σ ((Î − I)/SE)² (≈ number of buffers if the only error is the quoted SE): "

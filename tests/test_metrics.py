@@ -410,3 +410,22 @@ def test_write_table_and_failed_claims(tmp_path):
     assert df.loc[df["criterion"] == "dominance_h0", "pass"].tolist() == [""]
     with pytest.raises(ValueError, match="lacks"):
         write_table([{"run": "x"}], path)
+
+
+def test_mi_rows_fail_a_bound_negative_beyond_two_se_and_an_imprecise_estimate():
+    from rsmi.metrics import mi_rows
+
+    base = dict(model="ising", filter="rsmi", method="classifier", N_h=1, L_B=2)
+    table = [dict(base, run="a", mi=0.50, stderr=0.02),   # the panel's largest
+             dict(base, run="b", mi=-0.03, stderr=0.01),  # −3 SE: a defect
+             dict(base, run="c", mi=-0.019, stderr=0.01),  # −1.9 SE: noise
+             dict(base, run="d", mi=0.2, stderr=0.06),    # SE 12% of 0.5
+             dict(base, run="e", model="dimer", mi=0.1, stderr=0.0099)]  # own panel: 9.9%
+    rows = {(r["run"], r["criterion"].split("[")[0]): r for r in mi_rows(table)}
+    assert len(rows) == 10 and all(r["gate"] and r["figure"] == "mi" for r in rows.values())
+    assert rows["a", "mi_z"]["value"] == pytest.approx(25.0) and rows["a", "mi_z"]["verdict"] == "pass"
+    assert rows["b", "mi_z"]["verdict"] == "fail" and rows["c", "mi_z"]["verdict"] == "pass"
+    assert rows["d", "mi_rel_se"]["value"] == pytest.approx(0.12) and rows["d", "mi_rel_se"]["verdict"] == "fail"
+    assert rows["a", "mi_rel_se"]["verdict"] == "pass"
+    assert rows["e", "mi_rel_se"]["value"] == pytest.approx(0.099) and rows["e", "mi_rel_se"]["verdict"] == "pass"
+    assert "[classifier]" in rows["a", "mi_z"]["criterion"] and "0.5 nats" in rows["d", "mi_rel_se"]["note"]

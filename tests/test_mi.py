@@ -94,9 +94,39 @@ def test_bounded_by_n_hidden_log2_for_an_exact_copy():
     V, E = _copies(3, 8000, 3, 0.0)
     w, b = _reader(3, [0, 1])
     r = estimate_mi(w, b, V, E, seed=0)
-    assert r["H"] <= 2 * np.log(2) + 1e-12
+    # the plug-in part is ≤ log 4; Miller–Madow adds (K_obs − 1)/(2 n_test) with K_obs = 4
+    assert r["H"] <= 2 * np.log(2) + 3 / (2 * r["n_test"]) + 1e-12
     assert r["mi"] <= 2 * np.log(2)
     assert r["mi"] > 2 * np.log(2) - 0.02  # an exact copy is read back almost perfectly
+
+
+def test_miller_madow_entropy_of_the_test_codes():
+    """Ĥ is the plug-in entropy of the test split's codes plus (K_obs − 1)/(2 n_test), and the
+    same shift is in the estimate (the mean of ψ)."""
+    V, E = _copies(3, 3000, 3, 0.1)
+    w, b = _reader(3, [0, 1, 2])
+    r = estimate_mi(w, b, V, E, seed=2, l2=1.0)
+    rng = np.random.default_rng(2)
+    _, ite = _split(V.shape[0], 0.3, rng)
+    p = np.bincount(hard_codes(w, b, V[ite]), minlength=8) / ite.size
+    p = p[p > 0]
+    assert p.size == 8
+    assert r["H"] == pytest.approx(-(p * np.log(p)).sum() + 7 / (2 * ite.size), abs=1e-12)
+    assert r["mi"] == pytest.approx(r["H"] - r["CE"], abs=1e-12)
+
+
+def test_many_classes_and_no_information_is_not_negative_beyond_its_error():
+    """N_h 8 (256 classes) reading uniform bits, e independent: I = 0. The plug-in entropy alone
+    is ≈ 0.07 nats low here (many classes seen once), which made such bounds negative by several
+    SE (the CD-RBM at N_h 8); with Miller–Madow the estimate is within 2 SE of 0 or above."""
+    rng = np.random.default_rng(5)
+    V = rng.integers(0, 2, (6000, 10)).astype(np.uint8)
+    E = rng.integers(0, 2, (6000, 6)).astype(np.uint8)
+    w, b = _reader(10, list(range(8)))
+    r = estimate_mi(w, b, V, E, seed=3)
+    assert r["n_classes"] == 256
+    assert r["mi"] >= -2 * r["stderr"]
+    assert r["mi"] <= 3 * r["stderr"]
 
 
 def test_bounded_by_I_VE():

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from rsmi.regions import cut_regions, region_masks, window_origins, window_side
+from rsmi.regions import cut_regions, region_masks, to_binary, window_origins, window_side
 
 
 def _plain_regions(L_V, L_B, L_E):
@@ -107,3 +107,27 @@ def test_bad_geometry_is_refused(kwargs, match):
 def test_ising_values_checked():
     with pytest.raises(ValueError, match="spins"):
         cut_regions(np.zeros((1, 8, 8), np.int8), 2, 1, 1, stride=2, model="ising")
+
+
+@pytest.mark.parametrize("bad", [2.0, True, "2", None])
+def test_non_integer_sizes_are_refused_by_type(bad):
+    with pytest.raises(TypeError, match="L_V must be an integer"):
+        region_masks(bad, 1, 1)
+    with pytest.raises(TypeError, match="L_B must be an integer"):
+        cut_regions(np.ones((1, 8, 8), np.int8), 2, bad, 1, stride=2, model="ising")
+
+
+def test_to_binary_refuses_bad_bits_and_unknown_models():
+    with pytest.raises(ValueError, match="bits 0/1"):
+        to_binary(np.full((1, 4, 4), 2), "dimer")
+    with pytest.raises(ValueError, match="unknown model 'potts'"):
+        to_binary(np.ones((1, 4, 4), np.int8), "potts")
+    x = np.array([[[0, 1], [1, 0]]], dtype=np.int64)
+    out = to_binary(x, "dimer")
+    assert out.dtype == np.uint8 and np.array_equal(out, x)
+
+
+@pytest.mark.parametrize("shape", [(1, 8, 6), (8, 8), (1, 1, 8, 8)])
+def test_configs_must_be_square_stacks(shape):
+    with pytest.raises(ValueError, match=r"shape \(n, L, L\)"):
+        cut_regions(np.ones(shape, np.int8), 2, 1, 1, stride=2, model="ising")

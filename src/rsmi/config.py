@@ -125,6 +125,16 @@ def check_config(config: Mapping[str, Any]) -> None:
             _check_epochs(f"rsmi.{est}.{model}", spec)
             for j, entry in enumerate(spec.get("overrides", [])):
                 _check_epochs(f"rsmi.{est}.{model}.overrides[{j}]", {**spec, **entry})
+    torus = config.get("exact_torus")
+    if torus:
+        need = 2 * max(torus["buffers"]) + 3
+        _require(torus["M"] >= need, "exact_torus.M",
+                 f"M={torus['M']} rows cannot hold V, two buffers of {max(torus['buffers'])} rows and E (need >= {need})")
+        _require((torus["M"] + 1) * 4 ** torus["L"] <= 2**24, "exact_torus.M",
+                 f"the exact sampler stores (M+1)·4^L = {(torus['M'] + 1) * 4 ** torus['L']} floats (limit 2^24)")
+        n_fit = sum(b >= torus["fit_from"] for b in torus["buffers"])
+        _require(n_fit >= 3, "exact_torus.fit_from",
+                 f"the Δ_σ fit over L_B >= {torus['fit_from']} has {n_fit} buffer widths; it needs at least 3")
     cd = config.get("cd_rbm")
     if cd:
         _require(cd["L_V"] % 2 == 0, "cd_rbm.L_V", f"L_V={cd['L_V']} is odd; dimer blocks are in fat units and must be even")

@@ -46,6 +46,7 @@ __all__ = [
     "snapshots_present",
     "criteria_rows",
     "figure4_verdict",
+    "mi_rows",
 ]
 
 
@@ -65,6 +66,8 @@ TH_4_CANCORR = 0.9
 TH_5_TAIL_FRACTION = 0.1
 TH_5_SPREAD = 0.05
 TH_6_NOISE_SHARE = 0.5
+TH_MI_Z = -2.0  # a lower bound on I(H:E) below 0 by more than 2·SE is a defect of the estimate
+TH_MI_REL_SE = 0.1  # every MI estimate's SE ≤ 10% of the largest value of its panel (model)
 
 
 # --------------------------------------------------------------------------------------------
@@ -692,3 +695,29 @@ def figure4_verdict(rows: Iterable[Mapping[str, Any]], run_id: str, *, figure: s
     note = (f"runs meeting every figure-{figure} criterion and their own null tests: {', '.join(ok) or 'none'} "
             f"(of {len(by_run)}; failing: {len(failed)})")
     return row(run_id, figure, "estimators_meeting_all", len(ok), ">=", 1, gate=True, note=note, verdict_override=v)
+
+
+def mi_rows(table: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Claims on the MI estimates (``results/mi.csv`` rows: run, model, filter, method, N_h, L_B,
+    mi, stderr), figure ``mi``, two per estimate:
+
+    - ``mi_z[<method>]`` = mi / SE ≥ −2: a lower bound on a mutual information may sit below 0
+      by its noise, not by more than 2·SE (exact comparison, se 0);
+    - ``mi_rel_se[<method>]`` = SE / max(mi of its panel) ≤ 0.1: the estimate is precise enough
+      to be read in its figure (a panel = one model of ``mi_vs_buffer`` / ``mi_comparison``).
+    """
+    rows_in = [dict(r) for r in table]
+    top: dict[str, float] = {}
+    for r in rows_in:
+        top[str(r["model"])] = max(top.get(str(r["model"]), -math.inf), float(r["mi"]))
+    out = []
+    for r in rows_in:
+        mi, se, model = float(r["mi"]), float(r["stderr"]), str(r["model"])
+        tag = f"{r['filter']} filter, N_h={r['N_h']}, L_B={r['L_B']}; I(H:E) ≥ {mi:.4g} ± {se:.2g} nats"
+        z = mi / se if se > 0 else (math.inf if mi >= 0 else -math.inf)
+        out.append(_row(r["run"], "mi", f"mi_z[{r['method']}]", z, ">=", TH_MI_Z, True,
+                        f"{tag}; estimate / SE (a negative bound beyond 2·SE is a defect)"))
+        rel = se / top[model] if top[model] > 0 else math.nan
+        out.append(_row(r["run"], "mi", f"mi_rel_se[{r['method']}]", rel, "<=", TH_MI_REL_SE, True,
+                        f"{tag}; SE / largest estimate of the {model} panel ({top[model]:.4g} nats)"))
+    return out

@@ -38,12 +38,18 @@ correlations it memorised. Two conditional models r are available (``model=``):
   (its keys are the columns of the ``mi.csv`` tables): under "auto" it is "chain" exactly when
   ``n_classes > 16``.
 
-* H(H) is the plug-in entropy of the held-out class frequencies p̂. Its bias is
-  E[Ĥ] − H ≈ −(K_obs − 1)/(2 n_test) (Miller–Madow), i.e. conservative: slightly for few
-  classes, but with many observed classes it dominates (the N_h = 8 CD-RBM: 218 classes in 1475
-  test windows, −0.074 nats), and no choice of r removes it; nor does the error bar show it.
-* The estimate is the mean of per-sample terms ψ_n = log r(h_n|e_n) − log p̂(h_n) (the mean
-  of −log p̂(h_n) over the test split *is* Ĥ), and its standard error is the spread of ψ
+* H(H) is the Miller–Madow entropy of the held-out class frequencies p̂,
+
+      Ĥ = −Σ_c p̂_c log p̂_c + (K_obs − 1)/(2 n_test),
+
+  K_obs the number of classes seen in the test split. The plug-in part alone is biased low by
+  ≈ (K_obs − 1)/(2 n_test): negligible for few classes (N_h = 1: 0.0003 nats on 1500 windows),
+  but with many observed classes it dominated the estimate (the N_h = 8 CD-RBM: 218 classes in
+  1475 test windows, −0.074 nats, which made the bound negative by 7 SE) and no choice of r
+  removes it. The correction removes that first-order bias; what remains is O(K/n²) and, with
+  many classes seen once, a residual low bias (conservative).
+* The estimate is the mean of per-sample terms ψ_n = log r(h_n|e_n) − log p̂(h_n) + (K_obs − 1)/(2 n_test)
+  (the mean of −log p̂(h_n) over the test split *is* the plug-in entropy), and its standard error is the spread of ψ
   (std/√n, or cluster-robust over ``groups`` when the samples come in correlated groups, e.g.
   many windows of one configuration). It does not include the classifier's fitting noise.
 * Bounds: I ≤ H(H) ≤ N_h log 2 (up to the plug-in's sampling noise) and, because h is a
@@ -421,8 +427,9 @@ def classifier_bound(weights, biases, V_train, E_train, V_test, E_test, *, seed=
         l2 = strengths[0] if len(set(strengths)) == 1 else float(np.exp(np.mean(np.log(strengths))))
     p_hat = np.bincount(cte, minlength=K) / cte.size
     log_p_hat = np.log(np.where(p_hat > 0, p_hat, 1.0))
-    psi = log_r_obs - log_p_hat[cte]
-    H = float(-np.sum(p_hat[p_hat > 0] * log_p_hat[p_hat > 0]))
+    miller_madow = (np.count_nonzero(p_hat) - 1) / (2 * cte.size)  # first-order bias of the plug-in
+    psi = log_r_obs - log_p_hat[cte] + miller_madow
+    H = float(-np.sum(p_hat[p_hat > 0] * log_p_hat[p_hat > 0]) + miller_madow)
     CE = float(-log_r_obs.mean())
     mi, se = _mean_and_stderr(psi, groups_test)
     return dict(mi=mi, stderr=se, H=H, CE=CE, n_train=int(Vtr.shape[0]), n_test=int(cte.size),
@@ -433,7 +440,8 @@ def estimate_mi(weights, biases, V, E, *, seed, test_fraction: float = 0.3, l2="
                 groups=None, max_iter: int = 500, model: str = "auto") -> dict:
     """Held-out classifier lower bound on I(H:E) of the hard code h = 1[v·λ + b > 0], in nats.
 
-        Î = Ĥ(H) − CE,  Ĥ = −Σ_c p̂_c log p̂_c (test split),  CE = −mean_test log r(c_n | e_n),
+        Î = Ĥ(H) − CE,  Ĥ = −Σ_c p̂_c log p̂_c + (K_obs − 1)/(2 n_test) (test split, Miller–Madow),
+        CE = −mean_test log r(c_n | e_n),
 
     r a conditional model of the K = 2^{N_h} classes given e, trained on the other split: a
     multinomial logistic regression ("joint") or the chain rule of binary logistic regressions

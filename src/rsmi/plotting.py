@@ -56,6 +56,7 @@ __all__ = [
     "plot_cd_filters",
     "plot_mi_vs_buffer",
     "plot_mi_comparison",
+    "plot_exact_torus",
     "MI_COLUMNS",
 ]
 
@@ -842,4 +843,45 @@ def plot_mi_comparison(df, *, L_B: int | Mapping[str, int] | None = None) -> Fig
             ax.set_title(f"{model}, $L_B$={lb}")
         axes[0].set_ylabel(r"$I(H:E)$ estimate (nats)")
         _legend_below(fig, axes, ncols=4)
+    return fig
+
+
+def plot_exact_torus(df, fit: Mapping[str, float]) -> Figure:
+    """The MI estimator against the exact I(H:E) of the critical torus (rsmi.torus).
+
+    ``df``: columns ``L_B, exact, mi, stderr`` (one row per buffer width, nats); ``fit``: keys
+    ``L``, ``fit_from``, ``delta_estimate``, ``delta_estimate_se``, ``intercept`` (of ln Î's
+    weighted fit, drawn over L_B ≥ fit_from) and ``delta_exact``.  (A) I and Î ± s.e. on a log
+    axis with the fitted decay; (B) (Î − I)/I ± 2 s.e./I against the ±5 % band.
+    """
+    d = df.sort_values("L_B")
+    x = d["L_B"].to_numpy(dtype=float)
+    exact, mi, se = (d[c].to_numpy(dtype=float) for c in ("exact", "mi", "stderr"))
+    if x.size < 2 or np.any(exact <= 0):
+        raise ValueError("need at least two buffer widths with a positive exact I")
+    with style_context():
+        fig = new_figure(_PAGE, 3.0)
+        ax, bx = fig.subplots(1, 2)
+        ax.plot(x, exact, color="black", lw=1.0, marker=".", label="exact (transfer matrix)")
+        ax.errorbar(x, mi, yerr=se, fmt="o", ms=3.5, color="C0", lw=1.0, label="estimate_mi ± s.e.")
+        xs = x[x >= fit["fit_from"]]
+        slope = -4 * math.pi * fit["delta_estimate"] / fit["L"]
+        ax.plot(xs, np.exp(fit["intercept"] + slope * xs), color="C3", ls="--", lw=1.0,
+                label=rf"fit: $\Delta_\sigma$ = {fit['delta_estimate']:.3f} ± {fit['delta_estimate_se']:.3f}"
+                      rf" (exact curve {fit['delta_exact']:.3f})")
+        ax.set_yscale("log")
+        ax.set_xlabel(r"buffer width $L_B$ (rows)")
+        ax.set_ylabel(r"$I(H:E)$ (nats)")
+        ax.legend(fontsize=7, loc="lower left")
+        _panel_label(ax, "A")
+        bx.axhspan(-0.05, 0.05, color="#dddddd", zorder=0, label="±5 %")
+        bx.errorbar(x, (mi - exact) / exact, yerr=2 * se / exact, fmt="o", ms=3.5, color="C0", lw=1.0,
+                    label="(Î − I)/I ± 2 s.e./I")
+        bx.axhline(0.0, color="black", lw=0.6)
+        bx.set_xlabel(r"buffer width $L_B$ (rows)")
+        bx.set_ylabel("relative deviation")
+        bx.legend(fontsize=7, loc="upper left")
+        _panel_label(bx, "B")
+        for a in (ax, bx):
+            a.set_xticks(x)
     return fig

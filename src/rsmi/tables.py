@@ -6,7 +6,7 @@ Columns
 -------
 ==========  ======================================================================================
 run         the run id (e.g. ``model~ising/L_V~2/N_h~1/L_B~1/L_E~1/estimator~jensen``)
-figure      ``2A``, ``2B``, ``2C-E``, ``4``, ``5``, ``6``, ``null``
+figure      ``2A``, ``2B``, ``2C-E``, ``4``, ``5``, ``6``, ``null``, ``mi`` (claims on results/mi.csv)
 criterion   name of the number (``_h<j>`` = hidden unit j; ``[estimator]`` = the scoring estimator)
 value       the measured number (NaN where undefined)
 se          its standard error (0 for numbers that are exact functions of a run's weights)

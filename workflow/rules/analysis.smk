@@ -141,10 +141,13 @@ rule runs_table:
 
 
 rule metrics_table:
-    """results/metrics.csv: one row per run and criterion, with the gated Fig. 4 verdicts."""
+    """results/metrics.csv: one row per run and criterion, with the gated Fig. 4 verdicts and the
+    claims on every MI estimate."""
     input:
         runs=expand(f"{RESULTS}/runs/{{params}}/metrics.csv", params=RUNS.instance_patterns),
         cd=expand(f"{RESULTS}/cd_rbm/n_hidden~{{n}}/metrics.csv", n=config["cd_rbm"]["n_hidden"]),
+        mi=f"{RESULTS}/mi.csv",
+        torus=[f"{RESULTS}/exact_torus/metrics.csv"] if TORUS else [],
     output:
         f"{RESULTS}/metrics.csv",
     params:
@@ -204,3 +207,25 @@ rule check:
         runtime=lambda wc, attempt: 5 * attempt,
     script:
         "../scripts/check.py"
+
+
+rule exact_torus:
+    """Beyond the paper: estimate_mi against the exact I(H:E) of the critical Ising torus."""
+    output:
+        estimates=f"{RESULTS}/exact_torus/estimates.csv",
+        metrics=f"{RESULTS}/exact_torus/metrics.csv",
+    params:
+        spec=lambda wc: canonical(config["exact_torus"]),
+        seed=config["seed"],
+    log:
+        "logs/exact_torus.log",
+    benchmark:
+        "results/benchmarks/exact_torus.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=lambda wc, attempt: 20 * attempt,
+    script:
+        "../scripts/exact_torus.py"

@@ -29,6 +29,10 @@ GEOMETRY = Paramspace(
 )
 # The figure rules: name -> the outputs they make (PDF, PNG and a caption quoting the numbers).
 FIGURES = ["fig2", "fig3", "fig4", "fig5", "fig6", "mi_vs_buffer", "mi_comparison"]
+# optional: the MI estimator against the exact torus (config key exact_torus)
+TORUS = config.get("exact_torus")
+if TORUS:
+    FIGURES.append("exact_torus")
 
 
 wildcard_constraints:

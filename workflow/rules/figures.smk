@@ -9,6 +9,7 @@ localrules:
     fig5,
     fig6,
     mi_figures,
+    fig_exact_torus,
 
 
 rule fig2:
@@ -153,3 +154,28 @@ rule mi_figures:
         runtime=lambda wc, attempt: 10 * attempt,
     script:
         "../scripts/mi_figures.py"
+
+
+rule fig_exact_torus:
+    """Beyond the paper: the MI estimator against the exact torus, and Δ_σ from the decay."""
+    input:
+        estimates=f"{RESULTS}/exact_torus/estimates.csv",
+        metrics=f"{RESULTS}/metrics.csv",
+    output:
+        pdf=report(f"{RESULTS}/figures/exact_torus.pdf", caption=caption_of("exact_torus"), category="Beyond the paper"),
+        png=f"{RESULTS}/figures/exact_torus.png",
+        caption=f"{RESULTS}/figures/exact_torus.rst",
+    params:
+        fit_from=lambda wc: config["exact_torus"]["fit_from"],
+    log:
+        "logs/figures/exact_torus.log",
+    benchmark:
+        "results/benchmarks/figures/exact_torus.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=lambda wc, attempt: 10 * attempt,
+    script:
+        "../scripts/fig_exact_torus.py"

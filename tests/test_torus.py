@@ -1,0 +1,139 @@
+"""Tests of rsmi.torus: the sign filter's code, the Δ_σ fit, the estimator against the exact
+torus, and the claims built on them."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from rsmi.exact_mi import mutual_information_rows
+from rsmi.ising import T_C
+from rsmi.mi import hard_codes
+from rsmi.torus import (
+    DELTA_SIGMA,
+    criteria_rows,
+    estimates_vs_exact,
+    fit_delta_sigma,
+    sign_code,
+    sign_filter,
+    torus_fit,
+)
+
+
+@pytest.mark.parametrize("L", [2, 4, 6, 8])
+def test_sign_filter_reads_the_sign_code_on_every_row_state(L):
+    k = np.arange(1 << L)[:, None]
+    rows = (2 * ((k >> np.arange(L)) & 1) - 1).astype(np.int8)
+    w, b = sign_filter(L)
+    m = rows.sum(axis=1)
+    expected = np.where(m != 0, m > 0, rows[:, 0] > 0)
+    assert np.array_equal(sign_code(rows) > 0, expected)
+    assert np.array_equal(hard_codes(w, b, rows), expected.astype(np.int64))
+
+
+@pytest.mark.parametrize("L", [3, 0, 2.0, True])
+def test_sign_filter_needs_an_even_ring(L):
+    with pytest.raises(ValueError, match="even integer"):
+        sign_filter(L)
+
+
+def test_fit_recovers_a_pure_decay_and_weights_match_polyfit():
+    L, x = 6, np.arange(3, 9)
+    I = 0.7 * np.exp(-4 * math.pi * DELTA_SIGMA / L * x)
+    assert fit_delta_sigma(L, x, I)[0] == pytest.approx(DELTA_SIGMA, rel=1e-12)
+    rng = np.random.default_rng(0)
+    se = 0.03 * I * (1 + rng.random(x.size))
+    noisy = I * np.exp(rng.normal(0, se / I))
+    d, d_se, chi2 = fit_delta_sigma(L, x, noisy, se)
+    # numpy's weighted fit (weights 1/σ of ln I), unscaled covariance
+    p, cov = np.polyfit(x, np.log(noisy), 1, w=noisy / se, cov="unscaled")
+    assert d == pytest.approx(-p[0] * L / (4 * math.pi), rel=1e-10)
+    assert d_se == pytest.approx(math.sqrt(cov[0, 0]) * L / (4 * math.pi), rel=1e-10)
+    resid = (np.log(noisy) - np.polyval(p, x)) * noisy / se
+    assert chi2 == pytest.approx(np.sum(resid**2) / (x.size - 2), rel=1e-10)
+
+
+def test_fit_refuses_non_positive_values():
+    with pytest.raises(ValueError, match="I > 0"):
+        fit_delta_sigma(6, [1, 2, 3], [0.1, 0.0, 0.05])
+    with pytest.raises(ValueError, match="two distinct"):
+        fit_delta_sigma(6, [2, 2], [0.1, 0.05])
+
+
+@pytest.fixture(scope="module")
+def small_bench():
+    return estimates_vs_exact(4, 16, T_C, [0, 2], 300, seed=11)
+
+
+def test_estimates_match_the_exact_torus(small_bench):
+    for r in small_bench:
+        assert r["exact"] == pytest.approx(mutual_information_rows(4, 16, T_C, 1, r["L_B"], 1, sign_code))
+        assert r["n_windows"] == 300 * 16
+        assert abs(r["mi"] - r["exact"]) <= max(0.05 * r["exact"], 3 * r["stderr"]), r
+    assert [r["exact"] for r in small_bench] == sorted((r["exact"] for r in small_bench), reverse=True)
+
+
+def test_same_seed_same_numbers_whatever_the_other_buffers(small_bench):
+    """Each L_B has its own stream (seed, L, L_B): asking for fewer buffers changes no row."""
+    assert estimates_vs_exact(4, 16, T_C, [2], 300, seed=11) == small_bench[1:]
+    other = estimates_vs_exact(4, 16, T_C, [2], 300, seed=12)
+    assert other[0]["mi"] != small_bench[1]["mi"] and other[0]["exact"] == small_bench[1]["exact"]
+
+
+def _bench(mi_factor=1.0, se_rel=0.02, L=6, buffers=range(3, 9)):
+    rows = []
+    for b in buffers:
+        exact = mutual_information_rows(L, 8 * L, T_C, 1, b, 1, sign_code)
+        rows.append(dict(L=L, M=8 * L, L_B=b, exact=exact, mi=mi_factor * exact, stderr=se_rel * exact,
+                         n_configs=1, n_windows=1))
+    return rows
+
+
+def test_criteria_rows_pass_on_the_exact_values_and_fail_off_them():
+    rows = _bench()
+    fit = torus_fit(rows, 3)
+    assert fit["delta_estimate"] == pytest.approx(fit["delta_exact_weighted"], abs=1e-12)
+    crit = {r["criterion"]: r for r in criteria_rows(rows, fit)}
+    assert all(crit[f"mi_vs_exact_LB{b}"]["verdict"] == "pass" and not crit[f"mi_vs_exact_LB{b}"]["gate"]
+               for b in range(3, 9))
+    assert crit["mi_vs_exact_chi2_p"]["value"] == pytest.approx(1.0) and crit["mi_vs_exact_chi2_p"]["gate"]
+    assert crit["mi_vs_exact_mean_rel_dev"]["verdict"] == "pass"
+    # the exact curve of the 6 x 48 torus over L_B 3-8 gives 0.1165 (docs/torus_estimators.md)
+    assert crit["delta_sigma_exact"]["value"] == pytest.approx(abs(0.1165 - DELTA_SIGMA), abs=5e-4)
+    assert crit["delta_sigma_exact"]["verdict"] == "pass" and crit["delta_sigma_exact"]["gate"]
+    assert crit["delta_sigma_vs_exact_curve"]["verdict"] == "pass"
+    assert crit["delta_sigma_estimate"]["op"] == "" and not crit["delta_sigma_estimate"]["gate"]
+    # 6 % low with a 2 % SE: outside max(5 %, 2·SE) at every L_B; χ² = 6·3² = 54 (p ~ 7e-10);
+    # the weighted mean deviation 6 % ± 0.8 % is beyond 5 % but not by 2·SE: inconclusive
+    crit = {r["criterion"]: r for r in criteria_rows(_bench(0.94), fit)}
+    assert crit["mi_vs_exact_LB3"]["value"] == pytest.approx(0.06 / 0.05) and crit["mi_vs_exact_LB3"]["verdict"] == "fail"
+    assert crit["mi_vs_exact_chi2_p"]["verdict"] == "fail"
+    assert crit["mi_vs_exact_mean_rel_dev"]["value"] == pytest.approx(0.06)
+    assert crit["mi_vs_exact_mean_rel_dev"]["se"] == pytest.approx(0.02 / math.sqrt(6))
+    assert crit["mi_vs_exact_mean_rel_dev"]["verdict"] == "inconclusive"
+    # 10 % low: the bias is resolved beyond 5 %
+    crit = {r["criterion"]: r for r in criteria_rows(_bench(0.90), fit)}
+    assert crit["mi_vs_exact_mean_rel_dev"]["verdict"] == "fail"
+    # the same 6 % inside 2·SE when the SE is 4 %: χ² = 6·1.5² = 13.5 (p = 0.036)
+    crit = {r["criterion"]: r for r in criteria_rows(_bench(0.94, 0.04), fit)}
+    assert crit["mi_vs_exact_LB3"]["verdict"] == "pass"
+    assert crit["mi_vs_exact_chi2_p"]["value"] == pytest.approx(0.0357, abs=1e-3)
+    assert crit["mi_vs_exact_chi2_p"]["verdict"] == "pass"
+
+
+def test_a_wrong_decay_is_seen_by_the_delta_sigma_row():
+    rows = _bench()
+    for r in rows:  # a decay with Δ_σ larger by 0.03
+        r["mi"] = r["exact"] * math.exp(-4 * math.pi * 0.03 / 6 * r["L_B"])
+        r["stderr"] = 0.005 * r["mi"]
+    crit = {r["criterion"]: r for r in criteria_rows(rows, torus_fit(rows, 3))}
+    assert crit["delta_sigma_vs_exact_curve"]["value"] == pytest.approx(0.03, abs=1e-9)
+    assert crit["delta_sigma_vs_exact_curve"]["verdict"] == "fail"
+    assert crit["mi_vs_exact_chi2_p"]["verdict"] == "fail"
+
+
+def test_fit_needs_three_points():
+    with pytest.raises(ValueError, match="at least 3"):
+        torus_fit(_bench(buffers=[3, 4]), 3)
