@@ -138,6 +138,13 @@ def test_fig3(tmp_path):
 
     samples = sample_dimers(4, 2, seed=3)
     _check(tmp_path, lambda: P.plot_fig3(samples, L_hand=4), "fig3")
+    # the workflow's samples (32×32, cropped): the two top titles must not overlap
+    big = sample_dimers(32, 2, seed=3)
+    fig = P.plot_fig3(big)
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    boxes = [ax.title.get_window_extent(r) for ax in fig.axes if ax.get_title().startswith("sample")]
+    assert len(boxes) == 2 and boxes[0].x1 < boxes[1].x0, [b.bounds for b in boxes]
     # a broken noise pair is drawn (in red) rather than hidden
     bad = samples[0].copy()
     bad[1, 1] = 1 - bad[0, 0]
@@ -208,6 +215,20 @@ def test_mi_figures(tmp_path):
         P.plot_mi_vs_buffer(df.drop(columns="stderr"))
     with pytest.raises(ValueError, match="no rows"):
         P.plot_mi_comparison(df, L_B=7)
+
+
+def test_mi_vs_buffer_legend_names_every_curve_and_leaves_out_single_points():
+    pd = pytest.importorskip("pandas")
+    df = _mi_df()
+    single = dict(run="x", model="ising", L_V=2, N_h=4, L_B=1, estimator="jensen", filter="rsmi", mi=0.4, stderr=0.01)
+    fig = P.plot_mi_vs_buffer(pd.concat([df, pd.DataFrame([single])], ignore_index=True))
+    axes = {ax.get_title(): ax for ax in fig.axes}
+    texts = [t.get_text() for t in axes["ising"].get_legend().get_texts()]
+    assert texts == ["rsmi (variational), $L_V$=4, $N_h$=1", "kadanoff, $L_V$=4, $N_h$=1",
+                     "random, $L_V$=4, $N_h$=1 (mean of 2)", "cd-rbm, $L_V$=4, $N_h$=1"]
+    assert len(axes["ising"].get_legend().get_texts()) == len(axes["ising"].containers)
+    with pytest.raises(ValueError, match="two or more L_B"):
+        P.plot_mi_vs_buffer(pd.DataFrame([single]))
 
 
 def test_training_curve(tmp_path):

@@ -481,9 +481,10 @@ def plot_fig3(samples, *, n_show: int = 2, L_hand: int = 8, max_side: int = 16) 
     if samples.ndim != 3 or samples.shape[0] < n_show:
         raise ValueError(f"samples must have shape (n >= {n_show}, 2L, 2L), got {samples.shape}")
     n = samples.shape[1]
-    crop = " (top-left block)" if n > max_side else ""
+    crop = ", top-left block" if n > max_side else ""
     top = [samples[i] for i in range(n_show)]
-    top_t = [f"sample {i + 1}, {n // 2}×{n // 2} torus{crop}" for i in range(n_show)]
+    # two lines: one line per title overlapped its neighbour's at the page width
+    top_t = [f"sample {i + 1}\n{n // 2}×{n // 2} torus{crop}" for i in range(n_show)]
     bottom = [staggered_covering(L_hand), columnar_covering(L_hand)]
     bottom_t = ["staggered", "columnar"]
     # the hand-built coverings carry no noise; drawing their zero bits would only add clutter
@@ -760,43 +761,40 @@ def plot_mi_vs_buffer(df) -> Figure:
     ``df``: a tidy pandas DataFrame with columns ``run, model, L_V, N_h, L_B, estimator, filter,
     mi, stderr`` (one row per run and coarse-graining: ``filter`` names the coarse-graining,
     e.g. ``rsmi``, ``kadanoff``, ``random``, ``cd-rbm``; ``estimator`` the objective that
-    trained an RSMI filter, ``-`` for the others; ``mi``/``stderr`` in nats). Colour and marker
-    name the coarse-graining (the same in every panel); where a panel holds several (L_V, N_h)
-    pairs the line style tells them apart (legend inside the panel), otherwise the pair is in
-    the panel title. Rows with the same key and L_B (e.g. several random filters) are averaged,
-    their standard errors combined as √(Σ s²)/n.
+    trained an RSMI filter, ``-`` for the others; ``mi``/``stderr`` in nats). One curve per
+    coarse-graining and (L_V, N_h) measured at two or more L_B (single points are in
+    :func:`plot_mi_comparison`); colour and marker name the coarse-graining (the same in every
+    panel), line style the (L_V, N_h) pair, and each panel's legend names every curve it shows.
+    Rows with the same key and L_B (e.g. several random filters) are averaged, their standard
+    errors combined as √(Σ s²)/n.
     """
-    from matplotlib.lines import Line2D
-
     df = _check_mi_df(df).copy()
     df["_cat"] = [_category(f, e) for f, e in zip(df["filter"], df["estimator"])]
     cats = _category_order(df["_cat"])
     models = sorted(df["model"].astype(str).unique())
     with style_context():
-        fig = new_figure(min(_PAGE, 3.4 * len(models) + 0.3), 3.1)
+        fig = new_figure(min(_PAGE, 3.4 * len(models) + 0.3), 3.6)
         axes = fig.subplots(1, len(models), squeeze=False)[0]
         for ax, model in zip(axes, models):
             d = df[df["model"].astype(str) == model]
-            present = sorted({(int(a), int(b)) for a, b in zip(d["L_V"], d["N_h"])})
-            for (cat, lv, nh), g in d.groupby(["_cat", "L_V", "N_h"], sort=False):
+            curves = [(key, g) for key, g in d.groupby(["_cat", "L_V", "N_h"], sort=False) if g["L_B"].nunique() >= 2]
+            if not curves:
+                raise ValueError(f"no coarse-graining of the {model} panel is measured at two or more L_B")
+            sizes = sorted({(int(lv), int(nh)) for (_, lv, nh), _ in curves})
+            for (cat, lv, nh), g in sorted(curves, key=lambda c: (cats.index(c[0][0]), c[0][1], c[0][2])):
                 agg = g.groupby("L_B").agg(mi=("mi", "mean"), se=("stderr", lambda x: float(np.sqrt(np.sum(np.square(x)))) / len(x)))
-                i, k = cats.index(cat), present.index((int(lv), int(nh)))
+                i, k = cats.index(cat), sizes.index((int(lv), int(nh)))
+                n_avg = int(g.groupby("L_B").size().max())
+                label = f"{cat}, $L_V$={lv}, $N_h$={nh}" + (f" (mean of {n_avg})" if n_avg > 1 else "")
                 ax.errorbar(agg.index.to_numpy(dtype=float), agg["mi"], yerr=agg["se"], color=f"C{i % 8}",
-                            marker=_MARKERS[i % len(_MARKERS)], ms=4, lw=1.0, ls=_LINESTYLES[k % len(_LINESTYLES)])
-            if len(present) == 1:
-                ax.set_title(f"{model} ($L_V$={present[0][0]}, $N_h$={present[0][1]})")
-            else:
-                ax.set_title(model)
-                ax.legend([Line2D([], [], color="black", lw=1.0, ls=_LINESTYLES[k % len(_LINESTYLES)]) for k in range(len(present))],
-                          [f"$L_V$={p[0]}, $N_h$={p[1]}" for p in present], loc="upper right", fontsize=7)
+                            marker=_MARKERS[i % len(_MARKERS)], ms=4, lw=1.0, ls=_LINESTYLES[k % len(_LINESTYLES)],
+                            label=label)
+            ax.set_title(model)
             ax.set_xlabel(r"buffer width $L_B$")
             ax.axhline(0.0, color="#999999", lw=0.5, zorder=0)
-            ax.set_xticks(sorted(int(x) for x in d["L_B"].unique()))
+            ax.set_xticks(sorted({int(x) for _, g in curves for x in g["L_B"]}))
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), fontsize=7, frameon=False)
         axes[0].set_ylabel(r"$I(H:E)$ estimate (nats)")
-        shown = [c for c in cats]
-        handles = [Line2D([], [], color=f"C{cats.index(c) % 8}", marker=_MARKERS[cats.index(c) % len(_MARKERS)], ms=4, lw=1.0)
-                   for c in shown]
-        fig.legend(handles, shown, loc="outside lower center", ncols=min(3, len(shown)))
     return fig
 
 
