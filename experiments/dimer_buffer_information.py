@@ -38,7 +38,7 @@ Measurements (the tables of docs/dimer_buffer_information.md):
    the held-out configurations at stride 8 and 4, and on every window of all configurations at
    stride 8 (80 % of those configurations trained the filter; it only saw V).
 
-Usage (single-threaded; a few minutes):
+Usage (single-threaded; about 5 min, almost all of it logistic fits):
     python experiments/dimer_buffer_information.py --results results
     python experiments/dimer_buffer_information.py --results results --buffers 6 --repeats 0
 Results: docs/dimer_buffer_information.md.
@@ -60,8 +60,7 @@ import pandas as pd  # noqa: E402
 
 from rsmi.config import load_config  # noqa: E402
 from rsmi.data import N_EVAL_WINDOWS, load_samples, load_windows, split_configurations  # noqa: E402
-from rsmi.dimers import block_field, field_filters  # noqa: E402
-from rsmi.dimers import fat_site_kinds  # noqa: E402
+from rsmi.dimers import block_field, fat_site_kinds, field_filters  # noqa: E402
 from rsmi.metrics import LINK_KINDS  # noqa: E402
 from rsmi.mi import estimate_mi  # noqa: E402
 from rsmi.regions import cut_regions, region_masks, window_side  # noqa: E402
