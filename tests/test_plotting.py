@@ -9,7 +9,7 @@ from rsmi import plotting as P
 from rsmi.dimers import block_field, fat_site_kinds, field_filters, is_perfect_covering
 
 
-def _write_twice(tmp_path, make, name, runs=2):
+def _write_runs(tmp_path, make, name, runs=2):
     """Build and save the figure `runs` times from scratch; return the first figure and the bytes of each run."""
     out, figs = [], []
     for k in range(runs):
@@ -49,7 +49,7 @@ def _coloured_fraction(fig) -> float:
 def _check(tmp_path, make, name, twice=False):
     """Write the figure (twice, and compare the bytes, when `twice`: every figure is saved by
     the same ``savefig_both``, so two figures checked twice guard the reproducibility of all)."""
-    fig, runs = _write_twice(tmp_path, make, name, runs=2 if twice else 1)
+    fig, runs = _write_runs(tmp_path, make, name, runs=2 if twice else 1)
     pdf1, png1 = runs[0]
     assert pdf1.startswith(b"%PDF") and len(pdf1) > 1000
     assert png1.startswith(b"\x89PNG") and len(png1) > 1000
