@@ -50,6 +50,12 @@ SEMANTIC = [
     (("samples", "dimer", "L"), 31, "samples.dimer.L", "odd"),
     (("rsmi", "jensen", "ising", "snapshot_epochs"), [0, 10000], "rsmi.jensen.ising.snapshot_epochs[1]", "outside"),
     (("null_tests", "paramagnet_samples"), "dimer", "null_tests.paramagnet_samples", "Ising"),
+    (("exact_torus", "M"), 18, "exact_torus.M", "need >= 19"),
+    (("exact_torus", "fit_from"), 7, "exact_torus.fit_from", "needs at least 3"),
+    (("rg", "below"), "dimer", "rg.below", "Ising data set"),
+    (("rg", "levels"), 4, "rg.critical", "at least 8 sites"),
+    (("rg", "run", "L_B"), 2, "rg.run", "no jensen Ising run"),
+    (("rg", "n_blocks"), 5000, "rg.n_blocks", "at least 10000 samples"),
 ]
 
 

@@ -125,6 +125,23 @@ def check_config(config: Mapping[str, Any]) -> None:
             _check_epochs(f"rsmi.{est}.{model}", spec)
             for j, entry in enumerate(spec.get("overrides", [])):
                 _check_epochs(f"rsmi.{est}.{model}.overrides[{j}]", {**spec, **entry})
+    rg = config.get("rg")
+    if rg:
+        for key in ("critical", "below", "above"):
+            src = rg[key]
+            _require(src in samples and samples[src]["model"] == "ising", f"rg.{key}",
+                     f"must name an Ising data set under samples, got {src!r}")
+            L = samples[src]["L"]
+            # at L = 4 the distance-2 coupling aliases (MCRG's A becomes singular): >= 8 at the last level
+            _require(L % (2 ** rg["levels"]) == 0 and L >> rg["levels"] >= 8, f"rg.{key}",
+                     f"data set {src!r} has L={L}: {rg['levels']} levels of 2x2 blocking need L divisible by "
+                     f"{2 ** rg['levels']} and at least 8 sites per side at the last level")
+        want = dict(model="ising", estimator="jensen", **rg["run"])
+        grid = expand_grid(config)
+        match = grid[(grid[list(want)] == pd.Series(want)).all(axis=1)] if len(grid) else grid
+        _require(len(match) == 1, "rg.run", f"no jensen Ising run {rg['run']} in the grid")
+        _require(samples[rg["critical"]]["n_samples"] >= 2 * rg["n_blocks"], "rg.n_blocks",
+                 f"{rg['n_blocks']} jackknife blocks need at least {2 * rg['n_blocks']} samples")
     torus = config.get("exact_torus")
     if torus:
         need = 2 * max(torus["buffers"]) + 3

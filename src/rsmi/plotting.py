@@ -57,6 +57,7 @@ __all__ = [
     "plot_mi_vs_buffer",
     "plot_mi_comparison",
     "plot_exact_torus",
+    "plot_fig7",
     "MI_COLUMNS",
 ]
 
@@ -882,4 +883,56 @@ def plot_exact_torus(df, fit: Mapping[str, float]) -> Figure:
         _panel_label(bx, "B")
         for a in (ax, bx):
             a.set_xticks(x)
+    return fig
+
+
+_FIG7_RULES = {"majority": ("majority rule", "C0", "o"), "rsmi": ("RSMI rule as learned", "C3", "s"),
+               "rsmi_symmetric": ("RSMI rule, symmetric bias", "C2", "D")}
+
+
+def plot_fig7(exponents, flow) -> Figure:
+    """Fig. 7 (beyond the paper): the RG flow and the exponents of block-spin rules (rsmi.rgflow).
+
+    ``exponents``: columns ``rule, level, y_t, y_t_se, y_h, y_h_se``; ``flow``: columns
+    ``temperature`` ("below", "critical", "above"), ``rule, level, nn, nn_se``.  Deterministic
+    rules are drawn (majority, RSMI as learned, RSMI with the symmetric bias).  (A) the
+    nearest-neighbour correlation of the block spins per level at T_c(1 − δ), T_c, T_c(1 + δ);
+    (B) y_t and (C) y_h per level with the exact values 1 and 15/8.
+    """
+    for name, df, cols in (("exponents", exponents, ("rule", "level", "y_t", "y_t_se", "y_h", "y_h_se")),
+                           ("flow", flow, ("temperature", "rule", "level", "nn", "nn_se"))):
+        missing = [c for c in cols if c not in df.columns]
+        if missing:
+            raise ValueError(f"the {name} table lacks column(s) {missing}")
+    rules = [r for r in _FIG7_RULES if r in set(exponents["rule"])]
+    if not rules:
+        raise ValueError(f"no rule of {list(_FIG7_RULES)} in the exponents table")
+    with style_context():
+        fig = new_figure(_PAGE, 3.0)
+        ax, bx, cx = fig.subplots(1, 3)
+        styles = {"below": "-", "critical": "--", "above": ":"}
+        for rule in rules:
+            label, color, marker = _FIG7_RULES[rule]
+            for temp, ls in styles.items():
+                d = flow[(flow["rule"] == rule) & (flow["temperature"] == temp)].sort_values("level")
+                ax.errorbar(d["level"], d["nn"], yerr=d["nn_se"], color=color, marker=marker, ms=3, lw=1.0, ls=ls)
+            d = exponents[exponents["rule"] == rule].sort_values("level")
+            for a, key in ((bx, "y_t"), (cx, "y_h")):
+                a.errorbar(d["level"], d[key], yerr=d[f"{key}_se"], color=color, marker=marker, ms=4, lw=1.0, label=label)
+        from matplotlib.lines import Line2D
+
+        ax.legend([Line2D([], [], color="black", ls=ls, lw=1.0) for ls in styles.values()],
+                  [r"$T_c(1-\delta)$", r"$T_c$", r"$T_c(1+\delta)$"], fontsize=7, loc="lower left")
+        ax.set_xlabel("level")
+        ax.set_ylabel(r"$\langle s_r s_{r+e}\rangle$ of the block spins")
+        bx.axhline(1.0, color="black", lw=0.6)
+        bx.set_ylabel(r"$y_t$ (exact 1)")
+        cx.axhline(15 / 8, color="black", lw=0.6)
+        cx.set_ylabel(r"$y_h$ (exact 15/8)")
+        for a, lab in ((ax, "A"), (bx, "B"), (cx, "C")):
+            a.set_xlabel("level")
+            a.set_xticks(sorted(int(x) for x in flow["level"].unique()) if a is ax
+                         else sorted(int(x) for x in exponents["level"].unique()))
+            _panel_label(a, lab)
+        _legend_below(fig, [bx], ncols=3)
     return fig

@@ -6,7 +6,8 @@ Columns
 -------
 ==========  ======================================================================================
 run         the run id (e.g. ``model~ising/L_V~2/N_h~1/L_B~1/L_E~1/estimator~jensen``)
-figure      ``2A``, ``2B``, ``2C-E``, ``4``, ``5``, ``6``, ``null``, ``mi`` (claims on results/mi.csv)
+figure      ``2A``, ``2B``, ``2C-E``, ``4``, ``5``, ``6``, ``7``, ``null``, ``mi`` (claims on results/mi.csv),
+            ``torus`` (the exact-torus comparison)
 criterion   name of the number (``_h<j>`` = hidden unit j; ``[estimator]`` = the scoring estimator)
 value       the measured number (NaN where undefined)
 se          its standard error (0 for numbers that are exact functions of a run's weights)
@@ -51,6 +52,9 @@ FINDINGS: tuple[dict[str, str], ...] = (
          finding="Findings 1: trained on the 8x8 noisy dimer block, the paper's proxy couples to noise "
                  "(its filter's noise sites alone score > 0 in 10 of 10 runs, > 0.01 nats by 2·SE in 5, "
                  "≤ 0.01 in none; docs/jensen_decision.md)"),
+    dict(figure="7", criterion=r"^y_t_best\[rsmi(_stochastic)?\]$", run=r"^rg$", expected="fail",
+         finding="Findings 7: the learned 2x2 rule sends ties to +1 (the proxy leaves its bias free), so "
+                 "its even-sector MCRG exponent is not y_t (0.64, 1.06, 1.31 at levels 1-3)"),
     dict(figure="6", criterion=r"^noise_weight_share$", run=r"n_hidden~4\b", expected="fail",
          finding="Findings 3: with 4 hidden units a CD-trained RBM puts 0.16 of its weight on noise"),
 )

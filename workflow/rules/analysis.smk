@@ -148,6 +148,7 @@ rule metrics_table:
         cd=expand(f"{RESULTS}/cd_rbm/n_hidden~{{n}}/metrics.csv", n=config["cd_rbm"]["n_hidden"]),
         mi=f"{RESULTS}/mi.csv",
         torus=[f"{RESULTS}/exact_torus/metrics.csv"] if TORUS else [],
+        rg=[f"{RESULTS}/rg/metrics.csv"] if RG else [],
     output:
         f"{RESULTS}/metrics.csv",
     params:
@@ -229,3 +230,29 @@ rule exact_torus:
         runtime=lambda wc, attempt: 20 * attempt,
     script:
         "../scripts/exact_torus.py"
+
+
+rule rg:
+    """Fig. 7: MCRG exponents per level and the nearest-neighbour flow of the block-spin rules."""
+    input:
+        **(rg_inputs() if RG else {}),
+    output:
+        exponents=f"{RESULTS}/exponents.csv",
+        flow=f"{RESULTS}/rg/flow.csv",
+        metrics=f"{RESULTS}/rg/metrics.csv",
+    params:
+        levels=lambda wc: config["rg"]["levels"],
+        n_blocks=lambda wc: config["rg"]["n_blocks"],
+        seed=config["seed"],
+    log:
+        "logs/rg.log",
+    benchmark:
+        "results/benchmarks/rg.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=lambda wc, attempt: 20 * attempt,
+    script:
+        "../scripts/rg.py"

@@ -33,6 +33,10 @@ FIGURES = ["fig2", "fig3", "fig4", "fig5", "fig6", "mi_vs_buffer", "mi_compariso
 TORUS = config.get("exact_torus")
 if TORUS:
     FIGURES.append("exact_torus")
+# optional: Fig. 7, the RG flow and exponents of the learned rule (config key rg)
+RG = config.get("rg")
+if RG:
+    FIGURES.append("fig7")
 
 
 wildcard_constraints:
@@ -144,6 +148,13 @@ def fig4_panels():
     """{N_h: [run ids]} of the Fig. 4 runs, one panel per N_h."""
     rows = GRID[(GRID.model == "dimer") & (GRID.L_V == 8) & (GRID.L_B == 4) & (GRID.L_E == 4)]
     return {int(n): [run_id(r) for r in g.to_dict("records")] for n, g in rows.groupby("N_h")}
+
+
+def rg_inputs():
+    """Fig. 7's samples (T_c and T_c(1 -+ delta)) and the run whose learned filter is the block rule."""
+    run = run_id(dict(model="ising", estimator="jensen", **RG["run"]))
+    return {**{k: f"{RESULTS}/samples/{RG[k]}.npz" for k in ("critical", "below", "above")},
+            "run": f"{RESULTS}/runs/{run}/rsmi.npz"}
 
 
 def caption_of(name):

@@ -10,6 +10,7 @@ localrules:
     fig6,
     mi_figures,
     fig_exact_torus,
+    fig7,
 
 
 rule fig2:
@@ -179,3 +180,27 @@ rule fig_exact_torus:
         runtime=lambda wc, attempt: 10 * attempt,
     script:
         "../scripts/fig_exact_torus.py"
+
+
+rule fig7:
+    """Beyond the paper: the RG flow and the Ising exponents of the learned and majority rules."""
+    input:
+        exponents=f"{RESULTS}/exponents.csv",
+        flow=f"{RESULTS}/rg/flow.csv",
+        metrics=f"{RESULTS}/metrics.csv",
+    output:
+        pdf=report(f"{RESULTS}/figures/fig7.pdf", caption=caption_of("fig7"), category="Beyond the paper"),
+        png=f"{RESULTS}/figures/fig7.png",
+        caption=f"{RESULTS}/figures/fig7.rst",
+    log:
+        "logs/figures/fig7.log",
+    benchmark:
+        "results/benchmarks/figures/fig7.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=lambda wc, attempt: 10 * attempt,
+    script:
+        "../scripts/fig7.py"

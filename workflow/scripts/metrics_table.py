@@ -14,7 +14,7 @@ from rsmi.metrics import figure4_verdict, mi_rows  # noqa: E402
 from rsmi.tables import classify, write_table  # noqa: E402
 
 smk = snakemake  # noqa: F821
-tables = [pd.read_csv(p, keep_default_na=False, dtype=str) for p in [*smk.input.runs, *smk.input.cd, *smk.input.torus]]
+tables = [pd.read_csv(p, keep_default_na=False, dtype=str) for p in [*smk.input.runs, *smk.input.cd, *smk.input.torus, *smk.input.rg]]
 rows = pd.concat(tables, ignore_index=True).to_dict("records")
 for n_h, runs in sorted(smk.params.fig4_panels.items()):
     panel = [r for r in rows if r["run"] in runs]
