@@ -51,12 +51,18 @@ def block_rules(weights, bias) -> dict[str, Callable[..., np.ndarray]]:
     }
 
 
+def _children(seed, n: int) -> list[np.random.SeedSequence]:
+    """The first n children of ``seed`` (int or SeedSequence), without advancing the parent's spawn
+    counter: the same seed gives the same children on every call."""
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    return [np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, k)) for k in range(n)]
+
+
 def exponent_table(configs, rules: Mapping[str, Callable[..., np.ndarray]], n_levels: int, *, n_blocks: int,
                    seed) -> list[dict[str, Any]]:
     """y_t, y_h ± jackknife SE per rule and level (rows: rule, level, lattice, ..., see
     :func:`rsmi.mcrg.mcrg_exponents`); rule k blocks with the k-th child of ``seed``."""
-    seeds = np.random.SeedSequence(seed).spawn(len(rules)) if not isinstance(seed, np.random.SeedSequence) \
-        else seed.spawn(len(rules))
+    seeds = _children(seed, len(rules))
     rows = []
     L = np.asarray(configs).shape[1]
     for (name, rule), ss in zip(rules.items(), seeds):
@@ -70,9 +76,8 @@ def nn_flow(samples: Mapping[str, np.ndarray], rules: Mapping[str, Callable[...,
             seed) -> list[dict[str, Any]]:
     """⟨s_r s_{r+e}⟩ ± SE of the block spins at levels 0 … n_levels, per temperature label and rule."""
     rows = []
-    root = np.random.SeedSequence(seed) if not isinstance(seed, np.random.SeedSequence) else seed
-    for (label, configs), ss in zip(samples.items(), root.spawn(len(samples))):
-        for (name, rule), rs in zip(rules.items(), ss.spawn(len(rules))):
+    for (label, configs), ss in zip(samples.items(), _children(seed, len(samples))):
+        for (name, rule), rs in zip(rules.items(), _children(ss, len(rules))):
             for level, c in enumerate(block_levels(configs, rule, n_levels, seed=np.random.default_rng(rs))):
                 nn = coupling_sums(c)[0][:, 0] / (2.0 * c.shape[1] * c.shape[2])
                 rows.append(dict(temperature=label, rule=name, level=level, lattice=int(c.shape[1]),

@@ -70,8 +70,23 @@ def torus_windows(configs: np.ndarray, L_B: int, window_stride: int = 1):
     return V, E, np.tile(np.arange(n), len(parts))
 
 
-def fit_delta_sigma(L: int, L_B: Sequence[int], I: Sequence[float], se: Sequence[float] | None = None):
-    """Δ_σ = −slope·L/(4π) of ln I against L_B; returns (Δ, SE, χ²/dof).
+def _line(x: np.ndarray, y: np.ndarray, w: np.ndarray | None):
+    """(intercept, slope), the slope's SE and χ²/dof of y ≈ a + b·x (weights w; None: unweighted, SE NaN)."""
+    X = np.stack([np.ones_like(x), x], axis=1)
+    if w is None:
+        beta = np.linalg.lstsq(X, y, rcond=None)[0]
+        return beta, math.nan, math.nan
+    cov = np.linalg.inv(X.T @ (w[:, None] * X))
+    beta = cov @ (X.T @ (w * y))
+    dof = x.size - 2
+    chi2 = float(np.sum(w * (y - X @ beta) ** 2)) / dof if dof > 0 else math.nan
+    return beta, math.sqrt(cov[1, 1]), chi2
+
+
+def fit_delta_sigma(L: int, L_B: Sequence[int], I: Sequence[float], se: Sequence[float] | None = None,
+                    *, intercept: bool = False):
+    """Δ_σ = −slope·L/(4π) of ln I against L_B; returns (Δ, SE, χ²/dof), and ln I's fitted value at
+    L_B = 0 last when ``intercept``.
 
     With ``se``: weighted least squares, var(ln I) = (se/I)², SE and χ² from the weights.
     Without: ordinary least squares (for the exact curve), SE and χ² NaN."""
@@ -82,17 +97,10 @@ def fit_delta_sigma(L: int, L_B: Sequence[int], I: Sequence[float], se: Sequence
     if np.any(~np.isfinite(I)) or np.any(I <= 0):
         raise ValueError(f"ln I needs every I > 0, got {I.tolist()}")
     k = -L / (4 * math.pi)
-    y = np.log(I)
-    X = np.stack([np.ones_like(x), x], axis=1)
-    if se is None:
-        beta = np.linalg.lstsq(X, y, rcond=None)[0]
-        return float(k * beta[1]), math.nan, math.nan
-    w = (I / np.asarray(se, dtype=np.float64)) ** 2
-    cov = np.linalg.inv(X.T @ (w[:, None] * X))
-    beta = cov @ (X.T @ (w * y))
-    dof = x.size - 2
-    chi2 = float(np.sum(w * (y - X @ beta) ** 2)) / dof if dof > 0 else math.nan
-    return float(k * beta[1]), float(abs(k) * math.sqrt(cov[1, 1])), chi2
+    w = None if se is None else (I / np.asarray(se, dtype=np.float64)) ** 2
+    beta, slope_se, chi2 = _line(x, np.log(I), w)
+    out = (float(k * beta[1]), float(abs(k) * slope_se), chi2)
+    return (*out, float(beta[0])) if intercept else out
 
 
 def estimates_vs_exact(L: int, M: int, T: float, buffers: Sequence[int], n_configs: int, *, seed,
@@ -131,10 +139,7 @@ def torus_fit(rows: Sequence[dict[str, Any]], fit_from: int) -> dict[str, float]
     L = int(sel[0]["L"])
     x = np.array([r["L_B"] for r in sel], dtype=np.float64)
     ex, mi, se = (np.array([r[k] for r in sel], dtype=np.float64) for k in ("exact", "mi", "stderr"))
-    d_est, d_est_se, chi2 = fit_delta_sigma(L, x, mi, se)
-    w = (mi / se) ** 2
-    X = np.stack([np.ones_like(x), x], axis=1)
-    intercept = float(np.linalg.solve(X.T @ (w[:, None] * X), X.T @ (w * np.log(mi)))[0])
+    d_est, d_est_se, chi2, intercept = fit_delta_sigma(L, x, mi, se, intercept=True)
     return dict(L=L, fit_from=int(fit_from), fit_to=int(x.max()), delta_estimate=d_est, delta_estimate_se=d_est_se,
                 chi2_dof=chi2, intercept=intercept, delta_exact=fit_delta_sigma(L, x, ex)[0],
                 delta_exact_weighted=fit_delta_sigma(L, x, ex, se / mi * ex)[0])
