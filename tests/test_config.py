@@ -55,7 +55,7 @@ SEMANTIC = [
     (("rg", "below"), "dimer", "rg.below", "Ising data set"),
     (("rg", "levels"), 4, "rg.critical", "at least 8 sites"),
     (("rg", "run", "L_B"), 2, "rg.run", "no jensen Ising run"),
-    (("rg", "n_blocks"), 5000, "rg.n_blocks", "at least 10000 samples"),
+    (("rg", "n_blocks"), 20000, "rg.n_blocks", "at least 40000 samples"),
 ]
 
 

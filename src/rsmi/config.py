@@ -125,33 +125,6 @@ def check_config(config: Mapping[str, Any]) -> None:
             _check_epochs(f"rsmi.{est}.{model}", spec)
             for j, entry in enumerate(spec.get("overrides", [])):
                 _check_epochs(f"rsmi.{est}.{model}.overrides[{j}]", {**spec, **entry})
-    rg = config.get("rg")
-    if rg:
-        for key in ("critical", "below", "above"):
-            src = rg[key]
-            _require(src in samples and samples[src]["model"] == "ising", f"rg.{key}",
-                     f"must name an Ising data set under samples, got {src!r}")
-            L = samples[src]["L"]
-            # at L = 4 the distance-2 coupling aliases (MCRG's A becomes singular): >= 8 at the last level
-            _require(L % (2 ** rg["levels"]) == 0 and L >> rg["levels"] >= 8, f"rg.{key}",
-                     f"data set {src!r} has L={L}: {rg['levels']} levels of 2x2 blocking need L divisible by "
-                     f"{2 ** rg['levels']} and at least 8 sites per side at the last level")
-        want = dict(model="ising", estimator="jensen", **rg["run"])
-        grid = expand_grid(config)
-        match = grid[(grid[list(want)] == pd.Series(want)).all(axis=1)] if len(grid) else grid
-        _require(len(match) == 1, "rg.run", f"no jensen Ising run {rg['run']} in the grid")
-        _require(samples[rg["critical"]]["n_samples"] >= 2 * rg["n_blocks"], "rg.n_blocks",
-                 f"{rg['n_blocks']} jackknife blocks need at least {2 * rg['n_blocks']} samples")
-    torus = config.get("exact_torus")
-    if torus:
-        need = 2 * max(torus["buffers"]) + 3
-        _require(torus["M"] >= need, "exact_torus.M",
-                 f"M={torus['M']} rows cannot hold V, two buffers of {max(torus['buffers'])} rows and E (need >= {need})")
-        _require((torus["M"] + 1) * 4 ** torus["L"] <= 2**24, "exact_torus.M",
-                 f"the exact sampler stores (M+1)·4^L = {(torus['M'] + 1) * 4 ** torus['L']} floats (limit 2^24)")
-        n_fit = sum(b >= torus["fit_from"] for b in torus["buffers"])
-        _require(n_fit >= 3, "exact_torus.fit_from",
-                 f"the Δ_σ fit over L_B >= {torus['fit_from']} has {n_fit} buffer widths; it needs at least 3")
     cd = config.get("cd_rbm")
     if cd:
         _require(cd["L_V"] % 2 == 0, "cd_rbm.L_V", f"L_V={cd['L_V']} is odd; dimer blocks are in fat units and must be even")
@@ -168,6 +141,33 @@ def check_config(config: Mapping[str, Any]) -> None:
             rows = rows[rows.estimator == est]
         want = f"model {model}, L_V {L_V}, N_h {N_h}, L_B = L_E = {L_V // 2}" + (f", estimator {est}" if est else "")
         _require(len(rows) > 0, "grid", f"{fig} needs the run ({want}); add it to the grid")
+    # after the grid's own checks: Fig. 7 names one of its runs
+    rg = config.get("rg")
+    if rg:
+        for key in ("critical", "below", "above"):
+            src = rg[key]
+            _require(src in samples and samples[src]["model"] == "ising", f"rg.{key}",
+                     f"must name an Ising data set under samples, got {src!r}")
+            L = samples[src]["L"]
+            # at L = 4 the distance-2 coupling aliases (MCRG's A becomes singular): >= 8 at the last level
+            _require(L % (2 ** rg["levels"]) == 0 and L >> rg["levels"] >= 8, f"rg.{key}",
+                     f"data set {src!r} has L={L}: {rg['levels']} levels of 2x2 blocking need L divisible by "
+                     f"{2 ** rg['levels']} and at least 8 sites per side at the last level")
+        want = dict(model="ising", estimator="jensen", **rg["run"])
+        match = grid[(grid[list(want)] == pd.Series(want)).all(axis=1)] if len(grid) else grid
+        _require(len(match) == 1, "rg.run", f"no jensen Ising run {rg['run']} in the grid")
+        _require(samples[rg["critical"]]["n_samples"] >= 2 * rg["n_blocks"], "rg.n_blocks",
+                 f"{rg['n_blocks']} jackknife blocks need at least {2 * rg['n_blocks']} samples")
+    torus = config.get("exact_torus")
+    if torus:
+        need = 2 * max(torus["buffers"]) + 3
+        _require(torus["M"] >= need, "exact_torus.M",
+                 f"M={torus['M']} rows cannot hold V, two buffers of {max(torus['buffers'])} rows and E (need >= {need})")
+        _require((torus["M"] + 1) * 4 ** torus["L"] <= 2**24, "exact_torus.M",
+                 f"the exact sampler stores (M+1)·4^L = {(torus['M'] + 1) * 4 ** torus['L']} floats (limit 2^24)")
+        n_fit = sum(b >= torus["fit_from"] for b in torus["buffers"])
+        _require(n_fit >= 3, "exact_torus.fit_from",
+                 f"the Δ_σ fit over L_B >= {torus['fit_from']} has {n_fit} buffer widths; it needs at least 3")
 
 
 def _check_epochs(key: str, spec: Mapping[str, Any]) -> None:
