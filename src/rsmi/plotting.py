@@ -764,7 +764,7 @@ def plot_mi_vs_buffer(df) -> Figure:
     e.g. ``rsmi``, ``kadanoff``, ``random``, ``cd-rbm``; ``estimator`` the objective that
     trained an RSMI filter, ``-`` for the others; ``mi``/``stderr`` in nats). One curve per
     coarse-graining and (L_V, N_h) measured at two or more L_B (single points are in
-    :func:`plot_mi_comparison`); colour and marker name the coarse-graining (the same in every
+    :func:`plot_mi_comparison`; a panel without any such curve says so); colour and marker name the coarse-graining (the same in every
     panel), line style the (L_V, N_h) pair, and each panel's legend names every curve it shows.
     Rows with the same key and L_B (e.g. several random filters) are averaged, their standard
     errors combined as √(Σ s²)/n.
@@ -779,8 +779,12 @@ def plot_mi_vs_buffer(df) -> Figure:
         for ax, model in zip(axes, models):
             d = df[df["model"].astype(str) == model]
             curves = [(key, g) for key, g in d.groupby(["_cat", "L_V", "N_h"], sort=False) if g["L_B"].nunique() >= 2]
-            if not curves:
-                raise ValueError(f"no coarse-graining of the {model} panel is measured at two or more L_B")
+            ax.set_title(model)
+            if not curves:  # e.g. a grid without a buffer scan for this model: say so, draw nothing
+                ax.text(0.5, 0.5, "no coarse-graining measured\nat two or more $L_B$", transform=ax.transAxes,
+                        ha="center", va="center", fontsize=8)
+                ax.set_xlabel(r"buffer width $L_B$")
+                continue
             sizes = sorted({(int(lv), int(nh)) for (_, lv, nh), _ in curves})
             for (cat, lv, nh), g in sorted(curves, key=lambda c: (cats.index(c[0][0]), c[0][1], c[0][2])):
                 agg = g.groupby("L_B").agg(mi=("mi", "mean"), se=("stderr", lambda x: float(np.sqrt(np.sum(np.square(x)))) / len(x)))
@@ -790,7 +794,6 @@ def plot_mi_vs_buffer(df) -> Figure:
                 ax.errorbar(agg.index.to_numpy(dtype=float), agg["mi"], yerr=agg["se"], color=f"C{i % 8}",
                             marker=_MARKERS[i % len(_MARKERS)], ms=4, lw=1.0, ls=_LINESTYLES[k % len(_LINESTYLES)],
                             label=label)
-            ax.set_title(model)
             ax.set_xlabel(r"buffer width $L_B$")
             ax.axhline(0.0, color="#999999", lw=0.5, zorder=0)
             ax.set_xticks(sorted({int(x) for _, g in curves for x in g["L_B"]}))
