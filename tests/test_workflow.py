@@ -20,8 +20,8 @@ from rsmi.results import FilterResult
 pytestmark = pytest.mark.slow
 
 SMALL = REPO / "tests" / "config" / "small.yaml"
-FIGURES = ["fig2", "fig3", "fig4", "fig5", "fig6", "mi_vs_buffer", "mi_comparison"]
-TABLES = ["results/runs.csv", "results/metrics.csv", "results/mi.csv"]
+FIGURES = ["fig2", "fig3", "fig4", "fig5", "fig6", "fig7", "mi_vs_buffer", "mi_comparison", "exact_torus"]
+TABLES = ["results/runs.csv", "results/metrics.csv", "results/mi.csv", "results/exponents.csv"]
 TARGETS = TABLES + [f"results/figures/{f}.{ext}" for f in FIGURES for ext in ("pdf", "png", "rst")]
 
 
