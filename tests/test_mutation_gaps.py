@@ -546,7 +546,7 @@ def test_config_window_may_fill_the_lattice_exactly(default_config, L_B, ok):
 
 def test_config_is_figure_run():
     """Kills config.py:233 condition negated and `and` -> `or`, config.py:234/235 `return …` -> `return None`."""
-    from rsmi.config import is_figure_run
+    from rsmi.registry import is_figure_run
 
     run = dict(model="ising", L_V=2, N_h=1, L_B=1, L_E=1, estimator="jensen")
     assert is_figure_run(run) is True

@@ -22,7 +22,8 @@ from hypothesis.extra import numpy as hnp
 
 import rsmi.io
 from conftest import REPO
-from rsmi.config import FIGURE_RUNS, ConfigError, check_config, load_config
+from rsmi.config import ConfigError, check_config, load_config
+from rsmi.registry import REQUIRED_RUNS
 from rsmi.io import META_KEY, load_npz, save_npz
 from rsmi.regions import cut_regions, region_masks, window_origins, window_side
 from rsmi.results import FilterResult
@@ -333,7 +334,7 @@ def _expected_semantic_keys(cfg):
         if bad:
             return bad
         runs |= {(e["model"], v, h, b, L_E, est) for v in L_V for h in N_h for b in L_B for est in e["estimator"]}
-    for _, model, L_V, N_h, est in FIGURE_RUNS:
+    for _, model, L_V, N_h, est in REQUIRED_RUNS:
         if not any(r[:5] == (model, L_V, N_h, L_V // 2, L_V // 2) and est in (None, r[5]) for r in runs):
             return {"grid"}
     return set()

@@ -17,16 +17,16 @@ from typing import Any, Mapping
 import pandas as pd
 import yaml
 
+from rsmi.registry import REQUIRED_RUNS
+
 __all__ = [
     "ConfigError",
     "GRID_COLUMNS",
-    "FIGURE_RUNS",
     "SCHEMA_PATH",
     "load_config",
     "check_config",
     "expand_grid",
     "theta_grid",
-    "is_figure_run",
     "run_settings",
     "lattice_side",
 ]
@@ -36,19 +36,6 @@ ESTIMATORS_NEEDING_THETA = ("jensen", "logmeanexp")
 
 #: Schema shipped with the workflow (repository layout: src/rsmi/config.py -> workflow/schemas).
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
-
-#: Runs the paper's figures are drawn from: (figure, model, L_V, N_h, estimator).  They use the
-#: paper's window, L_B = L_E = L_V / 2 (three times the block).
-FIGURE_RUNS = (
-    ("Fig. 2A", "ising", 2, 1, "jensen"),
-    ("Fig. 2B", "ising", 2, 4, "jensen"),
-    ("Fig. 2C", "ising", 4, 1, "jensen"),
-    ("Fig. 2D", "ising", 4, 4, "jensen"),
-    ("Fig. 2E/5", "ising", 6, 1, "jensen"),
-    ("Fig. 4", "dimer", 8, 2, None),
-    ("Fig. 4", "dimer", 8, 4, None),
-)
-
 
 class ConfigError(ValueError):
     """The configuration is invalid; the message names the key and the reason."""
@@ -134,7 +121,7 @@ def check_config(config: Mapping[str, Any]) -> None:
         if side is not None:
             _require(cd["L_V"] <= side, "cd_rbm.L_V", f"block side {cd['L_V']} exceeds the lattice side {side}")
     grid = expand_grid(config)
-    for fig, model, L_V, N_h, est in FIGURE_RUNS:
+    for fig, model, L_V, N_h, est in REQUIRED_RUNS:
         rows = grid[(grid.model == model) & (grid.L_V == L_V) & (grid.N_h == N_h)
                     & (grid.L_B == L_V // 2) & (grid.L_E == L_V // 2)]
         if est is not None:
@@ -243,11 +230,3 @@ def run_settings(config: Mapping[str, Any], row: Mapping[str, Any]) -> dict:
         if all(int(row[k]) == entry[k] for k in SELECTORS if k in entry):
             spec.update({k: v for k, v in entry.items() if k not in SELECTORS})
     return spec
-
-
-def is_figure_run(row: Mapping[str, Any]) -> bool:
-    """Whether a grid row is one the paper's figures are drawn from (see :data:`FIGURE_RUNS`)."""
-    if not (row["L_B"] == row["L_E"] == row["L_V"] // 2 and row["L_V"] % 2 == 0):
-        return False
-    return any(m == row["model"] and lv == row["L_V"] and nh == row["N_h"] and est in (None, row["estimator"])
-               for _, m, lv, nh, est in FIGURE_RUNS)

@@ -17,10 +17,14 @@ from rsmi.io import CorruptFileError, load_npz
 from rsmi.regions import cut_regions
 from rsmi.seeding import derive_seed
 
-__all__ = ["N_EVAL_WINDOWS", "Windows", "load_samples", "split_configurations", "load_windows"]
+__all__ = ["BLOCKS_ONLY", "N_EVAL_WINDOWS", "Windows", "load_samples", "split_configurations", "load_windows"]
 
 #: Held-out windows every job evaluates on (the same windows for every filter of a geometry).
 N_EVAL_WINDOWS = 5000
+
+#: Buffer and environment of a job that needs only the blocks V (the CD-trained RBMs of Fig. 6):
+#: no buffer and a thin environment ring, which keeps the cut cheap.
+BLOCKS_ONLY = {"L_B": 0, "L_E": 2}
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,10 @@ from typing import Any
 
 import numpy as np
 
+from rsmi.registry import CRITERIA_GROUPS, FIG5_SNAPSHOT_EPOCHS, criteria_groups
 from rsmi.tables import row
 
 __all__ = [
-    "FIG5_SNAPSHOT_EPOCHS",
     "NOISE_KINDS",
     "LINK_KINDS",
     "one_sign",
@@ -45,13 +45,11 @@ __all__ = [
     "plateau_stats",
     "snapshots_present",
     "criteria_rows",
+    "meeting_runs",
     "figure4_verdict",
     "mi_rows",
 ]
 
-
-#: Epochs at which Fig. 5 shows the filter (the paper's caption).
-FIG5_SNAPSHOT_EPOCHS = (0, 10, 100, 190)
 
 #: Site-kind codes of the fat dimer encoding (method.md §1), as returned by
 #: :func:`rsmi.dimers.fat_site_kinds`.
@@ -433,28 +431,6 @@ def _jackknife_se(stat, V: np.ndarray, F: np.ndarray, n_groups: int = 10) -> np.
     return np.sqrt((g - 1) / g * ((loo - loo.mean(axis=0)) ** 2).sum(axis=0))
 
 
-_FIGURES = ("2A", "2B", "2C-E", "4", "5", "6")
-
-
-def _applicable(kind: str, L_V: int, n_h: int) -> tuple[str, ...]:
-    if kind == "ising":
-        figs = []
-        if L_V == 2 and n_h == 1:
-            figs.append("2A")
-        if L_V == 2 and n_h == 4:
-            figs.append("2B")
-        if L_V >= 3:
-            figs.append("2C-E")
-        if L_V == 6 and n_h == 1:
-            figs.append("5")
-        return tuple(figs)
-    if kind == "dimer":
-        return ("4",)
-    if kind == "cd":
-        return ("6",)
-    raise ValueError(f"kind must be 'ising', 'dimer' or 'cd', got {kind!r}")
-
-
 def _unpack(result: Any) -> tuple[np.ndarray, np.ndarray, Any]:
     """(weights (L,L,N_h), biases, FilterResult-or-None) from a FilterResult or an RBM."""
     if hasattr(result, "weights_"):  # a fitted rsmi.rbm.RBM: weights_ (n_visible, n_hidden)
@@ -507,14 +483,14 @@ def criteria_rows(
     """
     w, b, fr = _unpack(result)
     L, n_h = w.shape[0], w.shape[2]
-    applicable = _applicable(kind, L, n_h)
+    applicable = criteria_groups(kind, L, n_h)
     if figures is None:
         figs = applicable
     else:
         figs = tuple(figures)
-        bad = [f for f in figs if f not in _FIGURES]
+        bad = [f for f in figs if f not in CRITERIA_GROUPS]
         if bad:
-            raise ValueError(f"unknown figure(s) {bad}; known: {_FIGURES}")
+            raise ValueError(f"unknown figure(s) {bad}; known: {CRITERIA_GROUPS}")
     tag = f"{kind}, L_V={L}, N_h={n_h}"
     rows: list[dict[str, Any]] = []
     for fig in figs:
@@ -670,15 +646,12 @@ def _rows_6(run, w, b, data, rsmi_r2, tag):
     return rows
 
 
-def figure4_verdict(rows: Iterable[Mapping[str, Any]], run_id: str, *, figure: str = "4") -> dict[str, Any]:
-    """The Fig. 4 claim of one panel: at least one estimator meets all of its criteria and passes
-    its own null tests (method.md §6).
+def meeting_runs(rows: Iterable[Mapping[str, Any]], figure: str = "4") -> tuple[list[str], list[str], int]:
+    """Which runs meet the claim of a figure (method.md §6): ``(meeting, failing, n_runs)``.
 
-    ``rows`` are the Fig. 4 rows and the null-test rows of every estimator's run for one panel
-    (e.g. N_h = 2).  A run *meets* the claim when every compared row of it has verdict ``pass``
-    (null rows: those scored by the run's own estimator, ``[<estimator>]``); it *cannot* meet it
-    when some such row fails.  Verdict: pass if some run meets it, fail if every run cannot,
-    inconclusive otherwise.  Value: the number of runs that meet it."""
+    A run *meets* it when every compared row (non-empty ``op``) of the figure and every null
+    test scored by the run's own estimator (criterion ending in ``[<estimator>]``) has verdict
+    ``pass``; it *fails* when some such row fails.  Rows of other figures are ignored."""
     by_run: dict[str, list[Mapping[str, Any]]] = {}
     for r in rows:
         if not r.get("op"):
@@ -691,9 +664,21 @@ def figure4_verdict(rows: Iterable[Mapping[str, Any]], run_id: str, *, figure: s
         raise ValueError(f"no comparable figure-{figure} rows given")
     ok = sorted(k for k, rs in by_run.items() if all(x["verdict"] == "pass" for x in rs))
     failed = sorted(k for k, rs in by_run.items() if any(x["verdict"] == "fail" for x in rs))
-    v = "pass" if ok else ("fail" if len(failed) == len(by_run) else "inconclusive")
+    return ok, failed, len(by_run)
+
+
+def figure4_verdict(rows: Iterable[Mapping[str, Any]], run_id: str, *, figure: str = "4") -> dict[str, Any]:
+    """The Fig. 4 claim of one panel: at least one estimator meets all of its criteria and passes
+    its own null tests (method.md §6).
+
+    ``rows`` are the Fig. 4 rows and the null-test rows of every estimator's run for one panel
+    (e.g. N_h = 2); :func:`meeting_runs` says which runs meet it.  Verdict: pass if some run
+    meets it, fail if every run fails, inconclusive otherwise.  Value: the number of runs that
+    meet it."""
+    ok, failed, n_runs = meeting_runs(rows, figure)
+    v = "pass" if ok else ("fail" if len(failed) == n_runs else "inconclusive")
     note = (f"runs meeting every figure-{figure} criterion and their own null tests: {', '.join(ok) or 'none'} "
-            f"(of {len(by_run)}; failing: {len(failed)})")
+            f"(of {n_runs}; failing: {len(failed)})")
     return row(run_id, figure, "estimators_meeting_all", len(ok), ">=", 1, gate=True, note=note, verdict_override=v)
 
 

@@ -77,6 +77,7 @@ from scipy.special import expit, logsumexp
 
 __all__ = [
     "DEFAULT_L2_GRID",
+    "MAX_HIDDEN",
     "MODELS",
     "hard_codes",
     "fit_multinomial_logistic",
@@ -303,6 +304,8 @@ def _mean_and_stderr(psi: np.ndarray, groups=None) -> tuple[float, float]:
 MODELS: tuple[str, ...] = ("auto", "joint", "chain")
 #: Largest N_h for which ``model="auto"`` uses the joint (multinomial) model.
 AUTO_JOINT_MAX_HIDDEN = 4
+#: Largest N_h the classifier bound scores (2^N_h classes for the plug-in entropy of H).
+MAX_HIDDEN = 12
 
 
 def _resolve_model(model, n_hidden: int) -> str:
@@ -410,8 +413,8 @@ def classifier_bound(weights, biases, V_train, E_train, V_test, E_test, *, seed=
         raise ValueError(f"E_train has {Etr.shape[1]} sites, E_test has {Ete.shape[1]}")
     if Vtr.shape[0] < 2 or Vte.shape[0] < 2:
         raise ValueError("need at least 2 training and 2 test samples")
-    if w.shape[1] > 12:
-        raise ValueError(f"N_h = {w.shape[1]} gives 2^N_h classes; the classifier supports N_h <= 12")
+    if w.shape[1] > MAX_HIDDEN:
+        raise ValueError(f"N_h = {w.shape[1]} gives 2^N_h classes; the classifier supports N_h <= {MAX_HIDDEN}")
     _check_l2(l2)
     kind = _resolve_model(model, w.shape[1])
     K = 1 << w.shape[1]

@@ -35,6 +35,9 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Rectangle
 
+from rsmi.metrics import noise_weight_share
+from rsmi.registry import FIG5_SNAPSHOT_EPOCHS
+
 __all__ = [
     "STYLE_NAME",
     "style_path",
@@ -584,7 +587,6 @@ def plot_cd_filters(weights, kinds, *, panel_labels: Sequence[str] | None = None
         panel_labels = [None] * len(ws) if len(ws) == 1 else [chr(ord("A") + i) for i in range(len(ws))]
     if len(panel_labels) != len(ws):
         raise ValueError(f"got {len(panel_labels)} panel labels for {len(ws)} panels")
-    noise = np.isin(kinds, (0, 1))
     rows, trows, labels = [], [], []
     for w, lab in zip(ws, panel_labels):
         if w.shape[:2] != kinds.shape:
@@ -594,12 +596,7 @@ def plot_cd_filters(weights, kinds, *, panel_labels: Sequence[str] | None = None
         for start in range(0, len(units), ncols):
             chunk = units[start:start + ncols]
             rows.append([w[:, :, j] for j in chunk])
-            tt = []
-            for j in chunk:
-                tot = float((w[:, :, j] ** 2).sum())
-                share = float((w[:, :, j][noise] ** 2).sum()) / tot if tot > 0 else float("nan")
-                tt.append(f"{j}: {share:.0%}")
-            trows.append(tt)
+            trows.append([f"{j}: {noise_weight_share(w[:, :, j], kinds):.0%}" for j in chunk])
             labels.append(f"{lab}" if (lab and start == 0) else "")
     fig = _within_style(_grid, rows, trows, lambda ax, w: draw_dimer_filter(ax, w), row_labels=labels,
                         panel=0.95, title_height=0.2,
@@ -615,7 +612,7 @@ def plot_cd_filters(weights, kinds, *, panel_labels: Sequence[str] | None = None
 
 
 def plot_history_with_snapshots(history, history_err, snapshots, snapshot_epochs, *,
-                                epochs: Sequence[int] = (0, 10, 100, 190), unit: int = 0,
+                                epochs: Sequence[int] = FIG5_SNAPSHOT_EPOCHS, unit: int = 0,
                                 val_history=None, ylabel: str = r"$A_\Lambda$ (up to a constant)") -> Figure:
     """Fig. 5: the objective against epoch with a ±1 s.e. band, and the filter at ``epochs``.
 

@@ -70,8 +70,8 @@ rule evaluate_cd_rbm:
     input:
         rbm=f"{RESULTS}/cd_rbm/n_hidden~{{n_hidden}}/rbm.npz",
         samples=samples_of("dimer"),
-        fig4_rsmi=fig4_runs("rsmi.npz"),
-        fig4_metrics=fig4_runs("metrics.csv"),
+        fig4_rsmi=figure_files_of("fig4", "rsmi.npz"),
+        fig4_metrics=figure_files_of("fig4", "metrics.csv"),
     output:
         metrics=f"{RESULTS}/cd_rbm/n_hidden~{{n_hidden}}/metrics.csv",
         mi=f"{RESULTS}/cd_rbm/n_hidden~{{n_hidden}}/mi.csv",
@@ -102,6 +102,7 @@ rule baselines:
         f"{RESULTS}/baselines/{GEOMETRY.wildcard_pattern}/mi.csv",
     params:
         windows=lambda wc: canonical(config["windows"][wc.model]),
+        n_random=config["baselines"]["n_random"],
         validation_fraction=config["windows"]["validation_fraction"],
         seed=config["seed"],
     log:

@@ -6,7 +6,8 @@ from snakemake.utils import Paramspace, validate
 
 # The workflow runs the library from this checkout, whether or not it is pip-installed.
 sys.path.insert(0, f"{workflow.basedir}/src")
-from rsmi.config import ConfigError, check_config, expand_grid, is_figure_run, run_settings, theta_grid  # noqa: E402
+from rsmi.config import ConfigError, check_config, expand_grid, run_settings, theta_grid  # noqa: E402
+from rsmi.registry import figure_rows, is_figure_run  # noqa: E402
 
 validate(config, schema="../schemas/config.schema.yaml")
 try:
@@ -133,20 +134,19 @@ def runs_table_rows():
     return rows
 
 
-def figure_run(model, L_V, N_h, estimator):
-    """Run id of the paper-window run (L_B = L_E = L_V / 2) with these parameters."""
-    return run_id(dict(model=model, L_V=L_V, N_h=N_h, L_B=L_V // 2, L_E=L_V // 2, estimator=estimator))
+def figure_runs(figure):
+    """Run ids a figure rule reads, in its panel order (rsmi.registry owns the choice)."""
+    return [run_id(r) for r in figure_rows(GRID, figure).to_dict("records")]
 
 
-def fig4_runs(filename):
-    """Files of the Fig. 4 runs: dimers, V 8x8 fat, paper window, every N_h and estimator."""
-    rows = GRID[(GRID.model == "dimer") & (GRID.L_V == 8) & (GRID.L_B == 4) & (GRID.L_E == 4)]
-    return [f"{RESULTS}/runs/{run_id(r)}/{filename}" for r in rows.to_dict("records")]
+def figure_files_of(figure, filename):
+    """`filename` of every run `figure` reads, e.g. figure_files_of("fig4", "rsmi.npz")."""
+    return [f"{RESULTS}/runs/{run}/{filename}" for run in figure_runs(figure)]
 
 
 def fig4_panels():
     """{N_h: [run ids]} of the Fig. 4 runs, one panel per N_h."""
-    rows = GRID[(GRID.model == "dimer") & (GRID.L_V == 8) & (GRID.L_B == 4) & (GRID.L_E == 4)]
+    rows = figure_rows(GRID, "fig4")
     return {int(n): [run_id(r) for r in g.to_dict("records")] for n, g in rows.groupby("N_h")}
 
 

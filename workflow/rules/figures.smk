@@ -16,15 +16,14 @@ localrules:
 rule fig2:
     """Ising filters at T_c: 2x2 and 4x4 blocks with N_h 1 and 4, and N_h 1 for 2x2, 4x4, 6x6."""
     input:
-        runs=[
-            f"{RESULTS}/runs/{figure_run('ising', L, n, 'jensen')}/rsmi.npz"
-            for L, n in [(2, 1), (2, 4), (4, 1), (4, 4), (6, 1)]
-        ],
+        runs=figure_files_of("fig2", "rsmi.npz"),
         metrics=f"{RESULTS}/metrics.csv",
     output:
         pdf=report(f"{RESULTS}/figures/fig2.pdf", caption=caption_of("fig2"), category="Paper figures"),
         png=f"{RESULTS}/figures/fig2.png",
         caption=f"{RESULTS}/figures/fig2.rst",
+    params:
+        runs=figure_runs("fig2"),
     log:
         "logs/figures/fig2.log",
     benchmark:
@@ -64,13 +63,14 @@ rule fig3:
 rule fig4:
     """Dimer filters (V 8x8 fat, N_h 2 and 4) on the lattice, per estimator."""
     input:
-        runs=fig4_runs("rsmi.npz"),
+        runs=figure_files_of("fig4", "rsmi.npz"),
         metrics=f"{RESULTS}/metrics.csv",
     output:
         pdf=report(f"{RESULTS}/figures/fig4.pdf", caption=caption_of("fig4"), category="Paper figures"),
         png=f"{RESULTS}/figures/fig4.png",
         caption=f"{RESULTS}/figures/fig4.rst",
     params:
+        runs=figure_runs("fig4"),
         panels=fig4_panels(),
     log:
         "logs/figures/fig4.log",
@@ -89,12 +89,14 @@ rule fig4:
 rule fig5:
     """A_Λ against epochs for Ising 6x6, N_h 1, with the filter at epochs 0, 10, 100, 190."""
     input:
-        run=f"{RESULTS}/runs/{figure_run('ising', 6, 1, 'jensen')}/rsmi.npz",
+        run=figure_files_of("fig5", "rsmi.npz")[0],
         metrics=f"{RESULTS}/metrics.csv",
     output:
         pdf=report(f"{RESULTS}/figures/fig5.pdf", caption=caption_of("fig5"), category="Paper figures"),
         png=f"{RESULTS}/figures/fig5.png",
         caption=f"{RESULTS}/figures/fig5.rst",
+    params:
+        run=figure_runs("fig5")[0],
     log:
         "logs/figures/fig5.log",
     benchmark:

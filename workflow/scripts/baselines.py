@@ -14,8 +14,6 @@ from rsmi.io import atomic_write_text  # noqa: E402
 from rsmi.mi import estimate_mi, kadanoff_filter, random_filters  # noqa: E402
 from rsmi.seeding import derive_seed  # noqa: E402
 
-N_RANDOM = 3  # random filters per geometry
-
 smk = snakemake  # noqa: F821
 wc, par = smk.wildcards, smk.params
 geom = dict(model=wc.model, L_V=int(wc.L_V), L_B=int(wc.L_B), L_E=int(wc.L_E))
@@ -26,7 +24,7 @@ tag = "/".join(f"{k}~{v}" for k, v in geom.items())
 filters = []
 if wc.model == "ising":
     filters.append(("kadanoff", *kadanoff_filter(geom["L_V"])))
-for k in range(N_RANDOM):
+for k in range(par.n_random):
     filters.append((f"random{k}", *random_filters(geom["L_V"], 1, derive_seed(par.seed, "random filter", tag, k))))
 rows = []
 for name, w, b in filters:

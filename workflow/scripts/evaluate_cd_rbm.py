@@ -11,13 +11,11 @@ import pandas as pd  # noqa: E402
 
 from rsmi.data import N_EVAL_WINDOWS, load_windows  # noqa: E402
 from rsmi.io import atomic_write_text  # noqa: E402
-from rsmi.metrics import criteria_rows  # noqa: E402
+from rsmi.metrics import criteria_rows, meeting_runs  # noqa: E402
 from rsmi.tables import write_table  # noqa: E402
-from rsmi.mi import estimate_mi  # noqa: E402
+from rsmi.mi import MAX_HIDDEN, estimate_mi  # noqa: E402
 from rsmi.rbm import RBM  # noqa: E402
 from rsmi.seeding import derive_seed  # noqa: E402
-
-MAX_CLASSIFIER_HIDDEN = 12  # the classifier bound enumerates 2^N_h classes
 
 smk = snakemake  # noqa: F821
 par = smk.params
@@ -25,12 +23,13 @@ n_hidden = int(smk.wildcards.n_hidden)
 run = f"cd_rbm/n_hidden~{n_hidden}"
 L_V = par.cd["L_V"]
 
-# Field R² of the RSMI filters to compare with: those of the runs that meet every Fig. 4
-# criterion, or, if none does, of every Fig. 4 run (the comparison is then noted as such).
+# Field R² of the RSMI filters to compare with: those of the runs that meet the Fig. 4 claim
+# (every criterion and their own null tests), or, if none does, of every Fig. 4 run (the
+# comparison is then noted as such).
 fig4 = pd.concat([pd.read_csv(p, keep_default_na=False) for p in smk.input.fig4_metrics])
-fig4 = fig4[fig4.figure.astype(str) == "4"]
-comparable = fig4[fig4.op != ""]
-meeting = [r for r, g in comparable.groupby("run") if g["verdict"].astype(str).eq("pass").all()]
+fig4["figure"] = fig4.figure.astype(str)
+meeting, _, _ = meeting_runs(fig4.to_dict("records"))
+fig4 = fig4[fig4.figure == "4"]
 chosen = meeting or sorted(fig4.run.unique())
 r2 = fig4[fig4.run.isin(chosen) & fig4.criterion.str.startswith("field_r2_h")].value.astype(float).tolist()
 log.info("comparing with the field R² of %s (%s)", chosen, "runs meeting Fig. 4" if meeting else "no run meets Fig. 4")
@@ -44,11 +43,11 @@ rows = criteria_rows(run, "cd", rbm, data=win.V_val, rsmi_r2=r2 or None)
 write_table(rows, smk.output.metrics)
 
 mi_rows = []
-if n_hidden <= MAX_CLASSIFIER_HIDDEN:
+if n_hidden <= MAX_HIDDEN:
     w = rbm.weights_.reshape(L_V, L_V, n_hidden)
     mi = estimate_mi(w, rbm.hidden_bias_, win.V_val, win.E_val, seed=derive_seed(par.seed, "mi", run), groups=win.G_val)
     mi_rows.append(dict(run=run, **geom, N_h=n_hidden, estimator="-", filter="cd-rbm", method="classifier", **mi))
     log.info("I(H:E) of the CD filters >= %.4f +- %.4f nats", mi["mi"], mi["stderr"])
 else:
-    log.info("N_h=%d > %d: no classifier I(H:E) for this RBM", n_hidden, MAX_CLASSIFIER_HIDDEN)
+    log.info("N_h=%d > %d: no classifier I(H:E) for this RBM", n_hidden, MAX_HIDDEN)
 atomic_write_text(smk.output.mi, pd.DataFrame(mi_rows).to_csv(index=False))

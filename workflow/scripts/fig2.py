@@ -25,7 +25,7 @@ rows = [units(r2x2_1), units(r2x2_4), units(r4_1), units(r4_4), [r2x2_1.weights[
 titles = [["2×2, N_h=1"], [f"2×2, h{j + 1}" for j in range(4)], ["4×4, N_h=1"], [f"4×4, h{j + 1}" for j in range(4)],
           ["2×2", "4×4", "6×6"]]
 fig = plot_filter_grid(rows, titles, row_labels="ABCDE", suptitle="RSMI filters, critical Ising (T = T_c)")
-runs = [p.split("results/runs/")[1].rsplit("/", 1)[0] for p in smk.input.runs]
+runs = list(smk.params.runs)
 r = r6_1.meta
 m = metrics(smk.input.metrics)
 text = caption(

@@ -14,7 +14,7 @@ from rsmi.report import caption, criteria_table, null_failures, null_summary  # 
 from rsmi.results import FilterResult  # noqa: E402
 
 smk = snakemake  # noqa: F821
-results = {p.split("results/runs/")[1].rsplit("/", 1)[0]: FilterResult.load(p) for p in smk.input.runs}
+results = {run: FilterResult.load(p) for run, p in zip(smk.params.runs, smk.input.runs)}
 m = metrics(smk.input.metrics)
 rows, titles, labels = [], [], []
 for n_h, runs in sorted(smk.params.panels.items()):

@@ -15,7 +15,7 @@ from rsmi.results import FilterResult  # noqa: E402
 
 smk = snakemake  # noqa: F821
 r = FilterResult.load(smk.input.run)
-run = smk.input.run.split("results/runs/")[1].rsplit("/", 1)[0]
+run = smk.params.run
 # the pooled monitor records ΔA_Λ = A_Λ − A_0 (trivial filter = 0); the path's own monitor A_Λ
 delta = r.meta.get("history_quantity") == "A_Lambda - A_0"
 label = "ΔA_Λ = A_Λ − A_0" if delta else "A_Λ"

@@ -7,15 +7,14 @@ from _common import setup  # noqa: E402
 
 log = setup(snakemake)  # noqa: F821
 
-from rsmi.data import N_EVAL_WINDOWS, load_windows  # noqa: E402
+from rsmi.data import BLOCKS_ONLY, N_EVAL_WINDOWS, load_windows  # noqa: E402
 from rsmi.rbm import RBM  # noqa: E402
 from rsmi.seeding import derive_seed  # noqa: E402
 
 smk = snakemake  # noqa: F821
 cd, par = smk.params.cd, smk.params
 n_hidden = int(smk.wildcards.n_hidden)
-# Only the blocks matter here; the thinnest environment ring keeps the cut cheap.
-win = load_windows(smk.input.samples, model="dimer", L_V=cd["L_V"], L_B=0, L_E=2, stride=par.windows["stride"],
+win = load_windows(smk.input.samples, model="dimer", L_V=cd["L_V"], **BLOCKS_ONLY, stride=par.windows["stride"],
                    validation_fraction=par.validation_fraction, master_seed=par.seed,
                    dataset=par.windows["samples"], max_val=N_EVAL_WINDOWS)
 log.info("CD RBM with %d hidden units on %d blocks of %d sites", n_hidden, len(win.V_train), win.V_train.shape[1])
