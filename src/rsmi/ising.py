@@ -33,7 +33,7 @@ samples at the default gap, and the chi-square test of the (E, M) histogram fail
 
 The defaults ``burn_in=None``/``gap=None`` come from the measured integrated autocorrelation
 times at T_c (see the repository's ``docs/ising_autocorrelation.md`` and
-``benchmarks/ising_autocorrelation.py``).
+``experiments/ising_autocorrelation.py``).
 
 Fast kernel. xoshiro256** random numbers kept in registers, bond tests as one unsigned 64-bit
 integer comparison against ⌊p_add·2⁶⁴⌋, evaluated without branches (alignment and acceptance

@@ -24,9 +24,9 @@ effect. ``--block 4`` uses a 4×4 fat block (L_B = L_E = 2) where the proxy is e
 noise-only filter's score is a property of the Θ-RBMs alone (with the true g it is exactly 0
 on every window, because the noise bits are independent of the links and of e).
 
-Usage: python benchmarks/theta_null_search.py [--settings NAME ...] [--seeds 0 1] [--csv out.csv]
+Usage: python experiments/theta_null_search.py [--settings NAME ...] [--seeds 0 1] [--csv out.csv]
            [--block 8|4] [--n-mc 256] [--eval-seeds 0 1 2]
-       python benchmarks/theta_null_search.py --list
+       python experiments/theta_null_search.py --list
 """
 
 from __future__ import annotations

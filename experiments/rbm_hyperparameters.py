@@ -6,8 +6,8 @@ sweep varies one hyper-parameter around a baseline and records the fit's wall ti
 (``--ais-runs`` × ``--ais-betas``, the same AIS seed for every row, training-data means as the
 base model). Training and held-out windows come from disjoint configurations.
 
-    python benchmarks/rbm_hyperparameters.py --dataset ising_LV4 --target VE --sweep lr momentum
-    python benchmarks/rbm_hyperparameters.py --list
+    python experiments/rbm_hyperparameters.py --dataset ising_LV4 --target VE --sweep lr momentum
+    python experiments/rbm_hyperparameters.py --list
 
 Rows are appended to ``--csv`` (tidy: one row per fit) and printed as a markdown table.
 Data sets are cached as .npz in ``--cache`` (default: a folder in the system temp dir).
