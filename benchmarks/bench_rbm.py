@@ -9,7 +9,7 @@ held-out window shares a configuration with a training window.
 Both estimators get the same n_hidden, epochs and batch size. BLAS is limited to one thread
 for both (threadpoolctl), and the numba kernels of rsmi.RBM are serial. The held-out
 log-likelihood of every model, scikit-learn's included, is the AIS estimate of
-``rsmi.rbm.log_partition_ais`` with the same settings and the training-data means as base
+``rsmi.partition.log_partition_ais`` with the same settings and the training-data means as base
 model; scikit-learn's ``components_`` (n_hidden, n_visible) is transposed into W.
 
 Run:  python benchmarks/bench_rbm.py [--n-configs 400 --epochs 10 --n-hidden 64 --batch-size 32]
@@ -30,7 +30,8 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 from rsmi.ising import T_C, sample_ising  # noqa: E402
-from rsmi.rbm import RBM, log_partition_ais, free_energy  # noqa: E402
+from rsmi.partition import free_energy, log_partition_ais  # noqa: E402
+from rsmi.rbm import RBM  # noqa: E402
 from rsmi.regions import cut_regions  # noqa: E402
 
 

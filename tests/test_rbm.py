@@ -1,5 +1,6 @@
-"""Tests of rsmi.rbm: exact quantities against brute force, AIS against exact, learning,
-the numba kernels against slow NumPy twins, reproducibility, persistence and validation."""
+"""Tests of rsmi.rbm, rsmi.partition and rsmi.rbm_kernels: exact quantities against brute force,
+AIS against exact, learning, the numba kernels against slow NumPy twins, reproducibility,
+persistence and validation."""
 
 from __future__ import annotations
 
@@ -11,17 +12,9 @@ import pytest
 from scipy import stats
 
 from rsmi.io import CorruptFileError, load_npz, save_npz
-from rsmi.rbm import (
-    RBM,
-    _ais_kernel,
-    _cd_epoch,
-    _fill_u32,
-    _sigmoid_rows,
-    ais_betas,
-    free_energy,
-    log_partition_ais,
-    log_partition_exact,
-)
+from rsmi.partition import ais_betas, free_energy, log_partition_ais, log_partition_exact
+from rsmi.rbm import RBM
+from rsmi.rbm_kernels import ais_kernel, cd_epoch, fill_u32, sigmoid_rows
 
 
 # ----------------------------------------------------------------------------------------------
@@ -88,7 +81,7 @@ def sig32(z):
 
 
 def cd_epoch_reference(X, order, W, a, c, vW, va, vc, chain_v, chain_h, lrs, k, persistent, mom, wd, B, state):
-    """Slow twin of _cd_epoch: the same algorithm and the same uniforms (xoshiro256** words
+    """Slow twin of cd_epoch: the same algorithm and the same uniforms (xoshiro256** words
     u/2³², one per Bernoulli draw, row-major), written in plain NumPy."""
     gen = Xoshiro256ss(state)
 
@@ -123,7 +116,7 @@ def cd_epoch_reference(X, order, W, a, c, vW, va, vc, chain_v, chain_h, lrs, k, 
 
 
 def ais_reference(W, a, c, a0, betas, n_runs, state):
-    """Slow twin of _ais_kernel, written from the formulas in log_partition_ais, with the same
+    """Slow twin of ais_kernel, written from the formulas in log_partition_ais, with the same
     uniforms (xoshiro256** words / 2³² in the kernel's order)."""
     gen = Xoshiro256ss(state)
     nv, nh = W.shape
@@ -250,7 +243,7 @@ def test_ais_kernel_matches_reference():
     a0 = np.random.default_rng(0).normal(0, 1, 7)
     betas = ais_betas(30)
     state = np.array([11, 22, 33, 44], dtype=np.uint64)
-    fast = _ais_kernel(W, a, c, a0, betas, 9, state.copy())
+    fast = ais_kernel(W, a, c, a0, betas, 9, state.copy())
     slow = ais_reference(W, a, c, a0, betas, 9, state)
     np.testing.assert_allclose(fast, slow, rtol=1e-10, atol=1e-10)
 
@@ -301,7 +294,7 @@ def test_cd_epoch_matches_reference(persistent, k):
     state = rng.integers(0, 2**64, size=4, dtype=np.uint64)
     slow = cd_epoch_reference(X, order, W, a, c, vW, va, vc, chain_v, chain_h, lrs, k, persistent, 0.7, 0.01, B, state)
     Wf, af, cf = W.copy(), a.copy(), c.copy()
-    _cd_epoch(X, order, Wf, af, cf, vW.copy(), va.copy(), vc.copy(), chain_v.copy(), chain_h.copy(),
+    cd_epoch(X, order, Wf, af, cf, vW.copy(), va.copy(), vc.copy(), chain_v.copy(), chain_h.copy(),
               lrs, k, persistent, 0.7, 0.01, B, state.copy())
     for fast, ref in zip((Wf, af, cf), slow):
         np.testing.assert_allclose(fast, ref, atol=1e-5)
@@ -312,7 +305,7 @@ def test_float32_sigmoid_kernel_against_numpy():
     z = np.linspace(-120, 120, 48000, dtype=np.float32).reshape(3, -1)
     bias = np.random.default_rng(0).normal(0, 3, z.shape[1]).astype(np.float32)
     out = np.empty_like(z)
-    _sigmoid_rows(z, bias, out, np.empty(z.shape[1], dtype=np.int32))
+    sigmoid_rows(z, bias, out, np.empty(z.shape[1], dtype=np.int32))
     x = (z + bias).astype(np.float64)  # the kernel adds in float32
     ref = 1.0 / (1.0 + np.exp(-x))
     assert np.max(np.abs(out - ref)) < 1e-7
@@ -325,17 +318,17 @@ def test_xoshiro_words_match_reference():
     state = np.array([1, 2, 3, 2**63 + 5], dtype=np.uint64)
     out = np.empty(11, dtype=np.uint32)
     st = state.copy()
-    _fill_u32(st, out)
+    fill_u32(st, out)
     np.testing.assert_array_equal(out.astype(np.float64), Xoshiro256ss(state).words(11))
     # the state advanced by 6 outputs: the next words continue the reference stream
     ref = Xoshiro256ss(state)
     ref.words(12)
     out2 = np.empty(4, dtype=np.uint32)
-    _fill_u32(st, out2)
+    fill_u32(st, out2)
     np.testing.assert_array_equal(out2.astype(np.float64), ref.words(4))
     # uniformity of the words' top bits (chi-square over 16 bins)
     big = np.empty(160000, dtype=np.uint32)
-    _fill_u32(st, big)
+    fill_u32(st, big)
     counts = np.bincount(big >> 28, minlength=16)
     assert stats.chisquare(counts).pvalue > 1e-4
 

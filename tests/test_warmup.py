@@ -64,9 +64,10 @@ def test_warm_up_compiles_every_workflow_kernel():
     missing = sorted(set(checked) - covered)
     assert not missing, f"warm_up() leaves these numba kernels uncompiled: {missing}"
     # The walk really finds the kernels (the check above is not vacuous).
-    for name in ("rsmi.ising._wolff_chain", "rsmi.dimers._sample_chunk", "rsmi.rbm._cd_epoch",
-                 "rsmi.rbm._gibbs_chain", "rsmi.rbm._ais_kernel", "rsmi._network_kernels.g_matrix_kernel",
-                 "rsmi._network_kernels.heat_bath_kernel", "rsmi._xoshiro.next_u64"):
+    for name in ("rsmi.ising._wolff_chain", "rsmi.dimers._sample_chunk", "rsmi.rbm_kernels.cd_epoch",
+                 "rsmi.rbm_kernels.gibbs_chain", "rsmi.rbm_kernels.ais_kernel",
+                 "rsmi._network_kernels.g_matrix_kernel", "rsmi._network_kernels.heat_bath_kernel",
+                 "rsmi._xoshiro.next_u64"):
         assert name in checked
 
 

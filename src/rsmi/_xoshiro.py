@@ -16,7 +16,7 @@ import numbers
 import numpy as np
 from numba import njit
 
-__all__ = ["rotl", "next_u64", "seed_words", "make_rng", "check_int"]
+__all__ = ["rotl", "next_u64", "seed_words", "make_rng"]
 
 
 @njit(cache=True, inline="always")
@@ -64,13 +64,3 @@ def make_rng(seed) -> np.random.Generator:
     if isinstance(seed, (np.random.SeedSequence, np.random.Generator)):
         return np.random.default_rng(seed)
     raise TypeError(f"seed must be an int, a numpy SeedSequence or a Generator, got {type(seed).__name__}")
-
-
-def check_int(name: str, value, minimum: int) -> int:
-    """``value`` as an int ≥ ``minimum``; TypeError/ValueError naming ``name`` otherwise."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
-    value = int(value)
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return value

@@ -68,7 +68,8 @@ import time
 import numpy as np
 from numba import njit
 
-from rsmi._xoshiro import check_int, make_rng, next_u64, seed_words
+from rsmi._xoshiro import make_rng, next_u64, seed_words
+from rsmi.validation import check_int_strict
 
 __all__ = [
     "SITE_VERTEX",
@@ -121,7 +122,7 @@ _CHUNK_MOVES = 20_000_000
 
 
 def _check_L(L) -> int:
-    L = check_int("L", L, 2)
+    L = check_int_strict("L", L, 2)
     if L % 2:
         raise ValueError(f"L must be even (a fully packed covering of an odd torus does not exist), got {L}")
     return L
@@ -130,11 +131,11 @@ def _check_L(L) -> int:
 def _validate(L, n_samples, seed, noise, burn_in, gap):
     """Check the arguments of ``sample_dimers``; return them normalised (rng as a Generator)."""
     L = _check_L(L)
-    n_samples = check_int("n_samples", n_samples, 0)
+    n_samples = check_int_strict("n_samples", n_samples, 0)
     if not isinstance(noise, (bool, np.bool_)):
         raise TypeError(f"noise must be a bool, got {type(noise).__name__} {noise!r}")
-    burn_in = DEFAULT_BURN_IN if burn_in is None else check_int("burn_in", burn_in, 0)
-    gap = DEFAULT_GAP if gap is None else check_int("gap", gap, 1)
+    burn_in = DEFAULT_BURN_IN if burn_in is None else check_int_strict("burn_in", burn_in, 0)
+    gap = DEFAULT_GAP if gap is None else check_int_strict("gap", gap, 1)
     rng = make_rng(seed)
     return L, n_samples, rng, bool(noise), burn_in, gap
 
@@ -350,7 +351,7 @@ def sample_dimers(L: int, n_samples: int, *, seed, noise: bool = True, burn_in: 
 
 
 def _check_side(name: str, n) -> int:
-    n = check_int(name, n, 2)
+    n = check_int_strict(name, n, 2)
     if n % 2:
         raise ValueError(f"{name} must be even (whole 2×2 fat unit cells), got {n}")
     return n

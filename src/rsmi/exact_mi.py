@@ -35,7 +35,8 @@ import numbers
 
 import numpy as np
 
-from rsmi._xoshiro import check_int, make_rng
+from rsmi._xoshiro import make_rng
+from rsmi.validation import check_int_strict
 
 __all__ = [
     "transfer_matrix",
@@ -63,7 +64,7 @@ def _beta(T) -> float:
 
 
 def _check_L(L, maximum: int = _MAX_L) -> int:
-    L = check_int("L", L, 2)
+    L = check_int_strict("L", L, 2)
     if L > maximum:
         raise ValueError(f"L = {L} is too large: 2^L × 2^L matrices are used, L <= {maximum} allowed")
     return L
@@ -125,10 +126,10 @@ def rows_to_index(spins) -> np.ndarray:
 
 
 def _check_geometry(M, L_V, L_B, L_E) -> tuple[int, int, int, int]:
-    M = check_int("M", M, 1)
-    L_V = check_int("L_V", L_V, 1)
-    L_B = check_int("L_B", L_B, 0)
-    L_E = check_int("L_E", L_E, 1)
+    M = check_int_strict("M", M, 1)
+    L_V = check_int_strict("L_V", L_V, 1)
+    L_B = check_int_strict("L_B", L_B, 0)
+    L_E = check_int_strict("L_E", L_E, 1)
     need = L_V + 2 * L_B + 2 * L_E
     if M < need:
         raise ValueError(f"M = {M} rows cannot hold V, two buffers and two E bands: "
@@ -148,7 +149,7 @@ def row_regions(configs, L_V: int, L_B: int, L_E: int, start: int = 0) -> tuple[
         raise ValueError(f"configs must have shape (n, M, L), got {configs.shape}")
     M = configs.shape[1]
     _, L_V, L_B, L_E = _check_geometry(M, L_V, L_B, L_E)
-    start = check_int("start", start, 0)
+    start = check_int_strict("start", start, 0)
     v_rows = start + np.arange(L_V)
     top = start - L_B - L_E + np.arange(L_E)
     bottom = start + L_V + L_B + np.arange(L_E)
@@ -247,7 +248,7 @@ def mutual_information_rows_bruteforce(L: int, M: int, T: float, L_V: int, L_B: 
     (all 2·L_E rows) are cut with :func:`row_regions` (start = 0), and
     P(h, e) = Σ_config P(config) P(h | v(config)) is accumulated over E's 2^(2·L·L_E) states.
     """
-    L = check_int("L", L, 2)
+    L = check_int_strict("L", L, 2)
     M, L_V, L_B, L_E = _check_geometry(M, L_V, L_B, L_E)
     beta = _beta(T)
     if L * M > _MAX_BRUTE_BITS:
@@ -301,10 +302,10 @@ def sample_torus_rows(L: int, M: int, T: float, n_samples: int, *, seed,
     Limits: 2 ≤ L ≤ 10 and (M+1)·4^L ≤ 2^24 (the stored powers T^0 … T^M).
     """
     L = _check_L(L)
-    M = check_int("M", M, 2)
+    M = check_int_strict("M", M, 2)
     _beta(T)
-    n_samples = check_int("n_samples", n_samples, 1)
-    chunk = check_int("chunk", chunk, 1)
+    n_samples = check_int_strict("n_samples", n_samples, 1)
+    chunk = check_int_strict("chunk", chunk, 1)
     K = 1 << L
     if (M + 1) * K * K > _MAX_FLOATS:
         raise ValueError(f"(M+1)·4^L = {(M + 1) * K * K} stored floats exceed the limit {_MAX_FLOATS}")

@@ -54,7 +54,8 @@ from typing import Callable
 import numpy as np
 from numba import njit
 
-from rsmi._xoshiro import check_int, make_rng, next_u64, seed_words
+from rsmi._xoshiro import make_rng, next_u64, seed_words
+from rsmi.validation import check_int_strict
 
 __all__ = [
     "T_C",
@@ -112,17 +113,17 @@ _LOG_INTERVAL_S = 10.0
 
 def _validate(L, T, n_samples, seed, burn_in, gap) -> tuple[int, float, int, np.random.Generator, int, int]:
     """Validate sampler arguments; return (L, T, n_samples, rng, burn_in, gap)."""
-    L = check_int("L", L, 2)
+    L = check_int_strict("L", L, 2)
     if isinstance(T, (bool, np.bool_)) or not isinstance(T, numbers.Real):
         raise TypeError(f"T must be a real number, got {type(T).__name__} {T!r}")
     T = float(T)
     if not math.isfinite(T) or T <= 0.0:
         raise ValueError(f"T must be a finite temperature > 0, got {T}")
-    n_samples = check_int("n_samples", n_samples, 1)
+    n_samples = check_int_strict("n_samples", n_samples, 1)
     default_burn_in, default_gap = default_schedule(L)
-    burn_in = default_burn_in if burn_in is None else check_int("burn_in", burn_in, 0)
+    burn_in = default_burn_in if burn_in is None else check_int_strict("burn_in", burn_in, 0)
     # gap = 0 would return copies of one configuration, never what a caller wants.
-    gap = default_gap if gap is None else check_int("gap", gap, 1)
+    gap = default_gap if gap is None else check_int_strict("gap", gap, 1)
     rng = make_rng(seed)
     return L, T, n_samples, rng, burn_in, gap
 

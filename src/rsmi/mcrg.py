@@ -66,7 +66,8 @@ from typing import Callable
 import numpy as np
 from scipy.special import expit
 
-from rsmi._xoshiro import check_int, make_rng
+from rsmi._xoshiro import make_rng
+from rsmi.validation import check_int_strict
 
 __all__ = [
     "majority_rule",
@@ -278,7 +279,7 @@ def block_levels(configs, rule: Callable[..., np.ndarray], n_levels: int, *, see
     to every level in turn. Needs L divisible by 2**n_levels.
     """
     c = _as_spins(configs, ndim=3)
-    n_levels = check_int("n_levels", n_levels, 1)
+    n_levels = check_int_strict("n_levels", n_levels, 1)
     if c.shape[1] % (2 ** n_levels):
         raise ValueError(f"{n_levels} levels of 2×2 blocking need L divisible by {2 ** n_levels}, got L = {c.shape[1]}")
     rng = make_rng(seed)
@@ -449,7 +450,7 @@ def mcrg_eigenvalue(hi, lo, *, n_blocks: int = 10, b: float = 2.0) -> MCRGEstima
     """
     hi, lo = _check_sum_pair(hi, lo)
     n = hi.shape[0]
-    m = check_int("n_blocks", n_blocks, 10)
+    m = check_int_strict("n_blocks", n_blocks, 10)
     if n < 2 * m:
         raise ValueError(f"need at least 2 samples per jackknife block: {n} samples, {m} blocks")
     if not (isinstance(b, numbers.Real) and b > 1):
@@ -524,8 +525,8 @@ def sample_ising_ring(N: int, K: float, n_samples: int, *, seed) -> np.ndarray:
     K ≥ 0, so exact). Then s_0 = ±1 by a fair coin and s_i = s_0 Π_{j<i} τ_j.
     Returns int8 (n_samples, N).
     """
-    N = check_int("N", N, 3)
-    n_samples = check_int("n_samples", n_samples, 1)
+    N = check_int_strict("N", N, 3)
+    n_samples = check_int_strict("n_samples", n_samples, 1)
     if isinstance(K, (bool, np.bool_)) or not isinstance(K, numbers.Real) or not math.isfinite(K) or K < 0:
         raise ValueError(f"K must be a finite coupling >= 0, got {K!r}")
     rng = make_rng(seed)

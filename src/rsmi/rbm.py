@@ -15,46 +15,35 @@ Training follows the gradient of the mean log-likelihood,
 whose model term is estimated by CD-k (k block-Gibbs steps started at the minibatch) or PCD-k
 (persistent chains carried across updates). Quality is measured, not assumed:
 :meth:`RBM.log_likelihood` is exact (enumerating the smaller layer) when that layer has at
-most :data:`MAX_EXACT_UNITS` units and an annealed-importance-sampling estimate with an error
-bar otherwise.
+most :data:`rsmi.partition.MAX_EXACT_UNITS` units and an annealed-importance-sampling estimate
+with an error bar otherwise (both in :mod:`rsmi.partition`).
 
 The estimator follows scikit-learn's ``BernoulliRBM``: the constructor only stores, parameters
 are validated in :meth:`RBM._validate_params`, learned state has a trailing underscore, and all
-randomness flows from the single ``seed``. The per-minibatch loop and the AIS chains run in
-numba kernels behind plain-Python methods that validate their input.
+randomness flows from the single ``seed``. The per-minibatch loop and the Gibbs and AIS chains
+run in the numba kernels of :mod:`rsmi.rbm_kernels`, behind plain-Python methods that validate
+their input.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import numbers
 import os
 import time
 from typing import Any
 
 import numpy as np
-from numba import njit
 
-from rsmi._xoshiro import next_u64, seed_words
+from rsmi._xoshiro import seed_words
 from rsmi.io import CorruptFileError, load_npz, save_npz
+from rsmi.partition import MAX_EXACT_UNITS, free_energy, log_partition_ais, log_partition_exact, softplus
+from rsmi.rbm_kernels import cd_epoch, gibbs_chain
+from rsmi.validation import check_binary, check_int, check_int_strict, check_rbm_params, is_int, is_real
 
-__all__ = [
-    "RBM",
-    "MAX_EXACT_UNITS",
-    "free_energy",
-    "log_partition_exact",
-    "log_partition_ais",
-    "ais_betas",
-]
+__all__ = ["RBM"]
 
 logger = logging.getLogger("rsmi.rbm")
-
-#: Largest layer that :func:`log_partition_exact` enumerates (2**20 states).
-MAX_EXACT_UNITS = 20
-
-#: States per chunk when enumerating a layer (bounds memory at chunk × other-layer floats).
-_ENUM_CHUNK = 1 << 14
 
 #: Data means are clipped to [ε, 1−ε] before taking logits (base-rate model, bias init).
 _MEAN_CLIP = 1e-3
@@ -62,22 +51,9 @@ _MEAN_CLIP = 1e-3
 _FILE_FORMAT = "rsmi.RBM/1"
 
 
-# ----------------------------------------------------------------------------------------------
-# Small numerical helpers
-# ----------------------------------------------------------------------------------------------
-def _softplus(z: np.ndarray) -> np.ndarray:
-    """softplus(z) = log(1 + e^z), computed as max(z, 0) + log1p(e^{−|z|}) (no overflow)."""
-    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
-
-
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     """σ(z) = 1 / (1 + e^{−z})."""
     return 0.5 * (1.0 + np.tanh(0.5 * z))
-
-
-def _logsumexp(x: np.ndarray) -> float:
-    m = float(np.max(x))
-    return m + math.log(float(np.sum(np.exp(x - m))))
 
 
 def _logit_of_mean(X: np.ndarray) -> np.ndarray:
@@ -86,406 +62,10 @@ def _logit_of_mean(X: np.ndarray) -> np.ndarray:
     return np.log(p) - np.log1p(-p)
 
 
-def _states(start: int, stop: int, n: int) -> np.ndarray:
-    """All binary vectors with integer codes start..stop−1 as rows, bit j = unit j (float64)."""
-    codes = np.arange(start, stop, dtype=np.int64)
-    return ((codes[:, None] >> np.arange(n, dtype=np.int64)[None, :]) & 1).astype(np.float64)
-
-
-@njit(cache=True)
-def _fill_u32(state, out):  # pragma: no cover - numba
-    """Fill the 1-D uint32 array ``out`` with xoshiro256** output, two 32-bit words per step
-    (high word first), advancing ``state`` in place. Scalar calls to numba's np.random cost
-    ~10 ns each; this loop keeps the state in registers (~1 ns per word)."""
-    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
-    n = out.shape[0]
-    i = 0
-    while i < n:
-        r, s0, s1, s2, s3 = next_u64(s0, s1, s2, s3)
-        out[i] = np.uint32(r >> np.uint64(32))
-        if i + 1 < n:
-            out[i + 1] = np.uint32(r & np.uint64(0xFFFFFFFF))
-        i += 2
-    state[0], state[1], state[2], state[3] = s0, s1, s2, s3
-
-
-# ----------------------------------------------------------------------------------------------
-# Free energy and partition function (functional forms, usable on any parameters)
-# ----------------------------------------------------------------------------------------------
-def free_energy(X: np.ndarray, weights: np.ndarray, visible_bias: np.ndarray, hidden_bias: np.ndarray) -> np.ndarray:
-    """F(x) = −a·x − Σ_m softplus(c_m + (xᵀW)_m) for every row x of ``X`` (float64)."""
-    X = np.asarray(X, dtype=np.float64)
-    return -(X @ visible_bias) - _softplus(X @ weights + hidden_bias).sum(axis=1)
-
-
-def _check_params(weights, visible_bias, hidden_bias) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    W = np.ascontiguousarray(weights, dtype=np.float64)
-    a = np.ascontiguousarray(visible_bias, dtype=np.float64)
-    c = np.ascontiguousarray(hidden_bias, dtype=np.float64)
-    if W.ndim != 2:
-        raise ValueError(f"weights must be 2-D (n_visible, n_hidden), got shape {W.shape}")
-    if a.shape != (W.shape[0],):
-        raise ValueError(f"visible_bias must have shape ({W.shape[0]},), got {a.shape}")
-    if c.shape != (W.shape[1],):
-        raise ValueError(f"hidden_bias must have shape ({W.shape[1]},), got {c.shape}")
-    for name, arr in (("weights", W), ("visible_bias", a), ("hidden_bias", c)):
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name} contains non-finite values")
-    return W, a, c
-
-
-def log_partition_exact(weights, visible_bias, hidden_bias, *, over: str = "smaller") -> float:
-    """log Z by enumerating one layer, chunked, with log-sum-exp in float64.
-
-    Over the hidden layer:   Z = Σ_u exp(c·u) Π_i (1 + exp(a_i + (W u)_i)).
-    Over the visible layer:  Z = Σ_x exp(−F(x)) = Σ_x exp(a·x) Π_m (1 + exp(c_m + (xᵀW)_m)).
-
-    ``over`` is "hidden", "visible" or "smaller" (the layer with fewer units); the enumerated
-    layer must have at most :data:`MAX_EXACT_UNITS` units.
-    """
-    W, a, c = _check_params(weights, visible_bias, hidden_bias)
-    nv, nh = W.shape
-    if over == "smaller":
-        over = "hidden" if nh <= nv else "visible"
-    if over not in ("hidden", "visible"):
-        raise ValueError(f"over must be 'hidden', 'visible' or 'smaller', got {over!r}")
-    n = nh if over == "hidden" else nv
-    if n > MAX_EXACT_UNITS:
-        raise ValueError(f"cannot enumerate the {over} layer: {n} units > MAX_EXACT_UNITS={MAX_EXACT_UNITS}")
-    parts = []
-    for start in range(0, 1 << n, _ENUM_CHUNK):
-        S = _states(start, min(start + _ENUM_CHUNK, 1 << n), n)
-        if over == "hidden":
-            t = S @ c + _softplus(S @ W.T + a).sum(axis=1)
-        else:
-            t = S @ a + _softplus(S @ W + c).sum(axis=1)
-        parts.append(_logsumexp(t))
-    return _logsumexp(np.asarray(parts))
-
-
-def ais_betas(n_betas: int) -> np.ndarray:
-    """Inverse temperatures 0 = β_0 < … < β_{K−1} = 1 of the AIS path.
-
-    Three linear pieces with a third of the points each on [0, 0.5], [0.5, 0.9] and [0.9, 1]
-    (the spacing of Salakhutdinov & Murray 2008 in spirit: finer where the target's
-    correlations switch on).
-    """
-    if not isinstance(n_betas, (int, np.integer)) or n_betas < 3:
-        raise ValueError(f"n_ais_betas must be an integer >= 3, got {n_betas!r}")
-    n1 = n_betas // 3
-    n2 = n_betas // 3
-    n3 = n_betas - n1 - n2
-    return np.concatenate(
-        [
-            np.linspace(0.0, 0.5, n1, endpoint=False),
-            np.linspace(0.5, 0.9, n2, endpoint=False),
-            np.linspace(0.9, 1.0, n3),
-        ]
-    )
-
-
-@njit(cache=True)
-def _ais_kernel(W, a, c, a0, betas, n_runs, state):  # pragma: no cover - numba
-    """Log importance weights of ``n_runs`` AIS chains (see :func:`log_partition_ais`).
-
-    Uniforms are xoshiro256** words w / 2³² (``state`` advanced in place), one per Bernoulli
-    draw: the initial visible states (run-major), then per β step the hidden draws and the
-    visible draws (run-major, unit-minor).
-    """
-    nv, nh = W.shape
-    Wt = np.ascontiguousarray(W.T)
-    scale = 4294967296.0
-    v = np.empty((n_runs, nv))
-    uv = np.empty(n_runs * nv, dtype=np.uint32)
-    uh = np.empty(n_runs * nh, dtype=np.uint32)
-    _fill_u32(state, uv)
-    for r in range(n_runs):
-        for i in range(nv):
-            v[r, i] = 1.0 if uv[r * nv + i] < scale / (1.0 + math.exp(-a0[i])) else 0.0
-    logw = np.zeros(n_runs)
-    h = np.empty((n_runs, nh))
-    K = betas.shape[0]
-    for k in range(1, K):
-        bp = betas[k - 1]
-        b = betas[k]
-        z = v @ W
-        _fill_u32(state, uh)
-        for r in range(n_runs):
-            # log p*_β(v) = (1−β) a0·v + β a·v + Σ_m softplus(β z_m)
-            d = 0.0
-            for i in range(nv):
-                d += (b - bp) * (a[i] - a0[i]) * v[r, i]
-            for m in range(nh):
-                zz = z[r, m] + c[m]
-                x1 = b * zz
-                x0 = bp * zz
-                e1 = math.exp(-abs(x1))
-                d += (max(x1, 0.0) + math.log1p(e1)) - (max(x0, 0.0) + math.log1p(math.exp(-abs(x0))))
-                # hidden draw of the transition that leaves p_{β_k} invariant: σ(x1) from e1
-                p1 = 1.0 / (1.0 + e1) if x1 >= 0.0 else e1 / (1.0 + e1)
-                h[r, m] = 1.0 if uh[r * nh + m] < p1 * scale else 0.0
-            logw[r] += d
-        if k == K - 1:
-            break
-        y = h @ Wt
-        _fill_u32(state, uv)
-        for r in range(n_runs):
-            for i in range(nv):
-                t = (1.0 - b) * a0[i] + b * (a[i] + y[r, i])
-                v[r, i] = 1.0 if uv[r * nv + i] < scale / (1.0 + math.exp(-t)) else 0.0
-    return logw
-
-
-def log_partition_ais(
-    weights,
-    visible_bias,
-    hidden_bias,
-    *,
-    base_visible_bias=None,
-    n_runs: int = 100,
-    n_betas: int = 10000,
-    seed=None,
-) -> tuple[float, float]:
-    """Annealed importance sampling estimate of log Z and its standard error.
-
-    Path (geometric in the joint energy, visible marginal): with base-rate biases a₀ (the
-    logits of the training-data means) and z = c + xᵀW,
-
-        log p*_β(x) = (1−β) a₀·x + β a·x + Σ_m softplus(β z_m),   β: 0 → 1,
-
-    so p*_0 is the independent base-rate model with Z_0 = 2^{N_h} Π_i (1 + e^{a₀_i}) and p*_1
-    the RBM. Each run draws x_0 ~ p_0 and accumulates log w = Σ_k [log p*_{β_k}(x_{k−1}) −
-    log p*_{β_{k−1}}(x_{k−1})], moving x with one block-Gibbs step that leaves p_{β_k}
-    invariant (u ~ σ(β z), x ~ σ((1−β) a₀ + β(a + W u))). Then
-
-        log Ẑ = log Z_0 + log mean_r(w_r),    se(log Ẑ) = std_r(w_r) / (√R · mean_r(w_r))
-
-    (delta method; the estimate of Z is unbiased, that of log Z is biased low by ≈ se²/2).
-    """
-    W, a, c = _check_params(weights, visible_bias, hidden_bias)
-    if base_visible_bias is None:
-        a0 = np.zeros_like(a)
-    else:
-        a0 = np.ascontiguousarray(base_visible_bias, dtype=np.float64)
-        if a0.shape != a.shape or not np.all(np.isfinite(a0)):
-            raise ValueError(f"base_visible_bias must be finite with shape {a.shape}, got {a0.shape}")
-    if not isinstance(n_runs, (int, np.integer)) or n_runs < 2:
-        raise ValueError(f"n_ais_runs must be an integer >= 2, got {n_runs!r}")
-    betas = ais_betas(n_betas)
-    rng = np.random.default_rng(seed)
-    logw = _ais_kernel(W, a, c, a0, betas, int(n_runs), seed_words(rng))
-    log_z0 = W.shape[1] * math.log(2.0) + float(_softplus(a0).sum())
-    m = float(np.max(logw))
-    w = np.exp(logw - m)
-    mean_w = float(w.mean())
-    se = float(w.std(ddof=1) / (math.sqrt(n_runs) * mean_w))
-    return log_z0 + m + math.log(mean_w), se
-
-
-# ----------------------------------------------------------------------------------------------
-# Training kernels
-# ----------------------------------------------------------------------------------------------
-# fastmath without "reassoc": the Cody–Waite reduction below relies on its evaluation order.
-_FASTMATH = {"nnan", "ninf", "nsz", "arcp", "contract", "afn"}
-
-
-@njit(cache=True, fastmath=_FASTMATH)
-def _sigmoid_rows(Z, bias, out, ibuf):  # pragma: no cover - numba
-    """out = σ(Z + bias) = 1 / (1 + exp(−(Z + bias))) row-wise, in float32.
-
-    exp(x) is Cephes' expf written out so that LLVM vectorises the loop (numba's np.exp is a
-    scalar libm call): x clipped to [−87, 87], x = n ln2 + t with |t| ≤ ln2/2 (two-constant
-    Cody–Waite split), e^t by its degree-7 minimax polynomial, 2ⁿ built in the exponent bits
-    (``ibuf``, int32 scratch of length ≥ Z.shape[1]). Relative error ≲ 1e-6 for
-    |x| ≤ 80; beyond, σ is 0 or 1 to float32 precision up to 1e-35.
-    """
-    n, m = Z.shape
-    for r in range(n):
-        for j in range(m):
-            x = -(Z[r, j] + bias[j])
-            x = min(max(x, np.float32(-87.0)), np.float32(87.0))
-            fn = np.floor(x * np.float32(1.44269504088896341) + np.float32(0.5))
-            t = x - fn * np.float32(0.693359375)
-            t = t - fn * np.float32(-2.12194440e-4)
-            p = np.float32(1.9875691500e-4)
-            p = p * t + np.float32(1.3981999507e-3)
-            p = p * t + np.float32(8.3334519073e-3)
-            p = p * t + np.float32(4.1665795894e-2)
-            p = p * t + np.float32(1.6666665459e-1)
-            p = p * t + np.float32(5.0000001201e-1)
-            out[r, j] = p * t * t + t + np.float32(1.0)
-            ibuf[j] = (np.int32(fn) + np.int32(127)) << np.int32(23)
-        two_n = ibuf[:m].view(np.float32)
-        for j in range(m):
-            out[r, j] = np.float32(1.0) / (np.float32(1.0) + out[r, j] * two_n[j])
-
-
-@njit(cache=True)
-def _bernoulli(P, out, state, ubuf):  # pragma: no cover - numba
-    """out = 1[u < P] elementwise, u = w / 2³² with w the next xoshiro256** words (row-major)."""
-    n, m = P.shape
-    u = ubuf[: n * m]
-    _fill_u32(state, u)
-    scale = 4294967296.0
-    for r in range(n):
-        for j in range(m):
-            out[r, j] = np.float32(1.0) if np.float64(u[r * m + j]) < P[r, j] * scale else np.float32(0.0)
-
-
-@njit(cache=True)
-def _cd_epoch(
-    X, order, W, a, c, vW, va, vc, chain_v, chain_h, lrs, k, persistent, momentum, weight_decay, batch_size, state
-):  # pragma: no cover - numba
-    """One epoch of CD-k / PCD-k with momentum and L2 decay on the weights, in place.
-
-    For each minibatch x⁺ (rows ``order[s:s+B]`` of X):
-      u⁺ = σ(c + x⁺W);  negative sample x⁻ after k block-Gibbs steps from x⁺ (CD) or from the
-      persistent chains (PCD);  u⁻ = σ(c + x⁻W);
-      g_W = x⁺ᵀu⁺/B − x⁻ᵀu⁻/B⁻ − λ W,  g_a = ⟨x⁺ − x⁻⟩,  g_c = ⟨u⁺ − u⁻⟩;
-      velocity ← μ·velocity + η_t g;  θ ← θ + velocity.
-    The parameters and velocities are float64; the matrix products run in float32 on a copy
-    of W refreshed after every update (mixed precision: SGEMM is twice as fast as DGEMM and
-    the products' rounding error, ~1e-7 relative, is far below the minibatch noise).
-    ``chain_h`` caches σ(c + x⁻W) of the persistent chains, so each PCD step costs one
-    hidden and one visible draw. Uniforms come from the xoshiro256** ``state`` (advanced in
-    place); sigmoids are float32.
-    """
-    N, nv = X.shape
-    nh = W.shape[1]
-    n_batches = lrs.shape[0]
-    ubuf = np.empty(max(batch_size, chain_v.shape[0]) * max(nv, nh), dtype=np.uint32)
-    ibuf = np.empty(max(nv, nh), dtype=np.int32)
-    a32 = a.astype(np.float32)
-    c32 = c.astype(np.float32)
-    W32 = W.astype(np.float32)
-    Wt32 = np.ascontiguousarray(W32.T)
-    vn_p = chain_v.astype(np.float32)
-    for b in range(n_batches):
-        s0 = b * batch_size
-        s1 = min(s0 + batch_size, N)
-        m = s1 - s0
-        vp = np.empty((m, nv), dtype=np.float32)
-        for r in range(m):
-            src = order[s0 + r]
-            for i in range(nv):
-                vp[r, i] = X[src, i]
-        hp = np.empty((m, nh), dtype=np.float32)
-        _sigmoid_rows(vp @ W32, c32, hp, ibuf)
-        if persistent:
-            vn = vn_p
-            hprob = chain_h
-        else:
-            vn = vp.copy()
-            hprob = hp
-        nn = vn.shape[0]
-        hs = np.empty((nn, nh), dtype=np.float32)
-        pv = np.empty((nn, nv), dtype=np.float32)
-        hn = np.empty((nn, nh), dtype=np.float32)
-        for step in range(k):
-            _bernoulli(hprob, hs, state, ubuf)
-            _sigmoid_rows(hs @ Wt32, a32, pv, ibuf)
-            _bernoulli(pv, vn, state, ubuf)
-            _sigmoid_rows(vn @ W32, c32, hn, ibuf)
-            hprob = hn
-        if persistent:
-            chain_h[:, :] = hn
-        lr = lrs[b]
-        for r in range(m):
-            for j in range(nh):
-                hp[r, j] *= 1.0 / m
-        for r in range(nn):
-            for j in range(nh):
-                hn[r, j] *= -1.0 / nn
-        gW = vp.T @ hp
-        gW += vn.T @ hn
-        for i in range(nv):
-            for j in range(nh):
-                vW[i, j] = momentum * vW[i, j] + lr * (gW[i, j] - weight_decay * W[i, j])
-                W[i, j] += vW[i, j]
-                W32[i, j] = W[i, j]
-                Wt32[j, i] = W[i, j]
-        for i in range(nv):
-            sp = 0.0
-            for r in range(m):
-                sp += vp[r, i]
-            sn = 0.0
-            for r in range(nn):
-                sn += vn[r, i]
-            va[i] = momentum * va[i] + lr * (sp / m - sn / nn)
-            a[i] += va[i]
-            a32[i] = a[i]
-        for j in range(nh):
-            # hp, hn now hold u⁺/B and −u⁻/B⁻
-            s = 0.0
-            for r in range(m):
-                s += hp[r, j]
-            for r in range(nn):
-                s += hn[r, j]
-            vc[j] = momentum * vc[j] + lr * s
-            c[j] += vc[j]
-            c32[j] = c[j]
-    if persistent:
-        chain_v[:, :] = vn_p
-
-
-@njit(cache=True)
-def _gibbs_chain(v, W, a, c, n_steps, state):  # pragma: no cover - numba
-    """n_steps block-Gibbs sweeps u ~ σ(c + vW), v ~ σ(a + W u), in place on v (float32)."""
-    n, nv = v.shape
-    nh = W.shape[1]
-    W32 = W.astype(np.float32)
-    Wt32 = np.ascontiguousarray(W32.T)
-    a32 = a.astype(np.float32)
-    c32 = c.astype(np.float32)
-    ubuf = np.empty(n * max(nv, nh), dtype=np.uint32)
-    ibuf = np.empty(max(nv, nh), dtype=np.int32)
-    p_h = np.empty((n, nh), dtype=np.float32)
-    h = np.empty((n, nh), dtype=np.float32)
-    p_v = np.empty((n, nv), dtype=np.float32)
-    for _ in range(n_steps):
-        _sigmoid_rows(v @ W32, c32, p_h, ibuf)
-        _bernoulli(p_h, h, state, ubuf)
-        _sigmoid_rows(h @ Wt32, a32, p_v, ibuf)
-        _bernoulli(p_v, v, state, ubuf)
-
-
-# ----------------------------------------------------------------------------------------------
-# Input validation
-# ----------------------------------------------------------------------------------------------
-def _check_binary(X, name: str, n_visible: int | None = None) -> np.ndarray:
-    """Validate a {0,1} data matrix; return it as a C-contiguous float64 array."""
-    X = np.asarray(X)
-    if X.dtype == object or not (np.issubdtype(X.dtype, np.number) or X.dtype == np.bool_):
-        raise TypeError(f"{name} must be a numeric or boolean array, got dtype {X.dtype}")
-    if X.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (n_samples, n_visible), got shape {X.shape}")
-    if X.shape[0] == 0 or X.shape[1] == 0:
-        raise ValueError(f"{name} must be non-empty, got shape {X.shape}")
-    if n_visible is not None and X.shape[1] != n_visible:
-        raise ValueError(f"{name} has {X.shape[1]} columns but the RBM has n_visible={n_visible}")
-    Xf = np.ascontiguousarray(X, dtype=np.float64)
-    if not np.all(np.isfinite(Xf)):
-        raise ValueError(f"{name} contains non-finite values")
-    if not np.all((Xf == 0.0) | (Xf == 1.0)):
-        raise ValueError(f"{name} must contain only 0 and 1")
-    return Xf
-
-
-def _is_int(x) -> bool:
-    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
-
-
-def _is_real(x) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(float(x))
-
-
 def _seed_to_int(rng: np.random.Generator) -> int:
     return int(rng.integers(0, 2**32 - 1))
 
 
-# ----------------------------------------------------------------------------------------------
-# The estimator
-# ----------------------------------------------------------------------------------------------
 class RBM:
     """Bernoulli–Bernoulli RBM trained by CD-k or persistent CD-k.
 
@@ -632,25 +212,13 @@ class RBM:
 
     def _validate_params(self) -> None:
         """Check every constructor parameter; raise ValueError/TypeError naming the bad one."""
-
-        def pos_int(name, minimum=1):
-            val = getattr(self, name)
-            if not _is_int(val):
-                raise TypeError(f"{name} must be an integer, got {type(val).__name__} {val!r}")
-            if val < minimum:
-                raise ValueError(f"{name} must be >= {minimum}, got {val}")
-
-        pos_int("n_hidden")
-        pos_int("k")
-        pos_int("batch_size")
-        pos_int("n_epochs", 0)
-        pos_int("monitor_ais_runs", 2)
-        pos_int("monitor_ais_betas", 3)
-        pos_int("monitor_every")
-        pos_int("monitor_max_samples")
-        pos_int("monitor_pl_samples")
+        for name, minimum in (
+            ("n_hidden", 1), ("k", 1), ("batch_size", 1), ("n_epochs", 0), ("monitor_ais_runs", 2),
+            ("monitor_ais_betas", 3), ("monitor_every", 1), ("monitor_max_samples", 1), ("monitor_pl_samples", 1),
+        ):
+            check_int_strict(name, getattr(self, name), minimum)
         if self.n_chains is not None:
-            pos_int("n_chains")
+            check_int_strict("n_chains", self.n_chains, 1)
         if not isinstance(self.persistent, (bool, np.bool_)):
             raise TypeError(f"persistent must be a bool, got {self.persistent!r}")
         if not isinstance(self.verbose, (bool, np.bool_, int)):
@@ -663,7 +231,7 @@ class RBM:
             ("init_scale", 0.0, math.inf, True, True),
         ):
             val = getattr(self, name)
-            if not _is_real(val):
+            if not is_real(val):
                 raise ValueError(f"{name} must be a finite real number, got {val!r}")
             val = float(val)
             if (val <= lo if lo_open else val < lo) or (val >= hi if hi_open else val > hi):
@@ -677,11 +245,11 @@ class RBM:
         seed = self.seed
         if not (
             seed is None
-            or _is_int(seed)
+            or is_int(seed)
             or isinstance(seed, (np.random.SeedSequence, np.random.Generator))
         ):
             raise TypeError(f"seed must be None, an int, a SeedSequence or a Generator, got {type(seed).__name__}")
-        if _is_int(seed) and seed < 0:
+        if is_int(seed) and seed < 0:
             raise ValueError(f"seed must be non-negative, got {seed}")
 
     def _check_fitted(self) -> None:
@@ -693,7 +261,7 @@ class RBM:
     def from_parameters(cls, weights, visible_bias, hidden_bias, *, base_visible_bias=None, **params) -> "RBM":
         """An RBM with the given W (n_visible, n_hidden), a and c (e.g. a known model, or another
         library's fit); ``base_visible_bias`` is the AIS base model (default: ``visible_bias``)."""
-        W, a, c = _check_params(weights, visible_bias, hidden_bias)
+        W, a, c = check_rbm_params(weights, visible_bias, hidden_bias)
         params.setdefault("n_hidden", W.shape[1])
         rbm = cls(**params)
         rbm._validate_params()
@@ -727,12 +295,23 @@ class RBM:
         Returns self. ``history_`` gets one entry before training (epoch 0) and one per epoch.
         """
         self._validate_params()
-        X = _check_binary(X, "X")
+        X = check_binary(X, "X")
         if X_val is not None:
-            X_val = _check_binary(X_val, "X_val", X.shape[1])
+            X_val = check_binary(X_val, "X_val", X.shape[1])
         rng = np.random.default_rng(self.seed)
         # Independent streams, so monitoring never changes the learned weights.
         init_rng, train_rng, mon_rng = rng.spawn(3)
+        buffers = self._init_parameters(X, init_rng)
+        monitor = self._monitor_sets(X, X_val, mon_rng)
+        hist, elapsed = self._train(X, buffers, train_rng, monitor)
+        self.history_ = {key: np.asarray(val, dtype=np.float64) for key, val in hist.items()}
+        self.fit_seconds_ = elapsed
+        return self
+
+    def _init_parameters(self, X: np.ndarray, init_rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+        """Set W ~ N(0, init_scale²), a (training logits or 0), c = 0 and the AIS base model; return
+        the buffers of :func:`rsmi.rbm_kernels.cd_epoch`: the velocities (vW, va, vc) = 0 and the
+        persistent chains (visible states: random training rows; their σ(c + xW) in float32)."""
         n, nv = X.shape
         nh = int(self.n_hidden)
         self.n_visible_ = nv
@@ -743,55 +322,39 @@ class RBM:
         n_chains = int(self.n_chains) if self.n_chains is not None else int(self.batch_size)
         chain_v = np.ascontiguousarray(X[init_rng.integers(0, n, size=n_chains)])
         chain_h = _sigmoid(chain_v @ self.weights_ + self.hidden_bias_).astype(np.float32)
-        vW = np.zeros_like(self.weights_)
-        va = np.zeros(nv)
-        vc = np.zeros(nh)
+        return np.zeros_like(self.weights_), np.zeros(nv), np.zeros(nh), chain_v, chain_h
 
-        n_batches = -(-n // int(self.batch_size))
-        lrs = self._lr_per_update(n_batches)
-
-        state = seed_words(train_rng)
+    def _monitor_sets(self, X: np.ndarray, X_val, mon_rng: np.random.Generator) -> tuple:
+        """(AIS seed, training rows for the pseudo-log-likelihood, held-out rows or None) of the
+        per-epoch monitor: at most monitor_pl_samples / monitor_max_samples rows, drawn once."""
         mon_seed = _seed_to_int(mon_rng)
+        n = len(X)
         n_mon = int(self.monitor_max_samples)
         n_pl = int(self.monitor_pl_samples)
         X_mon = X[mon_rng.choice(n, size=n_pl, replace=False)] if n > n_pl else X
         X_val_mon = None
         if X_val is not None:
             X_val_mon = X_val[mon_rng.choice(len(X_val), size=n_mon, replace=False)] if len(X_val) > n_mon else X_val
+        return mon_seed, X_mon, X_val_mon
+
+    def _train(self, X: np.ndarray, buffers: tuple, train_rng: np.random.Generator, monitor: tuple):
+        """The epoch loop: a fresh minibatch order and one :func:`rsmi.rbm_kernels.cd_epoch` per
+        epoch, a history row before training and every monitor_every epochs (and after the last).
+        Returns (history lists, training seconds without the monitor)."""
+        n = len(X)
+        n_batches = -(-n // int(self.batch_size))
+        lrs = self._lr_per_update(n_batches)
+        state = seed_words(train_rng)
         hist = {key: [] for key in self._HISTORY_KEYS}
         elapsed = 0.0
-
-        def record(epoch, lr):
-            if X_val_mon is not None:
-                ll, err = self.log_likelihood(
-                    X_val_mon,
-                    n_ais_runs=int(self.monitor_ais_runs),
-                    n_ais_betas=int(self.monitor_ais_betas),
-                    seed=mon_seed,
-                )
-            else:
-                ll, err = math.nan, math.nan
-            pl = float(self.pseudo_log_likelihood(X_mon).mean())
-            w_rms = float(np.sqrt(np.mean(self.weights_**2)))
-            for key, val in zip(self._HISTORY_KEYS, (epoch, ll, err, pl, w_rms, lr)):
-                hist[key].append(float(val))
-            level = logging.INFO if self.verbose else logging.DEBUG
-            if logger.isEnabledFor(level):
-                logger.log(
-                    level,
-                    "epoch %d/%d  val_loglik %.4f ± %.4f  train_pseudo_loglik %.4f  w_rms %.4f  lr %.3g  %.2fs",
-                    epoch, self.n_epochs, ll, err, pl, w_rms, lr, elapsed,
-                )
-
-        record(0, lrs[0] if len(lrs) else float(self.learning_rate))
+        self._record(hist, monitor, 0, lrs[0] if len(lrs) else float(self.learning_rate), elapsed)
         for epoch in range(1, int(self.n_epochs) + 1):
             t0 = time.perf_counter()
             order = train_rng.permutation(n)
             lr_e = np.ascontiguousarray(lrs[(epoch - 1) * n_batches : epoch * n_batches])
-            _cd_epoch(
-                X, order, self.weights_, self.visible_bias_, self.hidden_bias_, vW, va, vc,
-                chain_v, chain_h, lr_e, int(self.k), bool(self.persistent), float(self.momentum),
-                float(self.weight_decay), int(self.batch_size), state,
+            cd_epoch(
+                X, order, self.weights_, self.visible_bias_, self.hidden_bias_, *buffers, lr_e, int(self.k),
+                bool(self.persistent), float(self.momentum), float(self.weight_decay), int(self.batch_size), state,
             )
             elapsed += time.perf_counter() - t0
             if not (np.all(np.isfinite(self.weights_)) and np.all(np.isfinite(self.visible_bias_))):
@@ -799,28 +362,51 @@ class RBM:
                     f"training diverged at epoch {epoch} (non-finite parameters); lower learning_rate"
                 )
             if epoch % int(self.monitor_every) == 0 or epoch == int(self.n_epochs):
-                record(epoch, lr_e[-1])
-        self.history_ = {key: np.asarray(val, dtype=np.float64) for key, val in hist.items()}
-        self.fit_seconds_ = elapsed
-        return self
+                self._record(hist, monitor, epoch, lr_e[-1], elapsed)
+        return hist, elapsed
+
+    def _record(self, hist: dict, monitor: tuple, epoch: int, lr: float, elapsed: float) -> None:
+        """Append one history row (held-out log-likelihood ± error, NaN without held-out rows; mean
+        training pseudo-log-likelihood; weight rms; learning rate) and log it."""
+        mon_seed, X_mon, X_val_mon = monitor
+        if X_val_mon is not None:
+            ll, err = self.log_likelihood(
+                X_val_mon,
+                n_ais_runs=int(self.monitor_ais_runs),
+                n_ais_betas=int(self.monitor_ais_betas),
+                seed=mon_seed,
+            )
+        else:
+            ll, err = math.nan, math.nan
+        pl = float(self.pseudo_log_likelihood(X_mon).mean())
+        w_rms = float(np.sqrt(np.mean(self.weights_**2)))
+        for key, val in zip(self._HISTORY_KEYS, (epoch, ll, err, pl, w_rms, lr)):
+            hist[key].append(float(val))
+        level = logging.INFO if self.verbose else logging.DEBUG
+        if logger.isEnabledFor(level):
+            logger.log(
+                level,
+                "epoch %d/%d  val_loglik %.4f ± %.4f  train_pseudo_loglik %.4f  w_rms %.4f  lr %.3g  %.2fs",
+                epoch, self.n_epochs, ll, err, pl, w_rms, lr, elapsed,
+            )
 
     # -- model quantities ----------------------------------------------------------------------
     def free_energy(self, X) -> np.ndarray:
         """F(x) = −a·x − Σ_m softplus(c_m + (xᵀW)_m) per row of X (float64, nats)."""
         self._check_fitted()
-        X = _check_binary(X, "X", self.n_visible_)
+        X = check_binary(X, "X", self.n_visible_)
         return free_energy(X, self.weights_, self.visible_bias_, self.hidden_bias_)
 
     def transform(self, X) -> np.ndarray:
         """Hidden probabilities p(u_m = 1 | x) = σ(c_m + (xᵀW)_m), shape (n, n_hidden)."""
         self._check_fitted()
-        X = _check_binary(X, "X", self.n_visible_)
+        X = check_binary(X, "X", self.n_visible_)
         return _sigmoid(X @ self.weights_ + self.hidden_bias_)
 
     def pseudo_log_likelihood(self, X) -> np.ndarray:
         """Σ_i log p(x_i | x_{−i}) = −Σ_i softplus(F(x) − F(x with bit i flipped)) per row."""
         self._check_fitted()
-        X = _check_binary(X, "X", self.n_visible_)
+        X = check_binary(X, "X", self.n_visible_)
         W, a, c = self.weights_, self.visible_bias_, self.hidden_bias_
         out = np.empty(len(X))
         step = max(1, (1 << 22) // (W.size + 1))
@@ -830,14 +416,14 @@ class RBM:
             d = 1.0 - 2.0 * x  # change of x_i when flipped
             # F(x') − F(x) = −a_i d_i − Σ_m [softplus(z_m + d_i W_im) − softplus(z_m)]
             zf = z[:, None, :] + d[:, :, None] * W[None, :, :]
-            dF = -a[None, :] * d - (_softplus(zf) - _softplus(z)[:, None, :]).sum(axis=2)
-            out[s : s + step] = -_softplus(-dF).sum(axis=1)
+            dF = -a[None, :] * d - (softplus(zf) - softplus(z)[:, None, :]).sum(axis=2)
+            out[s : s + step] = -softplus(-dF).sum(axis=1)
         return out
 
     def log_partition(self, *, method: str = "auto", n_ais_runs: int = 100, n_ais_betas: int = 10000, seed=None):
         """(log Z, standard error): exact (error 0) when the smaller layer has ≤ MAX_EXACT_UNITS
-        units and ``method`` is "auto" or "exact"; AIS (see :func:`log_partition_ais`) for
-        ``method="ais"`` or larger models."""
+        units and ``method`` is "auto" or "exact"; AIS (see
+        :func:`rsmi.partition.log_partition_ais`) for ``method="ais"`` or larger models."""
         self._check_fitted()
         if method not in ("auto", "exact", "ais"):
             raise ValueError(f"method must be 'auto', 'exact' or 'ais', got {method!r}")
@@ -861,7 +447,7 @@ class RBM:
         :meth:`log_partition` for log Z and its own error).
         """
         self._check_fitted()
-        X = _check_binary(X, "X", self.n_visible_)
+        X = check_binary(X, "X", self.n_visible_)
         log_z, err_z = self.log_partition(method=method, n_ais_runs=n_ais_runs, n_ais_betas=n_ais_betas, seed=seed)
         lp = -free_energy(X, self.weights_, self.visible_bias_, self.hidden_bias_) - log_z
         sem = float(lp.std(ddof=1) / math.sqrt(len(lp))) if len(lp) > 1 else 0.0
@@ -871,14 +457,14 @@ class RBM:
         """``n`` visible samples (uint8, (n, n_visible)) after ``gibbs_steps`` block-Gibbs sweeps
         started from the base-rate model (independent bits with the training means)."""
         self._check_fitted()
-        if not _is_int(n) or n < 1:
+        if not is_int(n) or n < 1:
             raise ValueError(f"n must be a positive integer, got {n!r}")
-        if not _is_int(gibbs_steps) or gibbs_steps < 0:
+        if not is_int(gibbs_steps) or gibbs_steps < 0:
             raise ValueError(f"gibbs_steps must be a non-negative integer, got {gibbs_steps!r}")
         rng = np.random.default_rng(seed)
         p0 = _sigmoid(self.base_visible_bias_)
         v = (rng.random((n, self.n_visible_)) < p0).astype(np.float32)
-        _gibbs_chain(v, self.weights_, self.visible_bias_, self.hidden_bias_, int(gibbs_steps), seed_words(rng))
+        gibbs_chain(v, self.weights_, self.visible_bias_, self.hidden_bias_, int(gibbs_steps), seed_words(rng))
         return v.astype(np.uint8)
 
     def sample_chains(self, n_chains: int, burn_in: int, n_per_chain: int, thin: int, *, seed=None) -> np.ndarray:
@@ -890,15 +476,14 @@ class RBM:
         n_chains·n_per_chain·burn_in for the same number of (less independent) draws."""
         self._check_fitted()
         for name, x, lo in (("n_chains", n_chains, 1), ("burn_in", burn_in, 0), ("n_per_chain", n_per_chain, 1), ("thin", thin, 1)):
-            if not _is_int(x) or x < lo:
-                raise ValueError(f"{name} must be an integer >= {lo}, got {x!r}")
+            check_int(name, x, lo)
         rng = np.random.default_rng(seed)
         p0 = _sigmoid(self.base_visible_bias_)
         v = (rng.random((n_chains, self.n_visible_)) < p0).astype(np.float32)
         out = np.empty((n_per_chain, n_chains, self.n_visible_), dtype=np.uint8)
         state = seed_words(rng)
         for r in range(n_per_chain):
-            _gibbs_chain(v, self.weights_, self.visible_bias_, self.hidden_bias_, int(burn_in if r == 0 else thin), state)
+            gibbs_chain(v, self.weights_, self.visible_bias_, self.hidden_bias_, int(burn_in if r == 0 else thin), state)
             out[r] = v
         return out.reshape(-1, self.n_visible_)
 
@@ -912,7 +497,7 @@ class RBM:
         self._check_fitted()
         params = self.get_params()
         seed = params["seed"]
-        if not (seed is None or _is_int(seed)):
+        if not (seed is None or is_int(seed)):
             params["seed"] = repr(seed)  # a Generator cannot be stored; keep a description
         meta = {
             "format": _FILE_FORMAT,

@@ -1,9 +1,11 @@
 """Input validation shared by the library: one definition of each check.
 
-Integers and reals (``is_int``, ``is_real``, ``check_int``, ``check_choice``), binary windows
-(``check_windows``), Λ filters (``check_filter``) and the split of the two Θ-RBMs into their v
-and e parts (``theta_parts``), which the proxy estimators of :mod:`rsmi.network` and
-:mod:`rsmi.pooled` share.  Every check raises ValueError/TypeError naming the argument.
+Integers and reals (``is_int``, ``is_real``, ``check_int``, ``check_int_strict``,
+``check_choice``), binary windows (``check_windows``) and data matrices (``check_binary``), Λ
+filters (``check_filter``), RBM parameters (``check_rbm_params``) and the split of the two
+Θ-RBMs into their v and e parts (``theta_parts``), which the proxy estimators of
+:mod:`rsmi.network` and :mod:`rsmi.pooled` share.  Every check raises ValueError/TypeError
+naming the argument.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ import numpy as np
 
 from rsmi._network_kernels import softplus_np
 
-__all__ = ["ThetaParts", "theta_arrays", "theta_parts", "check_windows", "is_int", "is_real", "check_int",
-           "check_filter", "check_choice"]
+__all__ = ["ThetaParts", "theta_arrays", "theta_parts", "check_windows", "check_binary", "check_rbm_params",
+           "is_int", "is_real", "check_int", "check_int_strict", "check_filter", "check_choice"]
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,43 @@ def check_windows(V, E, name_v="V", name_e="E") -> tuple[np.ndarray, np.ndarray]
     return V.astype(np.float64), E.astype(np.float64)
 
 
+def check_binary(X, name: str, n_visible: int | None = None) -> np.ndarray:
+    """Validate a {0,1} data matrix (n_samples, n_visible); return it as a C-contiguous float64 array."""
+    X = np.asarray(X)
+    if X.dtype == object or not (np.issubdtype(X.dtype, np.number) or X.dtype == np.bool_):
+        raise TypeError(f"{name} must be a numeric or boolean array, got dtype {X.dtype}")
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_visible), got shape {X.shape}")
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"{name} must be non-empty, got shape {X.shape}")
+    if n_visible is not None and X.shape[1] != n_visible:
+        raise ValueError(f"{name} has {X.shape[1]} columns but the RBM has n_visible={n_visible}")
+    Xf = np.ascontiguousarray(X, dtype=np.float64)
+    if not np.all(np.isfinite(Xf)):
+        raise ValueError(f"{name} contains non-finite values")
+    if not np.all((Xf == 0.0) | (Xf == 1.0)):
+        raise ValueError(f"{name} must contain only 0 and 1")
+    return Xf
+
+
+def check_rbm_params(weights, visible_bias, hidden_bias) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(W, a, c) as C-contiguous float64 arrays of shapes (n_visible, n_hidden), (n_visible,),
+    (n_hidden,), all finite."""
+    W = np.ascontiguousarray(weights, dtype=np.float64)
+    a = np.ascontiguousarray(visible_bias, dtype=np.float64)
+    c = np.ascontiguousarray(hidden_bias, dtype=np.float64)
+    if W.ndim != 2:
+        raise ValueError(f"weights must be 2-D (n_visible, n_hidden), got shape {W.shape}")
+    if a.shape != (W.shape[0],):
+        raise ValueError(f"visible_bias must have shape ({W.shape[0]},), got {a.shape}")
+    if c.shape != (W.shape[1],):
+        raise ValueError(f"hidden_bias must have shape ({W.shape[1]},), got {c.shape}")
+    for name, arr in (("weights", W), ("visible_bias", a), ("hidden_bias", c)):
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} contains non-finite values")
+    return W, a, c
+
+
 def is_int(x) -> bool:
     return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
@@ -106,6 +145,17 @@ def check_int(name, x, minimum=1) -> int:
     if not is_int(x) or x < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {x!r}")
     return int(x)
+
+
+def check_int_strict(name: str, value, minimum: int) -> int:
+    """``value`` as an int ≥ ``minimum``; TypeError for a non-integer (bools included), ValueError
+    below ``minimum``, each naming ``name`` (:func:`check_int` raises ValueError for both)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    value = int(value)
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
 
 
 def check_filter(weights, biases, n_v: int) -> tuple[np.ndarray, np.ndarray]:
