@@ -189,8 +189,8 @@ def _wolff_twin(p_of_T):
         return updates, chain
 
     def sample(L, T, n_samples, *, seed, burn_in=None, gap=None):
-        L, T, n_samples, rng, burn_in, gap = ising._validate(L, T, n_samples, seed, burn_in, gap)
-        return ising._run_sampler(L, T, n_samples, rng, burn_in, gap,
+        L, T, n_samples, rng, burn_in, gap = ising.check_sampler_args(L, T, n_samples, seed, burn_in, gap)
+        return ising.run_sampler(L, T, n_samples, rng, burn_in, gap,
                                   make_runner=lambda L, T, rng: runners(L, T, rng)[0],
                                   chain=lambda L, T, rng: runners(L, T, rng)[1], progress=None, name="twin")
 
@@ -264,7 +264,7 @@ def test_fast_and_reference_agree(L, T):
 
 def _reference_updates_per_sweep(L, T, seed):
     """k of sample_ising_reference: the shared pilot chain driven by the reference's updates."""
-    L, T, _, rng, _, _ = ising._validate(L, T, 1, seed, None, None)
+    L, T, _, rng, _, _ = ising.check_sampler_args(L, T, 1, seed, None, None)
     return ising._pilot_updates_per_sweep(L, T, rng, ising_reference._reference_runner(L, T, rng))
 
 

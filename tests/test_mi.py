@@ -8,10 +8,10 @@ import pytest
 from rsmi.mi import (
     _fit_binary_logistic,
     _mean_and_stderr,
-    _split,
     classifier_bound,
     estimate_mi,
     fit_multinomial_logistic,
+    grouped_split,
     hard_codes,
     kadanoff_filter,
     random_filters,
@@ -107,7 +107,7 @@ def test_miller_madow_entropy_of_the_test_codes():
     w, b = _reader(3, [0, 1, 2])
     r = estimate_mi(w, b, V, E, seed=2, l2=1.0)
     rng = np.random.default_rng(2)
-    _, ite = _split(V.shape[0], 0.3, rng)
+    _, ite = grouped_split(V.shape[0], 0.3, rng)
     p = np.bincount(hard_codes(w, b, V[ite]), minlength=8) / ite.size
     p = p[p > 0]
     assert p.size == 8
@@ -157,13 +157,13 @@ def test_grouped_split_is_a_partition_along_groups(seed):
     rng = np.random.default_rng(seed)
     groups = rng.permutation(np.repeat(np.arange(40), rng.integers(1, 6, 40)))  # unequal, shuffled
     n = groups.size
-    itr, ite = _split(n, 0.3, np.random.default_rng(seed), groups)
+    itr, ite = grouped_split(n, 0.3, np.random.default_rng(seed), groups)
     assert np.intersect1d(itr, ite).size == 0
     np.testing.assert_array_equal(np.sort(np.concatenate([itr, ite])), np.arange(n))
     assert np.intersect1d(groups[itr], groups[ite]).size == 0  # no group on both sides
     assert np.unique(groups[ite]).size == 12  # round(0.3 * 40) groups held out
     # The ungrouped split is a partition too.
-    itr, ite = _split(n, 0.3, np.random.default_rng(seed))
+    itr, ite = grouped_split(n, 0.3, np.random.default_rng(seed))
     assert np.intersect1d(itr, ite).size == 0 and itr.size + ite.size == n and ite.size == round(0.3 * n)
 
 

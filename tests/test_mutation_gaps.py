@@ -58,8 +58,8 @@ def test_mi_non_finite_environment_is_refused():
 def test_mi_split_refuses_an_empty_training_side():
     """Kills mi.py:135 `n_test > n - 1` -> `n_test > n + 1` (round(0.9·3) = 3 test samples, none to train on)."""
     with pytest.raises(ValueError, match="cannot be split"):
-        mi._split(3, 0.9, np.random.default_rng(0))
-    tr, te = mi._split(4, 0.7, np.random.default_rng(0))  # round(2.8) = 3: one sample left to train on
+        mi.grouped_split(3, 0.9, np.random.default_rng(0))
+    tr, te = mi.grouped_split(4, 0.7, np.random.default_rng(0))  # round(2.8) = 3: one sample left to train on
     assert (tr.size, te.size) == (1, 3)
 
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from rsmi.validation import check_filter, check_windows, is_real, theta_arrays
+from rsmi.validation import as_filter, check_filter, check_real, check_windows, is_real, square_block, theta_arrays
 
 
 def _theta(n_v, n_h, a=None, c=None):
@@ -59,7 +59,35 @@ def test_is_real(x, expected):
 def test_filter_shapes():
     w, b = check_filter(np.ones((2, 2, 3)), np.zeros(3), 4)
     assert w.shape == (4, 3)
-    with pytest.raises(ValueError, match=r"do not cover a block of \|V\| = 4"):
+    with pytest.raises(ValueError, match=r"with N_v = 4 sites"):
         check_filter(np.ones((2, 3, 1)), np.zeros(1), 4)
     with pytest.raises(ValueError, match=r"biases must have shape \(3,\)"):
         check_filter(np.ones((4, 3)), np.zeros(4), 4)
+
+
+def test_as_filter_infers_the_block_and_check_filter_pins_it():
+    w, b = as_filter(np.arange(12.0).reshape(2, 2, 3), np.zeros(3))
+    assert w.shape == (4, 3) and w[1, 0] == 3.0  # row-major: weights[0, 1] is site 1
+    with pytest.raises(ValueError, match=r"weights must have shape \(L_V, L_V, N_h\) or \(N_v, N_h\), got"):
+        as_filter(np.ones(4), np.zeros(1))
+    with pytest.raises(ValueError, match="finite"):
+        as_filter(np.full((4, 1), np.nan), np.zeros(1))
+
+
+def test_square_block():
+    assert square_block(16) == (4, 4) and square_block(16, (4, 4)) == (4, 4)
+    with pytest.raises(ValueError, match="not a square block"):
+        square_block(15)
+    for bad in ((2, 8), (4.0, 4.0), (4, 4, 1)):
+        with pytest.raises(ValueError, match="block_shape must be a square"):
+            square_block(16, bad)
+
+
+@pytest.mark.parametrize("x, allow_zero, ok", [(1, False, True), (0.0, False, False), (0.0, True, True),
+                                               (-1e-9, True, False), (float("inf"), True, False), (True, True, False)])
+def test_check_real(x, allow_zero, ok):
+    if ok:
+        assert check_real("x", x, allow_zero=allow_zero) == float(x)
+    else:
+        with pytest.raises(ValueError, match="x must be a"):
+            check_real("x", x, allow_zero=allow_zero)

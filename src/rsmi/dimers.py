@@ -80,6 +80,8 @@ __all__ = [
     "DEFAULT_GAP",
     "sample_dimers",
     "loops_per_sweep",
+    "check_lattice_side",
+    "check_sampler_args",
     "fat_site_kinds",
     "is_perfect_covering",
     "noise_pairs_equal",
@@ -121,16 +123,17 @@ _CHUNK_MOVES = 20_000_000
 # Validation and seeding (shared with rsmi.dimers_reference)
 
 
-def _check_L(L) -> int:
+def check_lattice_side(L) -> int:
+    """L as an int: even and ≥ 2 (an odd torus has no fully packed covering)."""
     L = check_int_strict("L", L, 2)
     if L % 2:
         raise ValueError(f"L must be even (a fully packed covering of an odd torus does not exist), got {L}")
     return L
 
 
-def _validate(L, n_samples, seed, noise, burn_in, gap):
+def check_sampler_args(L, n_samples, seed, noise, burn_in, gap):
     """Check the arguments of ``sample_dimers``; return them normalised (rng as a Generator)."""
-    L = _check_L(L)
+    L = check_lattice_side(L)
     n_samples = check_int_strict("n_samples", n_samples, 0)
     if not isinstance(noise, (bool, np.bool_)):
         raise TypeError(f"noise must be a bool, got {type(noise).__name__} {noise!r}")
@@ -159,7 +162,7 @@ def loops_per_sweep(L: int) -> int:
     A head move changes two links, so a sweep changes ≈ 2L² links (the number of links). K is a
     deterministic function of L so that samples are taken at state-independent times.
     """
-    L = _check_L(L)
+    L = check_lattice_side(L)
     return max(1, round(L * L / _mean_moves_fit(L)))
 
 
@@ -341,7 +344,7 @@ def sample_dimers(L: int, n_samples: int, *, seed, noise: bool = True, burn_in: 
     (about 2L² changed links); see the module docstring for the algorithm and its proof.
     The dimers do not depend on ``noise`` (the noise is drawn from the generator afterwards).
     """
-    L, n_samples, rng, noise, burn_in, gap = _validate(L, n_samples, seed, noise, burn_in, gap)
+    L, n_samples, rng, noise, burn_in, gap = check_sampler_args(L, n_samples, seed, noise, burn_in, gap)
     chain = _WormChain(L, rng)
     return _run_sampler(chain, L, n_samples, rng, noise, burn_in, gap, "sample_dimers")
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from rsmi.dimers import _check_L, _validate, loops_per_sweep
+from rsmi.dimers import check_lattice_side, check_sampler_args, loops_per_sweep
 
 __all__ = ["sample_dimers", "enumerate_coverings"]
 
@@ -116,7 +116,7 @@ def _chain(L, n_samples, burn_loops, gap_loops, seed, cum):
 
 
 def _sample(L, n_samples, *, seed, noise=True, burn_in=None, gap=None, direction_probs=None):
-    L, n_samples, rng, noise, burn_in, gap = _validate(L, n_samples, seed, noise, burn_in, gap)
+    L, n_samples, rng, noise, burn_in, gap = check_sampler_args(L, n_samples, seed, noise, burn_in, gap)
     # direction_probs exists only so the tests can break detailed balance on purpose.
     cum = _UNIFORM if direction_probs is None else np.cumsum(np.asarray(direction_probs, float))
     cum[-1] = 1.0
@@ -144,7 +144,7 @@ def enumerate_coverings(L: int) -> np.ndarray:
     distinct). Returns uint8 (count, 2L, 2L) sorted by their bytes; count = 8 for L = 2,
     272 for L = 4, 90176 for L = 6 (L ≤ 6 only: the count grows like e^{0.29 L²}).
     """
-    L = _check_L(L)
+    L = check_lattice_side(L)
     if L > 6:
         raise ValueError(f"L must be <= 6 for brute-force enumeration, got {L}")
     covered = np.zeros((L, L), dtype=bool)

@@ -66,6 +66,8 @@ __all__ = [
     "magnetisation_per_site",
     "updates_per_sweep",
     "default_schedule",
+    "check_sampler_args",
+    "run_sampler",
 ]
 
 logger = logging.getLogger("rsmi.ising")
@@ -111,7 +113,7 @@ _LOG_INTERVAL_S = 10.0
 # Input validation and seeding (shared with rsmi.ising_reference)
 
 
-def _validate(L, T, n_samples, seed, burn_in, gap) -> tuple[int, float, int, np.random.Generator, int, int]:
+def check_sampler_args(L, T, n_samples, seed, burn_in, gap) -> tuple[int, float, int, np.random.Generator, int, int]:
     """Validate sampler arguments; return (L, T, n_samples, rng, burn_in, gap)."""
     L = check_int_strict("L", L, 2)
     if isinstance(T, (bool, np.bool_)) or not isinstance(T, numbers.Real):
@@ -258,7 +260,7 @@ def _pilot_updates_per_sweep(L: int, T: float, rng: np.random.Generator, run_upd
     ``run_updates(spins, n_updates) -> flipped`` advances the pilot chain.
     """
     N = L * L
-    spins = np.ones(N, dtype=np.int8)  # cold start, see _run_sampler
+    spins = np.ones(N, dtype=np.int8)  # cold start, see run_sampler
     done = 0
     while done < _PILOT_WARMUP_SWEEPS * N:
         done += run_updates(spins, max(1, N // 64))
@@ -282,7 +284,7 @@ def updates_per_sweep(L: int, T: float, *, seed) -> float:
     ⟨|C|⟩ (mean Wolff cluster size at temperature T) is measured on a pilot chain seeded from
     ``seed``; ``sample_ising(L, T, n, seed=seed)`` uses the same k.
     """
-    L, T, _, rng, _, _ = _validate(L, T, 1, seed, None, None)
+    L, T, _, rng, _, _ = check_sampler_args(L, T, 1, seed, None, None)
     return _pilot_updates_per_sweep(L, T, rng, _fast_runner(L, T, rng))
 
 
@@ -298,7 +300,7 @@ def _fast_runner(L: int, T: float, rng: np.random.Generator):
     return run
 
 
-def _run_sampler(L, T, n_samples, rng, burn_in, gap, *, make_runner, chain, progress, name):
+def run_sampler(L, T, n_samples, rng, burn_in, gap, *, make_runner, chain, progress, name):
     """Shared driver of the fast sampler and its reference twin.
 
     Random draws from ``rng``, in order: the pilot chain's generator state, the main chain's.
@@ -378,11 +380,11 @@ def sample_ising(L: int, T: float, n_samples: int, *, seed, burn_in: int | None 
     numpy.ndarray of int8, shape (n_samples, L, L), entries ±1; s[n, x, y] with periodic
     neighbours (x±1, y) and (x, y±1).
     """
-    L, T, n_samples, rng, burn_in, gap = _validate(L, T, n_samples, seed, burn_in, gap)
+    L, T, n_samples, rng, burn_in, gap = check_sampler_args(L, T, n_samples, seed, burn_in, gap)
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be callable(done, total) or None, got {type(progress).__name__}")
-    return _run_sampler(L, T, n_samples, rng, burn_in, gap, make_runner=_fast_runner,
-                        chain=_fast_chain, progress=progress, name="sample_ising")
+    return run_sampler(L, T, n_samples, rng, burn_in, gap, make_runner=_fast_runner,
+                       chain=_fast_chain, progress=progress, name="sample_ising")
 
 
 # ----------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from rsmi.ising import _run_sampler, _validate, energy_per_site, magnetisation_per_site
+from rsmi.ising import check_sampler_args, energy_per_site, magnetisation_per_site, run_sampler
 
 __all__ = ["sample_ising_reference", "enumerate_states", "exact_distribution",
            "exact_energy_histogram", "exact_magnetisation_moments"]
@@ -135,10 +135,10 @@ def sample_ising_reference(L: int, T: float, n_samples: int, *, seed, burn_in: i
     such bond test), then the cluster flips. Before each stored sample the lattice is flipped
     globally with probability 1/2. Returns int8 (n_samples, L, L) of ±1.
     """
-    L, T, n_samples, rng, burn_in, gap = _validate(L, T, n_samples, seed, burn_in, gap)
-    return _run_sampler(L, T, n_samples, rng, burn_in, gap, make_runner=_reference_runner,
-                        chain=_reference_chain_runner, progress=progress,
-                        name="sample_ising_reference")
+    L, T, n_samples, rng, burn_in, gap = check_sampler_args(L, T, n_samples, seed, burn_in, gap)
+    return run_sampler(L, T, n_samples, rng, burn_in, gap, make_runner=_reference_runner,
+                       chain=_reference_chain_runner, progress=progress,
+                       name="sample_ising_reference")
 
 
 # ----------------------------------------------------------------------------------------------

@@ -411,10 +411,6 @@ def snapshots_present(snapshot_epochs: Any, required: Sequence[int] = FIG5_SNAPS
 # tidy rows
 
 
-def _row(run, figure, criterion, value, op, threshold, gate, note="", se=0.0) -> dict[str, Any]:
-    return row(run, figure, criterion, value, op, threshold, se=se, gate=gate, note=note)
-
-
 def _jackknife_se(stat, V: np.ndarray, F: np.ndarray, n_groups: int = 10) -> np.ndarray:
     """Delete-one-group jackknife SE of ``stat(V, F)`` (an array) over ``n_groups`` contiguous
     groups of windows: SE² = (g−1)/g Σ_k (θ_{−k} − θ̄)²."""
@@ -518,8 +514,8 @@ def _rows_2a(run, w, tag):
     ref = np.sign(lam.sum())
     frac = float((np.sign(lam) == ref).mean()) if ref != 0 else 0.0
     return [
-        _row(run, "2A", "one_sign_fraction", frac, ">=", 1.0, True, f"{tag}; share of sites whose λ has the sign of Σλ"),
-        _row(run, "2A", "max_min_ratio", max_min_ratio(w), "<=", TH_2A_RATIO, True, f"{tag}; max|λ|/min|λ|"),
+        row(run, "2A", "one_sign_fraction", frac, ">=", 1.0, note=f"{tag}; share of sites whose λ has the sign of Σλ"),
+        row(run, "2A", "max_min_ratio", max_min_ratio(w), "<=", TH_2A_RATIO, note=f"{tag}; max|λ|/min|λ|"),
     ]
 
 
@@ -527,28 +523,28 @@ def _rows_2b(run, w, b, tag):
     L = w.shape[0]
     n_states = 2 ** (L * L)
     rows = [
-        _row(run, "2B", "distinct_codes", distinct_codes(w, b), ">=", n_states, True,
-             f"{tag}; distinct argmax_h q(h|v) over all {n_states} block states"),
+        row(run, "2B", "distinct_codes", distinct_codes(w, b), ">=", n_states,
+            note=f"{tag}; distinct argmax_h q(h|v) over all {n_states} block states"),
     ]
     dom = dominance(w)
     for j in range(w.shape[2]):
         site = np.unravel_index(int(np.abs(w[:, :, j]).argmax()), (L, L))
-        rows.append(_row(run, "2B", f"dominance_h{j}", dom[j], "", math.nan, False,
-                         f"{tag}; share of Σ|λ_j| on its largest site {tuple(int(s) for s in site)}; reported only"))
+        rows.append(row(run, "2B", f"dominance_h{j}", dom[j], "", math.nan, gate=False,
+                        note=f"{tag}; share of Σ|λ_j| on its largest site {tuple(int(s) for s in site)}; reported only"))
     return rows
 
 
 def _rows_2ce(run, w, tag):
     L, n_h = w.shape[0], w.shape[2]
     if L <= 2:
-        return [_row(run, "2C-E", "boundary_bulk_ratio", math.nan, "", math.nan, False,
-                     f"{tag}; no bulk sites in a {L}x{L} block: not applicable")]
-    rows = [_row(run, "2C-E", "boundary_bulk_ratio", boundary_bulk_ratio(w), ">", 1.0, True,
-                 f"{tag}; mean|λ| boundary / bulk" + (", each unit normalised by its max|λ|, pooled" if n_h > 1 else ""))]
+        return [row(run, "2C-E", "boundary_bulk_ratio", math.nan, "", math.nan, gate=False,
+                    note=f"{tag}; no bulk sites in a {L}x{L} block: not applicable")]
+    rows = [row(run, "2C-E", "boundary_bulk_ratio", boundary_bulk_ratio(w), ">", 1.0,
+                note=f"{tag}; mean|λ| boundary / bulk" + (", each unit normalised by its max|λ|, pooled" if n_h > 1 else ""))]
     if n_h > 1:
         for j in range(n_h):
-            rows.append(_row(run, "2C-E", f"boundary_bulk_ratio_h{j}", boundary_bulk_ratio(w[:, :, j]), "", math.nan,
-                             False, f"{tag}; hidden unit {j}; reported only"))
+            rows.append(row(run, "2C-E", f"boundary_bulk_ratio_h{j}", boundary_bulk_ratio(w[:, :, j]), "", math.nan,
+                            gate=False, note=f"{tag}; hidden unit {j}; reported only"))
     return rows
 
 
@@ -573,11 +569,11 @@ def _rows_4(run, w, b, data, tag):
     note = f"{tag}; n={V.shape[0]} blocks; gated by figure4_verdict"
     rows = []
     for j in range(n_h):
-        rows.append(_row(run, "4", f"field_r2_h{j}", r2[j], ">=", TH_4_R2, False, note + "; R² of s_j on (E0, E1)",
-                         se=r2_se[j]))
+        rows.append(row(run, "4", f"field_r2_h{j}", r2[j], ">=", TH_4_R2, gate=False, note=note + "; R² of s_j on (E0, E1)",
+                        se=r2_se[j]))
     for j in range(n_h):
-        rows.append(_row(run, "4", f"noise_link_ratio_h{j}", nl[j], "<=", TH_4_NOISE_LINK, False,
-                         note + "; mean|λ| noise / mean|λ| links"))
+        rows.append(row(run, "4", f"noise_link_ratio_h{j}", nl[j], "<=", TH_4_NOISE_LINK, gate=False,
+                        note=note + "; mean|λ| noise / mean|λ| links"))
     if n_h >= 2:
         def cancorr(v, f):
             return canonical_correlations(preactivations(w, b, v), f)[:2]
@@ -586,12 +582,12 @@ def _rows_4(run, w, b, data, tag):
         cc_se = _jackknife_se(cancorr, V, F)
         for i in range(2):
             if n_h == 2:
-                rows.append(_row(run, "4", f"canonical_corr_{i + 1}", cc[i], ">=", TH_4_CANCORR, False,
-                                 note + "; canonical correlation of (s_1, s_2) with (E0, E1)", se=cc_se[i]))
+                rows.append(row(run, "4", f"canonical_corr_{i + 1}", cc[i], ">=", TH_4_CANCORR, gate=False,
+                                note=note + "; canonical correlation of (s_1, s_2) with (E0, E1)", se=cc_se[i]))
             else:
-                rows.append(_row(run, "4", f"canonical_corr_{i + 1}", cc[i], "", math.nan, False,
-                                 f"{tag}; canonical correlation of (s_1..s_{n_h}) with (E0, E1); reported only (criterion is for N_h = 2)",
-                                 se=cc_se[i]))
+                rows.append(row(run, "4", f"canonical_corr_{i + 1}", cc[i], "", math.nan, gate=False,
+                                note=f"{tag}; canonical correlation of (s_1..s_{n_h}) with (E0, E1); reported only (criterion is for N_h = 2)",
+                                se=cc_se[i]))
     return rows
 
 
@@ -605,12 +601,12 @@ def _rows_5(run, fr, tag):
     # the tail mean's SE (errors of one run's history are correlated: no 1/√k) and the initial value's
     rise_se = math.hypot(float(np.mean(tail)), float(err[ok][0])) if tail.size else math.nan
     return [
-        _row(run, "5", "rise", st["rise"], ">", 0.0, True,
-             f"{tag}; mean of the last {k} epochs minus the initial value ({st['initial']:.6g})", se=rise_se),
-        _row(run, "5", "tail_spread_over_rise", st["rel_spread"], "<", TH_5_SPREAD, True,
-             f"{tag}; (max-min over the last {k} epochs) / rise"),
-        _row(run, "5", "snapshots_present", have, ">=", len(FIG5_SNAPSHOT_EPOCHS), True,
-             f"{tag}; snapshots at epochs {FIG5_SNAPSHOT_EPOCHS} present"),
+        row(run, "5", "rise", st["rise"], ">", 0.0,
+            note=f"{tag}; mean of the last {k} epochs minus the initial value ({st['initial']:.6g})", se=rise_se),
+        row(run, "5", "tail_spread_over_rise", st["rel_spread"], "<", TH_5_SPREAD,
+            note=f"{tag}; (max-min over the last {k} epochs) / rise"),
+        row(run, "5", "snapshots_present", have, ">=", len(FIG5_SNAPSHOT_EPOCHS),
+            note=f"{tag}; snapshots at epochs {FIG5_SNAPSHOT_EPOCHS} present"),
     ]
 
 
@@ -621,28 +617,28 @@ def _rows_6(run, w, b, data, rsmi_r2, tag):
     share = noise_weight_share(w, kinds)
     few = n_h <= n_pairs / 2
     rows = [
-        _row(run, "6", "noise_weight_share", share, ">=" if few else "", TH_6_NOISE_SHARE, True,
-             f"{tag}; {n_pairs} noise pairs; Σ_noise w² / Σ w²"
-             + ("" if few else f"; reported only (N_h > {n_pairs}/2 is the 'many units' panel)")),
+        row(run, "6", "noise_weight_share", share, ">=" if few else "", TH_6_NOISE_SHARE,
+            note=f"{tag}; {n_pairs} noise pairs; Σ_noise w² / Σ w²"
+                 + ("" if few else f"; reported only (N_h > {n_pairs}/2 is the 'many units' panel)")),
     ]
     V, F = _dimer_data(data, L)
     r2 = field_r2(w, b, V, F)
     best = float(np.nanmax(r2)) if np.isfinite(r2).any() else math.nan
     best_se = float(_jackknife_se(lambda v, f: np.nanmax(field_r2(w, b, v, f)), V, F)) if np.isfinite(best) else math.nan
     if rsmi_r2 is None:
-        rows.append(_row(run, "6", "max_field_r2", best, "", math.nan, False,
-                         f"{tag}; best CD filter's R² on (E0, E1); reported only (no RSMI R² given)", se=best_se))
+        rows.append(row(run, "6", "max_field_r2", best, "", math.nan, gate=False,
+                        note=f"{tag}; best CD filter's R² on (E0, E1); reported only (no RSMI R² given)", se=best_se))
     else:
         ref = np.asarray(list(rsmi_r2), dtype=np.float64)
         if ref.size == 0 or not np.isfinite(ref).any():
             raise ValueError("rsmi_r2 must hold at least one finite R²")
         lo = float(np.nanmin(ref))
         many = n_h >= n_pairs  # 6B is the claim of the panel with a unit for every noise pair
-        rows.append(_row(run, "6", "max_field_r2", best, "<", lo, many,
-                         f"{tag}; best CD filter's R² on (E0, E1) vs the worst RSMI filter's"
-                         + ("" if many else f"; compared, not gated (6B is the N_h >= {n_pairs} panel)"), se=best_se))
+        rows.append(row(run, "6", "max_field_r2", best, "<", lo, gate=many,
+                        note=f"{tag}; best CD filter's R² on (E0, E1) vs the worst RSMI filter's"
+                             + ("" if many else f"; compared, not gated (6B is the N_h >= {n_pairs} panel)"), se=best_se))
     for j in range(n_h):
-        rows.append(_row(run, "6", f"field_r2_h{j}", r2[j], "", math.nan, False, f"{tag}; reported only"))
+        rows.append(row(run, "6", f"field_r2_h{j}", r2[j], "", math.nan, gate=False, note=f"{tag}; reported only"))
     return rows
 
 
@@ -700,9 +696,9 @@ def mi_rows(table: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         mi, se, model = float(r["mi"]), float(r["stderr"]), str(r["model"])
         tag = f"{r['filter']} filter, N_h={r['N_h']}, L_B={r['L_B']}; I(H:E) ≥ {mi:.4g} ± {se:.2g} nats"
         z = mi / se if se > 0 else (math.inf if mi >= 0 else -math.inf)
-        out.append(_row(r["run"], "mi", f"mi_z[{r['method']}]", z, ">=", TH_MI_Z, True,
-                        f"{tag}; estimate / SE (a negative bound beyond 2·SE is a defect)"))
+        out.append(row(r["run"], "mi", f"mi_z[{r['method']}]", z, ">=", TH_MI_Z,
+                       note=f"{tag}; estimate / SE (a negative bound beyond 2·SE is a defect)"))
         rel = se / top[model] if top[model] > 0 else math.nan
-        out.append(_row(r["run"], "mi", f"mi_rel_se[{r['method']}]", rel, "<=", TH_MI_REL_SE, True,
-                        f"{tag}; SE / largest estimate of the {model} panel ({top[model]:.4g} nats)"))
+        out.append(row(r["run"], "mi", f"mi_rel_se[{r['method']}]", rel, "<=", TH_MI_REL_SE,
+                       note=f"{tag}; SE / largest estimate of the {model} panel ({top[model]:.4g} nats)"))
     return out

@@ -75,10 +75,15 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit, logsumexp
 
+from rsmi.validation import as_filter, as_samples
+
 __all__ = [
     "DEFAULT_L2_GRID",
     "MAX_HIDDEN",
     "MODELS",
+    "grouped_split",
+    "standardise",
+    "choose_l2",
     "hard_codes",
     "fit_multinomial_logistic",
     "classifier_bound",
@@ -92,41 +97,10 @@ DEFAULT_L2_GRID: tuple[float, ...] = (1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0)
 
 
 # --------------------------------------------------------------------------------------------
-# Validation helpers
+# The train/test split
 
 
-def _as_filter(weights, biases) -> tuple[np.ndarray, np.ndarray]:
-    """Return (λ as (N_v, N_h) float64, b as (N_h,) float64); accepts (L_V, L_V, N_h) weights."""
-    w = np.asarray(weights, dtype=np.float64)
-    if w.ndim == 3:
-        w = w.reshape(-1, w.shape[2])
-    if w.ndim != 2 or w.shape[1] < 1:
-        raise ValueError(f"weights must have shape (L_V, L_V, N_h) or (N_v, N_h), got {np.shape(weights)}")
-    b = np.asarray(biases, dtype=np.float64)
-    if b.shape != (w.shape[1],):
-        raise ValueError(f"biases must have shape ({w.shape[1]},), got {b.shape}")
-    if not (np.isfinite(w).all() and np.isfinite(b).all()):
-        raise ValueError("weights and biases must be finite")
-    return w, b
-
-
-def _as_samples(V, E, n_v: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    V = np.asarray(V)
-    E = np.asarray(E)
-    if V.ndim != 2:
-        raise ValueError(f"V must be 2-D (n_samples, N_v), got shape {V.shape}")
-    if E.ndim != 2:
-        raise ValueError(f"E must be 2-D (n_samples, N_E), got shape {E.shape}")
-    if V.shape[0] != E.shape[0]:
-        raise ValueError(f"V and E must have the same number of samples, got {V.shape[0]} and {E.shape[0]}")
-    if n_v is not None and V.shape[1] != n_v:
-        raise ValueError(f"V has {V.shape[1]} sites per sample but the filter has {n_v}")
-    if not (np.isfinite(V).all() and np.isfinite(E).all()):
-        raise ValueError("V and E must be finite")
-    return V, E
-
-
-def _split(n: int, test_fraction: float, rng: np.random.Generator, groups=None):
+def grouped_split(n: int, test_fraction: float, rng: np.random.Generator, groups=None):
     """Random train/test split of n samples; whole groups go to one side when groups are given."""
     if not isinstance(test_fraction, numbers.Real) or not 0.0 < float(test_fraction) < 1.0:
         raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
@@ -155,7 +129,7 @@ def _split(n: int, test_fraction: float, rng: np.random.Generator, groups=None):
 
 def hard_codes(weights, biases, V) -> np.ndarray:
     """Class index c = Σ_j 1[s_j(v) > 0] 2^j of every sample, s = v·λ + b: int64 (n,)."""
-    w, b = _as_filter(weights, biases)
+    w, b = as_filter(weights, biases)
     V = np.asarray(V)
     if V.ndim != 2 or V.shape[1] != w.shape[0]:
         raise ValueError(f"V must have shape (n, {w.shape[0]}), got {V.shape}")
@@ -163,7 +137,8 @@ def hard_codes(weights, biases, V) -> np.ndarray:
     return ((s > 0).astype(np.int64) << np.arange(w.shape[1], dtype=np.int64)).sum(axis=1)
 
 
-def _standardiser(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def standardise(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(μ, σ) of the columns of X, σ = 1 where a column is constant: features are (X − μ)/σ."""
     mu = X.mean(axis=0)
     sd = X.std(axis=0)
     sd = np.where(sd > 0, sd, 1.0)  # constant features carry nothing; keep them at 0
@@ -251,7 +226,7 @@ def _fit_binary_logistic(X, y, *, l2, max_iter: int = 500, tol: float = 1e-9):
 
 def _heldout_binary(Xtr, ytr, Xte, yte, l2, max_iter):
     """Binary fit on (Xtr, ytr), features standardised on it; log r(yte | Xte) per test sample."""
-    mu, sd = _standardiser(Xtr)
+    mu, sd = standardise(Xtr)
     w, c = _fit_binary_logistic((Xtr - mu) / sd, ytr, l2=l2, max_iter=max_iter)
     z = ((Xte - mu) / sd) @ w + c
     return -np.logaddexp(0.0, -(2.0 * yte - 1.0) * z)
@@ -265,14 +240,15 @@ def _one_hot(labels: np.ndarray, K: int) -> np.ndarray:
 
 def _heldout_terms(Etr, Ytr, Ete, l2, max_iter):
     """Fit on (Etr, Ytr) with features standardised on the training split; return log r on Ete."""
-    mu, sd = _standardiser(Etr)
+    mu, sd = standardise(Etr)
     W, c = fit_multinomial_logistic((Etr - mu) / sd, Ytr, l2=l2, max_iter=max_iter)
     u = ((Ete - mu) / sd) @ W + c
     return u - logsumexp(u, axis=1, keepdims=True)
 
 
-def _choose_l2(E, Y, grid, rng, max_iter):
-    """Pick the L2 strength with the best inner-validation log-likelihood (training split only)."""
+def choose_l2(E, Y, grid, rng, max_iter):
+    """The strength in ``grid`` maximising (1/n_val) Σ_{n∈val} Σ_k Y_nk log r_k(e_n), r fitted on the other
+    4/5 of (E, Y) (an inner split drawn from ``rng``; callers pass the training split only)."""
     n = E.shape[0]
     perm = rng.permutation(n)
     n_val = max(1, n // 5)
@@ -328,7 +304,7 @@ def _joint_log_r(Etr, ctr, Ete, cte, K, l2, rng, max_iter):
     """log r(c_n|e_n) on the test split under the multinomial model; and its L2 strength."""
     Ytr = _one_hot(ctr, K)
     if isinstance(l2, str):
-        l2 = _choose_l2(Etr, Ytr, DEFAULT_L2_GRID, rng, max_iter)
+        l2 = choose_l2(Etr, Ytr, DEFAULT_L2_GRID, rng, max_iter)
     logr = _heldout_terms(Etr, Ytr, Ete, float(l2), max_iter)
     return logr[np.arange(cte.size), cte], float(l2)
 
@@ -345,7 +321,7 @@ def _choose_chain_l2(E, P, y, grid, rng, max_iter):
     """(strength of the e weights, of the P weights) for one chain factor, on one inner split.
 
     The P strength is the best for the model without e; the e strength is then the best with
-    it fixed (inner-validation log-likelihood, training split only, as :func:`_choose_l2`).
+    it fixed (inner-validation log-likelihood, training split only, as :func:`choose_l2`).
     """
     n, d_e = E.shape
     perm = rng.permutation(n)
@@ -379,7 +355,7 @@ def _chain_log_r(Etr, ctr, Ete, cte, n_hidden, l2, rng, max_iter):
         ytr, yte = (ctr >> j) & 1, (cte >> j) & 1
         if j == 0:  # no earlier bits: the joint model of one bit, by the same code
             Ytr = _one_hot(ytr, 2)
-            l2_e = _choose_l2(Etr, Ytr, DEFAULT_L2_GRID, rng, max_iter) if isinstance(l2, str) else float(l2)
+            l2_e = choose_l2(Etr, Ytr, DEFAULT_L2_GRID, rng, max_iter) if isinstance(l2, str) else float(l2)
             log_r += _heldout_terms(Etr, Ytr, Ete, l2_e, max_iter)[np.arange(cte.size), yte]
         else:
             Ptr, Pte = _prefix_indicators(ctr, cte, j)
@@ -406,9 +382,9 @@ def classifier_bound(weights, biases, V_train, E_train, V_test, E_test, *, seed=
     else the geometric mean of the N_h factors' e strengths (those of the earlier-bit weights are
     not returned).
     """
-    w, b = _as_filter(weights, biases)
-    Vtr, Etr = _as_samples(V_train, E_train, w.shape[0])
-    Vte, Ete = _as_samples(V_test, E_test, w.shape[0])
+    w, b = as_filter(weights, biases)
+    Vtr, Etr = as_samples(V_train, E_train, w.shape[0])
+    Vte, Ete = as_samples(V_test, E_test, w.shape[0])
     if Etr.shape[1] != Ete.shape[1]:
         raise ValueError(f"E_train has {Etr.shape[1]} sites, E_test has {Ete.shape[1]}")
     if Vtr.shape[0] < 2 or Vte.shape[0] < 2:
@@ -468,11 +444,11 @@ def estimate_mi(weights, biases, V, E, *, seed, test_fraction: float = 0.3, l2="
     ``n_classes > 16``. For "chain", ``l2`` summarises the per-factor strengths (see
     :func:`classifier_bound`).
     """
-    w, _ = _as_filter(weights, biases)
+    w, _ = as_filter(weights, biases)
     _resolve_model(model, w.shape[1])
-    V, E = _as_samples(V, E, w.shape[0])
+    V, E = as_samples(V, E, w.shape[0])
     rng = np.random.default_rng(seed)
-    itr, ite = _split(V.shape[0], test_fraction, rng, groups)
+    itr, ite = grouped_split(V.shape[0], test_fraction, rng, groups)
     gte = None if groups is None else np.asarray(groups)[ite]
     return classifier_bound(weights, biases, V[itr], E[itr], V[ite], E[ite], seed=rng, l2=l2,
                             groups_test=gte, max_iter=max_iter, model=model)

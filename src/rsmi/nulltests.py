@@ -60,6 +60,7 @@ from collections.abc import Callable
 import numpy as np
 
 from rsmi.tables import row
+from rsmi.validation import as_samples, check_int, square_block
 
 __all__ = [
     "ESTIMATORS",
@@ -108,9 +109,10 @@ def standardise_filter(direction, V, scale: float = DEFAULT_FILTER_SCALE):
 
 
 def _check_side(L_V, even):
-    if not isinstance(L_V, numbers.Integral) or isinstance(L_V, bool) or L_V < 2 or (even and L_V % 2):
-        raise ValueError(f"L_V must be an {'even ' if even else ''}integer >= 2, got {L_V!r}")
-    return int(L_V)
+    L_V = check_int("L_V", L_V, 2)
+    if even and L_V % 2:
+        raise ValueError(f"L_V must be an even integer >= 2, got {L_V!r}")
+    return L_V
 
 
 def dimer_null_filters(L_V: int, *, n_random: int = 3, seed=0) -> dict[str, np.ndarray]:
@@ -185,10 +187,6 @@ def make_scorer(estimator, *, theta_v=None, theta_ve=None, proxy_kwargs=None) ->
     return classifier
 
 
-def _row(run, criterion, value, se, op, threshold, note, gate=True):
-    return row(run, "null", criterion, value, op, threshold, se=se, note=note, gate=gate)
-
-
 def _pooled_scores(directions, V, E, Vall, groups, theta_v, theta_ve, filter_scale, seed):
     """ΔA_Λ of every standardised direction with one pool (rsmi.pooled), and the per-window terms."""
     from rsmi.pooled import PooledProxy
@@ -236,84 +234,100 @@ def run_null_tests(V, E, *, model: str, estimator, theta_v=None, theta_ve=None,
     (run, figure="null", criterion, value, op, threshold, pass, gate=True, note); value is the
     score minus the trivial filter's score (nats) or, for field_beats_noise, the margin.
     """
-    from rsmi.mi import _as_samples, _split
+    from rsmi.mi import grouped_split
 
     if model not in ("dimer", "ising"):
         raise ValueError(f"model must be 'dimer' or 'ising', got {model!r}")
-    if not isinstance(n_random, numbers.Integral) or isinstance(n_random, bool) or n_random < 0:
-        raise ValueError(f"n_random must be a non-negative integer, got {n_random!r}")
+    n_random = check_int("n_random", n_random, 0)
     score = make_scorer(estimator, theta_v=theta_v, theta_ve=theta_ve, proxy_kwargs=proxy_kwargs)
     est_name = estimator if isinstance(estimator, str) else getattr(estimator, "__name__", "custom")
-    V, E = _as_samples(V, E)
-    L_V = math.isqrt(V.shape[1])
-    if L_V * L_V != V.shape[1]:
-        raise ValueError(f"V has {V.shape[1]} sites per window, not a square block")
+    V, E = as_samples(V, E)
+    L_V = square_block(V.shape[1])[0]
+    # one stream, in this order: the split, the random filters' seed, the estimators' seed
     ss = np.random.SeedSequence(seed) if isinstance(seed, numbers.Integral) else seed
     rng = np.random.default_rng(ss)
-    itr, ite = _split(V.shape[0], test_fraction, rng, groups)
-    Vtr, Etr, Vte, Ete = V[itr], E[itr], V[ite], E[ite]
+    itr, ite = grouped_split(V.shape[0], test_fraction, rng, groups)
     filt_seed = int(rng.integers(2**31))
     est_seed = int(rng.integers(2**31))
-    if model == "dimer":
-        directions = dimer_null_filters(L_V, n_random=n_random, seed=filt_seed)
-    else:
-        directions = ising_null_filters(L_V, n_random=n_random, seed=filt_seed)
+    make_filters = dimer_null_filters if model == "dimer" else ising_null_filters
+    directions = make_filters(L_V, n_random=n_random, seed=filt_seed)
 
-    pooled = est_name == "jensen"
-    if pooled:
+    if est_name == "jensen":
         # nothing is fitted: every window is scored, with one pool for all filters (differences
         # between filters share its randomness; their SE comes from the per-window terms)
         scores, terms, pp = _pooled_scores(directions, V, E, V, groups, theta_v, theta_ve, filter_scale, est_seed)
+        if model == "dimer" and own_filter is not None:
+            scores["own_noise_part"] = _own_noise_part(pp, own_filter, L_V)
+        base = f"estimator={est_name} (pooled, {V.shape[0]} windows); filter_scale={filter_scale}"
+
+        def margin(a, b):  # its own error: the per-window terms of a and b share the pool
+            return pp.summarise(terms[a] - terms[b])
     else:
-        def scored(w, b):
-            val, se = score(w, b, Vtr, Etr, Vte, Ete, seed=est_seed)
-            return float(val), float(se)
+        scores = _split_scores(score, directions, V, E, itr, ite, L_V, filter_scale, est_seed)
+        base = f"estimator={est_name}; filter_scale={filter_scale}; n_train={itr.size}, n_test={ite.size}"
 
-        zero_val, zero_se = scored(np.zeros((L_V, L_V, 1)), np.zeros(1))
-        scores = {}
-        for name, d in directions.items():
-            w, b = standardise_filter(d, V, filter_scale)
-            val, se = scored(w, b)
-            scores[name] = (val - zero_val, math.sqrt(se**2 + zero_se**2) if np.isfinite(se) else math.nan)
-
-    if pooled and model == "dimer" and own_filter is not None:
-        from rsmi.dimers import fat_site_kinds
-
-        noise = np.isin(fat_site_kinds(L_V), (0, 1))[:, :, None]
-        w_own = np.asarray(own_filter[0], dtype=np.float64).reshape(L_V, L_V, -1) * noise
-        scores["own_noise_part"] = pp.estimate(w_own, np.asarray(own_filter[1], dtype=np.float64))
-    base = (f"estimator={est_name} (pooled, {V.shape[0]} windows); filter_scale={filter_scale}" if pooled else
-            f"estimator={est_name}; filter_scale={filter_scale}; n_train={itr.size}, n_test={ite.size}")
-    rows = []
+        def margin(a, b):
+            return scores[a][0] - scores[b][0], math.hypot(scores[a][1], scores[b][1])
     if model == "dimer":
-        noise_names = [k for k in scores if k.startswith("noise")]
-        for name in noise_names:
-            val, se = scores[name]
-            rows.append(_row(run, f"null_noise_only_{name}", val, se, "<=", NOISE_TOLERANCE,
-                             f"{base}; score − score(λ=0) = {val:.4g} ± {se:.2g} nats"))
-        if "own_noise_part" in scores:
-            val, se = scores["own_noise_part"]
-            rows.append(_row(run, "null_noise_only_own_noise_part", val, se, "<=", NOISE_TOLERANCE,
-                             f"{base}; the run's own filter on noise sites only (links zeroed): "
+        return _dimer_rows(run, scores, margin, base, L_B is None or L_B <= L_V // 2, L_B)
+    return _paramagnet_rows(run, scores, base, L_B != 0)
+
+
+def _split_scores(score, directions, V, E, itr, ite, L_V, filter_scale, seed) -> dict:
+    """score(Λ) − score(λ = 0) of every standardised direction, fitted on the training split and scored
+    on the test split, with SE √(SE² + SE_0²) (NaN if SE is)."""
+    Vtr, Etr, Vte, Ete = V[itr], E[itr], V[ite], E[ite]
+
+    def scored(w, b):
+        val, se = score(w, b, Vtr, Etr, Vte, Ete, seed=seed)
+        return float(val), float(se)
+
+    zero_val, zero_se = scored(np.zeros((L_V, L_V, 1)), np.zeros(1))
+    scores = {}
+    for name, d in directions.items():
+        w, b = standardise_filter(d, V, filter_scale)
+        val, se = scored(w, b)
+        scores[name] = (val - zero_val, math.sqrt(se**2 + zero_se**2) if np.isfinite(se) else math.nan)
+    return scores
+
+
+def _own_noise_part(pp, own_filter, L_V: int):
+    """The pooled ΔA_Λ of the run's own filter with its link sites zeroed (its noise sites only)."""
+    from rsmi.dimers import fat_site_kinds
+
+    noise = np.isin(fat_site_kinds(L_V), (0, 1))[:, :, None]
+    w_own = np.asarray(own_filter[0], dtype=np.float64).reshape(L_V, L_V, -1) * noise
+    return pp.estimate(w_own, np.asarray(own_filter[1], dtype=np.float64))
+
+
+def _dimer_rows(run, scores, margin, base, resolvable, L_B) -> list[dict]:
+    """noise_only rows (≤ NOISE_TOLERANCE) and field_beats_noise rows: margin(field, worst noise) > 0."""
+    rows = []
+    noise_names = [k for k in scores if k.startswith("noise")]
+    for name in noise_names:
+        val, se = scores[name]
+        rows.append(row(run, "null", f"null_noise_only_{name}", val, "<=", NOISE_TOLERANCE, se=se,
+                        note=f"{base}; score − score(λ=0) = {val:.4g} ± {se:.2g} nats"))
+    if "own_noise_part" in scores:
+        val, se = scores["own_noise_part"]
+        rows.append(row(run, "null", "null_noise_only_own_noise_part", val, "<=", NOISE_TOLERANCE, se=se,
+                        note=f"{base}; the run's own filter on noise sites only (links zeroed): "
                              f"{val:.4g} ± {se:.2g} nats"))
-        worst = max(noise_names, key=lambda k: scores[k][0])
-        resolvable = L_B is None or L_B <= L_V // 2
-        for axis in (0, 1):
-            fv, fse = scores[f"field_axis{axis}"]
-            nv, nse = scores[worst]
-            if pooled:  # the margin's own error: its per-window terms share the pool
-                margin, mse = pp.summarise(terms[f"field_axis{axis}"] - terms[worst])
-            else:
-                margin, mse = fv - nv, math.hypot(fse, nse)
-            rows.append(_row(run, f"null_field_beats_noise_axis{axis}", margin, mse, ">", 0.0,
-                             f"{base}; field {fv:.4g} ± {fse:.2g} vs best noise filter {worst} "
+    worst = max(noise_names, key=lambda k: scores[k][0])
+    for axis in (0, 1):
+        fv, fse = scores[f"field_axis{axis}"]
+        nv, nse = scores[worst]
+        m, mse = margin(f"field_axis{axis}", worst)
+        rows.append(row(run, "null", f"null_field_beats_noise_axis{axis}", m, ">", 0.0, se=mse, gate=resolvable,
+                        note=f"{base}; field {fv:.4g} ± {fse:.2g} vs best noise filter {worst} "
                              f"{nv:.4g} ± {nse:.2g} nats"
-                             + ("" if resolvable else f"; recorded, not gated: L_B = {L_B} > L_V/2"),
-                             gate=resolvable))
-    else:
-        across = L_B != 0
-        for name, (val, se) in scores.items():
-            rows.append(_row(run, f"null_paramagnet_{name}", val, se, "<=", NOISE_TOLERANCE,
-                             f"{base}; score − score(λ=0) = {val:.4g} ± {se:.2g} nats"
-                             + ("" if across else "; recorded, not gated: no buffer (L_B = 0)"), gate=across))
+                             + ("" if resolvable else f"; recorded, not gated: L_B = {L_B} > L_V/2")))
     return rows
+
+
+def _paramagnet_rows(run, scores, base, across) -> list[dict]:
+    """paramagnet rows (≤ NOISE_TOLERANCE); gated only across a buffer (``across``)."""
+    return [row(run, "null", f"null_paramagnet_{name}", val, "<=", NOISE_TOLERANCE, se=se, gate=across,
+                note=f"{base}; score − score(λ=0) = {val:.4g} ± {se:.2g} nats"
+                     + ("" if across else "; recorded, not gated: no buffer (L_B = 0)"))
+            for name, (val, se) in scores.items()]

@@ -1,11 +1,12 @@
 """Input validation shared by the library: one definition of each check.
 
-Integers and reals (``is_int``, ``is_real``, ``check_int``, ``check_int_strict``,
-``check_choice``), binary windows (``check_windows``) and data matrices (``check_binary``), Λ
-filters (``check_filter``), RBM parameters (``check_rbm_params``) and the split of the two
-Θ-RBMs into their v and e parts (``theta_parts``), which the proxy estimators of
-:mod:`rsmi.network` and :mod:`rsmi.pooled` share.  Every check raises ValueError/TypeError
-naming the argument.
+Integers and reals (``is_int``, ``is_real``, ``check_int``, ``check_int_strict``, ``check_real``,
+``check_choice``); samples (``check_windows`` for binary windows, ``check_binary`` for data
+matrices, ``as_samples`` for any real features); Λ filters (``as_filter``, ``check_filter``) and
+the square block a window's sites form (``square_block``); RBM parameters (``check_rbm_params``)
+and the split of the two Θ-RBMs into their v and e parts (``theta_parts``), which the proxy
+estimators of :mod:`rsmi.network` and :mod:`rsmi.pooled` share.  Every check raises
+ValueError/TypeError naming the argument.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import numpy as np
 
 from rsmi._network_kernels import softplus_np
 
-__all__ = ["ThetaParts", "theta_arrays", "theta_parts", "check_windows", "check_binary", "check_rbm_params",
-           "is_int", "is_real", "check_int", "check_int_strict", "check_filter", "check_choice"]
+__all__ = ["ThetaParts", "theta_arrays", "theta_parts", "check_windows", "check_binary", "check_rbm_params", "as_samples",
+           "is_int", "is_real", "check_int", "check_int_strict", "check_real", "as_filter", "check_filter", "square_block",
+           "check_choice"]
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,23 @@ def check_rbm_params(weights, visible_bias, hidden_bias) -> tuple[np.ndarray, np
     return W, a, c
 
 
+def as_samples(V, E, n_v: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(V, E) as given, checked: 2-D, finite, one row per sample each, and V of width ``n_v`` if given."""
+    V = np.asarray(V)
+    E = np.asarray(E)
+    if V.ndim != 2:
+        raise ValueError(f"V must be 2-D (n_samples, N_v), got shape {V.shape}")
+    if E.ndim != 2:
+        raise ValueError(f"E must be 2-D (n_samples, N_E), got shape {E.shape}")
+    if V.shape[0] != E.shape[0]:
+        raise ValueError(f"V and E must have the same number of samples, got {V.shape[0]} and {E.shape[0]}")
+    if n_v is not None and V.shape[1] != n_v:
+        raise ValueError(f"V has {V.shape[1]} sites per sample but the filter has {n_v}")
+    if not (np.isfinite(V).all() and np.isfinite(E).all()):
+        raise ValueError("V and E must be finite")
+    return V, E
+
+
 def is_int(x) -> bool:
     return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
@@ -158,20 +177,50 @@ def check_int_strict(name: str, value, minimum: int) -> int:
     return value
 
 
-def check_filter(weights, biases, n_v: int) -> tuple[np.ndarray, np.ndarray]:
+def check_real(name, x, allow_zero=False) -> float:
+    """``x`` as a float, x > 0 (x ≥ 0 with ``allow_zero``) and finite."""
+    if not is_real(x) or (x < 0 if allow_zero else x <= 0):
+        raise ValueError(f"{name} must be a {'non-negative' if allow_zero else 'positive'} finite number, got {x!r}")
+    return float(x)
+
+
+def as_filter(weights, biases, n_v: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(λ as (N_v, N_h) float64, b as (N_h,) float64), finite.
+
+    (L_V, L_V, N_h) weights act on row-major flattened blocks: λ[i·L_V + j] = weights[i, j];
+    with ``n_v`` given, N_v must equal it.
+    """
     w = np.asarray(weights, dtype=np.float64)
     if w.ndim == 3:
-        if w.shape[0] * w.shape[1] != n_v:
-            raise ValueError(f"weights of shape {w.shape} do not cover a block of |V| = {n_v} sites")
-        w = w.reshape(n_v, w.shape[2])
-    if w.ndim != 2 or w.shape[0] != n_v or w.shape[1] < 1:
-        raise ValueError(f"weights must have shape (|V|, N_h) = ({n_v}, N_h) or (L_V, L_V, N_h), got {np.shape(weights)}")
+        w = w.reshape(w.shape[0] * w.shape[1], w.shape[2])
+    if w.ndim != 2 or w.shape[1] < 1 or (n_v is not None and w.shape[0] != n_v):
+        sites = "" if n_v is None else f" with N_v = {n_v} sites"
+        raise ValueError(f"weights must have shape (L_V, L_V, N_h) or (N_v, N_h){sites}, got {np.shape(weights)}")
     b = np.asarray(biases, dtype=np.float64)
     if b.shape != (w.shape[1],):
         raise ValueError(f"biases must have shape ({w.shape[1]},), got {b.shape}")
     if not (np.isfinite(w).all() and np.isfinite(b).all()):
         raise ValueError("weights and biases must be finite")
+    return w, b
+
+
+def check_filter(weights, biases, n_v: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`as_filter` on a block of ``n_v`` sites, λ C-contiguous (the numba kernels' layout)."""
+    w, b = as_filter(weights, biases, n_v)
     return np.ascontiguousarray(w), b
+
+
+def square_block(n_v: int, block_shape=None) -> tuple[int, int]:
+    """(L_V, L_V) with L_V² = n_v: ``block_shape`` checked, or L_V = √n_v when it is None."""
+    if block_shape is None:
+        side = math.isqrt(n_v)
+        if side * side != n_v:
+            raise ValueError(f"V has {n_v} sites per window, not a square block")
+        return side, side
+    if (len(tuple(block_shape)) != 2 or not all(is_int(x) for x in block_shape)
+            or block_shape[0] * block_shape[1] != n_v or block_shape[0] != block_shape[1]):
+        raise ValueError(f"block_shape must be a square (L_V, L_V) with L_V² = |V| = {n_v}, got {block_shape!r}")
+    return int(block_shape[0]), int(block_shape[1])
 
 
 def check_choice(name, value, options):

@@ -77,6 +77,7 @@ import numpy as np
 from scipy.special import expit, log_expit, logsumexp
 
 from rsmi.results import FilterResult
+from rsmi.validation import as_filter, as_samples, check_int, check_real, square_block
 
 __all__ = [
     "CRITICS",
@@ -232,10 +233,8 @@ def variational_bound(weights, biases, critic_weights, critic_biases, V, E, *, e
     ``critic_weights`` (N_E, 2^{N_h}) selects the softmax critic, (N_E, N_h) the factorised one
     (2^{N_h} ≠ N_h, so the shape decides); u = e·Φ + c.
     """
-    from rsmi.mi import _as_filter, _as_samples
-
-    w, b = _as_filter(weights, biases)
-    V, E = _as_samples(V, E, w.shape[0])
+    w, b = as_filter(weights, biases)
+    V, E = as_samples(V, E, w.shape[0])
     nh = w.shape[1]
     Phi = np.asarray(critic_weights, dtype=np.float64)
     c = np.asarray(critic_biases, dtype=np.float64)
@@ -253,19 +252,6 @@ def variational_bound(weights, biases, critic_weights, critic_biases, V, E, *, e
 
 # --------------------------------------------------------------------------------------------
 # Training
-
-
-def _check_pos_int(name, val, minimum=1):
-    if not isinstance(val, numbers.Integral) or isinstance(val, bool) or val < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {val!r}")
-    return int(val)
-
-
-def _check_pos_real(name, val, allow_zero=False):
-    if not isinstance(val, numbers.Real) or isinstance(val, bool) or not np.isfinite(val) or \
-            (val < 0 if allow_zero else val <= 0):
-        raise ValueError(f"{name} must be a {'non-negative' if allow_zero else 'positive'} finite number, got {val!r}")
-    return float(val)
 
 
 class _Adam:
@@ -303,10 +289,102 @@ class _Momentum:
 
 
 def _prepare(V, E, n_v=None):
-    from rsmi.mi import _as_samples
-
-    V, E = _as_samples(V, E, n_v)
+    V, E = as_samples(V, E, n_v)
     return V.astype(np.float64), E.astype(np.float64)
+
+
+def _training_settings(n_hidden, critic, entropy, n_epochs, batch_size, learning_rate, optimizer, l2,
+                       l2_critic, init_scale, lr_schedule) -> dict:
+    """The scalar settings of :func:`train_variational`, checked and normalised ("auto" resolved)."""
+    nh = check_int("n_hidden", n_hidden)
+    critic_r, entropy_r = _resolve(critic, entropy, nh)
+    n_epochs = check_int("n_epochs", n_epochs, 0)
+    batch_size = check_int("batch_size", batch_size)
+    lr0 = check_real("learning_rate", learning_rate)
+    l2 = check_real("l2", l2, allow_zero=True)
+    l2_critic = l2 if l2_critic is None else check_real("l2_critic", l2_critic, allow_zero=True)
+    init_scale = check_real("init_scale", init_scale)
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
+    if lr_schedule not in ("cosine", "constant"):
+        raise ValueError(f"lr_schedule must be 'cosine' or 'constant', got {lr_schedule!r}")
+    return dict(n_hidden=nh, critic=critic_r, entropy=entropy_r, n_epochs=n_epochs, batch_size=batch_size,
+                learning_rate=lr0, optimizer=optimizer, l2=l2, l2_critic=l2_critic, init_scale=init_scale,
+                lr_schedule=lr_schedule)
+
+
+def _training_data(V, E, block_shape, V_val, E_val, snapshot_epochs, n_epochs):
+    """(V, E, (V_val, E_val) or None, block_shape, snapshot epochs) of :func:`train_variational`, checked."""
+    V, E = _prepare(V, E)
+    n, n_v = V.shape
+    if n < 2:
+        raise ValueError(f"need at least 2 training samples, got {n}")
+    block_shape = square_block(n_v, block_shape)
+    val = None
+    if V_val is not None or E_val is not None:
+        if V_val is None or E_val is None:
+            raise ValueError("pass both V_val and E_val, or neither")
+        val = _prepare(V_val, E_val, n_v)
+        if val[1].shape[1] != E.shape[1]:
+            raise ValueError(f"E_val has {val[1].shape[1]} sites, E has {E.shape[1]}")
+    if snapshot_epochs is None:
+        snapshot_epochs = sorted({0, n_epochs})
+    snap = np.asarray(snapshot_epochs, dtype=np.int64).ravel()
+    if snap.size and (snap.min() < 0 or snap.max() > n_epochs or np.any(np.diff(snap) <= 0)):
+        raise ValueError(f"snapshot_epochs must be strictly increasing within [0, {n_epochs}], got {snapshot_epochs}")
+    return V, E, val, block_shape, snap
+
+
+class _Ascent:
+    """The engine of :func:`train_variational`: (λ, b, Φ, c) on centred data ṽ = v − v̄, ẽ = e − ē,
+    ascending B − (l2/2)‖λ‖² − (l2_critic/2)‖Φ‖² by minibatch steps, and the per-epoch records."""
+
+    def __init__(self, V, E, val, st: dict, rng: np.random.Generator):
+        self.st = st
+        self.v_mean = V.mean(axis=0)
+        self.e_mean = E.mean(axis=0)
+        self.Vc = V - self.v_mean
+        self.Ec = E - self.e_mean
+        self.val = None if val is None else (val[0] - self.v_mean, val[1] - self.e_mean)
+        nh, width = st["n_hidden"], _critic_width(st["critic"], st["n_hidden"])
+        # λ ~ N(0, init_scale²) breaks the symmetry (λ = 0 is a saddle); the critic starts uniform
+        self.params = [st["init_scale"] * rng.standard_normal((V.shape[1], nh)), np.zeros(nh),
+                       np.zeros((E.shape[1], width)), np.zeros(width)]
+        shapes = [p.shape for p in self.params]
+        self.opt = _Adam(shapes) if st["optimizer"] == "adam" else _Momentum(shapes)
+        self.hist, self.hist_err, self.val_hist = (np.full(st["n_epochs"] + 1, np.nan) for _ in range(3))
+        self.n_batches = -(-V.shape[0] // st["batch_size"])
+        self.step = 0
+
+    def record(self, epoch: int) -> None:
+        """B and its SE on the training set (and B on the held-out set) at ``epoch``."""
+        lam, b, Phi, c = self.params
+        cr, en = self.st["critic"], self.st["entropy"]
+        self.hist[epoch], self.hist_err[epoch] = _eval_bound(self.Vc, self.Ec, lam, b, Phi, c, cr, en)
+        if self.val is not None:
+            self.val_hist[epoch] = _eval_bound(*self.val, lam, b, Phi, c, cr, en)[0]
+
+    def epoch(self, perm: np.ndarray) -> None:
+        """One pass over the minibatches of ``perm``; lr = lr0·(1 + cos(π·step/total))/2 ("cosine")."""
+        st, (lam, b, Phi, c) = self.st, self.params
+        bs, total_steps = st["batch_size"], st["n_epochs"] * self.n_batches
+        for k in range(self.n_batches):
+            idx = perm[k * bs:(k + 1) * bs]
+            _, (g_lam, g_b, g_Phi, g_c) = parameter_gradients(self.Vc[idx], self.Ec[idx], lam, b, Phi, c,
+                                                              critic=st["critic"], entropy=st["entropy"])
+            g_lam -= st["l2"] * lam
+            g_Phi -= st["l2_critic"] * Phi
+            if st["lr_schedule"] == "cosine":
+                lr = st["learning_rate"] * 0.5 * (1.0 + np.cos(np.pi * self.step / total_steps))
+            else:
+                lr = st["learning_rate"]
+            self.opt.step(self.params, [g_lam, g_b, g_Phi, g_c], lr)
+            self.step += 1
+
+    def raw_filter_and_critic(self):
+        """(λ, b, Φ, c) for the raw data: b − v̄·λ and c − ē·Φ."""
+        lam, b, Phi, c = self.params
+        return lam, b - self.v_mean @ lam, Phi, c - self.e_mean @ Phi
 
 
 def train_variational(V, E, n_hidden: int, *, block_shape=None, n_epochs: int = 100,
@@ -342,107 +420,36 @@ def train_variational(V, E, n_hidden: int, *, block_shape=None, n_epochs: int = 
     jointly trained critic, and extra = {critic_weights (N_E, width), critic_biases (width,)}
     for u = e·Φ + c on raw e.
     """
-    nh = _check_pos_int("n_hidden", n_hidden)
-    critic_r, entropy_r = _resolve(critic, entropy, nh)
-    n_epochs = _check_pos_int("n_epochs", n_epochs, 0)
-    batch_size = _check_pos_int("batch_size", batch_size)
-    lr0 = _check_pos_real("learning_rate", learning_rate)
-    l2 = _check_pos_real("l2", l2, allow_zero=True)
-    l2_critic = l2 if l2_critic is None else _check_pos_real("l2_critic", l2_critic, allow_zero=True)
-    init_scale = _check_pos_real("init_scale", init_scale)
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
-    if lr_schedule not in ("cosine", "constant"):
-        raise ValueError(f"lr_schedule must be 'cosine' or 'constant', got {lr_schedule!r}")
-    V, E = _prepare(V, E)
-    n, n_v = V.shape
-    if n < 2:
-        raise ValueError(f"need at least 2 training samples, got {n}")
-    if block_shape is None:
-        side = int(round(np.sqrt(n_v)))
-        if side * side != n_v:
-            raise ValueError(f"V has {n_v} sites, not a square block: pass block_shape")
-        block_shape = (side, side)
-    block_shape = tuple(int(x) for x in block_shape)
-    if len(block_shape) != 2 or block_shape[0] * block_shape[1] != n_v or block_shape[0] != block_shape[1]:
-        raise ValueError(f"block_shape {block_shape} must be (L_V, L_V) with L_V² = {n_v}")
-    has_val = V_val is not None or E_val is not None
-    if has_val:
-        if V_val is None or E_val is None:
-            raise ValueError("pass both V_val and E_val, or neither")
-        V_val, E_val = _prepare(V_val, E_val, n_v)
-        if E_val.shape[1] != E.shape[1]:
-            raise ValueError(f"E_val has {E_val.shape[1]} sites, E has {E.shape[1]}")
-    if snapshot_epochs is None:
-        snapshot_epochs = sorted({0, n_epochs})
-    snap = np.asarray(snapshot_epochs, dtype=np.int64).ravel()
-    if snap.size and (snap.min() < 0 or snap.max() > n_epochs or np.any(np.diff(snap) <= 0)):
-        raise ValueError(f"snapshot_epochs must be strictly increasing within [0, {n_epochs}], got {snapshot_epochs}")
+    st = _training_settings(n_hidden, critic, entropy, n_epochs, batch_size, learning_rate, optimizer, l2,
+                            l2_critic, init_scale, lr_schedule)
+    V, E, val, block_shape, snap = _training_data(V, E, block_shape, V_val, E_val, snapshot_epochs, st["n_epochs"])
     log = logger_ or logger
     rng = np.random.default_rng(seed)
-
-    v_mean = V.mean(axis=0)
-    e_mean = E.mean(axis=0)
-    Vc = V - v_mean
-    Ec = E - e_mean
-    if has_val:
-        Vc_val, Ec_val = V_val - v_mean, E_val - e_mean
-    width = _critic_width(critic_r, nh)
-    lam = init_scale * rng.standard_normal((n_v, nh))
-    b = np.zeros(nh)
-    Phi = np.zeros((E.shape[1], width))
-    c = np.zeros(width)
-    params = [lam, b, Phi, c]
-    opt = _Adam([p.shape for p in params]) if optimizer == "adam" else _Momentum([p.shape for p in params])
-
-    hist = np.full(n_epochs + 1, np.nan)
-    hist_err = np.full(n_epochs + 1, np.nan)
-    val_hist = np.full(n_epochs + 1, np.nan)
+    eng = _Ascent(V, E, val, st, rng)
+    nh, n_epochs = st["n_hidden"], st["n_epochs"]
     snaps = []
-
-    def record(epoch):
-        hist[epoch], hist_err[epoch] = _eval_bound(Vc, Ec, lam, b, Phi, c, critic_r, entropy_r)
-        if has_val:
-            val_hist[epoch] = _eval_bound(Vc_val, Ec_val, lam, b, Phi, c, critic_r, entropy_r)[0]
-        if epoch in snap:
-            snaps.append(lam.reshape(block_shape + (nh,)).copy())
-
-    record(0)
-    n_batches = -(-n // batch_size)
-    total_steps = n_epochs * n_batches
-    step = 0
     t0 = time.perf_counter()
-    for epoch in range(1, n_epochs + 1):
-        perm = rng.permutation(n)
-        for k in range(n_batches):
-            idx = perm[k * batch_size:(k + 1) * batch_size]
-            _, (g_lam, g_b, g_Phi, g_c) = parameter_gradients(Vc[idx], Ec[idx], lam, b, Phi, c,
-                                                              critic=critic_r, entropy=entropy_r)
-            g_lam -= l2 * lam
-            g_Phi -= l2_critic * Phi
-            if lr_schedule == "cosine":
-                lr = lr0 * 0.5 * (1.0 + np.cos(np.pi * step / total_steps))
-            else:
-                lr = lr0
-            opt.step(params, [g_lam, g_b, g_Phi, g_c], lr)
-            step += 1
-        record(epoch)
-        if log_every and epoch % log_every == 0:
-            log.info("epoch %d/%d: bound %.4f nats (val %.4f), %.1f s", epoch, n_epochs, hist[epoch],
-                     val_hist[epoch], time.perf_counter() - t0)
+    for epoch in range(n_epochs + 1):
+        if epoch:
+            eng.epoch(rng.permutation(V.shape[0]))
+        eng.record(epoch)
+        if epoch in snap:
+            snaps.append(eng.params[0].reshape(block_shape + (nh,)).copy())
+        if epoch and log_every and epoch % log_every == 0:
+            log.info("epoch %d/%d: bound %.4f nats (val %.4f), %.1f s", epoch, n_epochs, eng.hist[epoch],
+                     eng.val_hist[epoch], time.perf_counter() - t0)
 
-    b_raw = b - v_mean @ lam
-    c_raw = c - e_mean @ Phi
+    lam, b_raw, Phi, c_raw = eng.raw_filter_and_critic()
     meta = dict(estimator="variational", n_hidden=nh, L_V=block_shape[0], n_epochs=n_epochs,
-                batch_size=batch_size, learning_rate=lr0, critic=critic_r, entropy=entropy_r,
-                optimizer=optimizer, l2=l2, l2_critic=l2_critic, init_scale=init_scale, lr_schedule=lr_schedule,
-                n_train=n, n_val=int(V_val.shape[0]) if has_val else 0,
-                val_critic="jointly trained")
+                batch_size=st["batch_size"], learning_rate=st["learning_rate"], critic=st["critic"],
+                entropy=st["entropy"], optimizer=optimizer, l2=st["l2"], l2_critic=st["l2_critic"],
+                init_scale=st["init_scale"], lr_schedule=lr_schedule, n_train=V.shape[0],
+                n_val=0 if val is None else int(val[0].shape[0]), val_critic="jointly trained")
     if isinstance(seed, numbers.Integral):
         meta["seed"] = int(seed)
     return FilterResult(
-        weights=lam.reshape(block_shape + (nh,)).copy(), biases=b_raw, history=hist,
-        history_err=hist_err, val_history=val_hist, snapshot_epochs=snap,
+        weights=lam.reshape(block_shape + (nh,)).copy(), biases=b_raw, history=eng.hist,
+        history_err=eng.hist_err, val_history=eng.val_hist, snapshot_epochs=snap,
         snapshots=np.asarray(snaps).reshape((snap.size,) + block_shape + (nh,)), meta=meta,
         extra={"critic_weights": Phi.copy(), "critic_biases": c_raw},
     )
@@ -463,9 +470,9 @@ def score_filter(weights, biases, V_train, E_train, V_test, E_test, *, seed=None
     (drawn from ``seed``), as :func:`rsmi.mi.estimate_mi` does. B and its delta-method error are
     then evaluated on (V_test, E_test). Returns (bound, stderr) in nats.
     """
-    from rsmi.mi import DEFAULT_L2_GRID, _as_filter, _choose_l2, _standardiser, fit_multinomial_logistic
+    from rsmi.mi import DEFAULT_L2_GRID, choose_l2, fit_multinomial_logistic, standardise
 
-    w, b = _as_filter(weights, biases)
+    w, b = as_filter(weights, biases)
     nh = w.shape[1]
     critic_r, entropy_r = _resolve(critic, entropy, nh)
     Vtr, Etr = _prepare(V_train, E_train, w.shape[0])
@@ -476,23 +483,23 @@ def score_filter(weights, biases, V_train, E_train, V_test, E_test, *, seed=None
     if auto and l2 != "auto":
         raise ValueError(f"l2 must be a non-negative number or 'auto', got {l2!r}")
     if not auto:
-        l2 = _check_pos_real("l2", l2, allow_zero=True)
+        l2 = check_real("l2", l2, allow_zero=True)
     rng = np.random.default_rng(seed)
-    mu, sd = _standardiser(Etr)
+    mu, sd = standardise(Etr)
     Xtr = (Etr - mu) / sd
     s_tr = Vtr @ w + b
     if critic_r == "softmax":
         states = hidden_states(nh)
         Q = np.exp(log_expit(s_tr) @ states.T + log_expit(-s_tr) @ (1.0 - states).T)
         if auto:
-            l2 = _choose_l2(Etr, Q, DEFAULT_L2_GRID, rng, max_iter)
+            l2 = choose_l2(Etr, Q, DEFAULT_L2_GRID, rng, max_iter)
         W, c = fit_multinomial_logistic(Xtr, Q, l2=l2, max_iter=max_iter)
     else:
         p = expit(s_tr)
         Ws, cs = [], []
         for j in range(nh):
             Yj = np.stack([1 - p[:, j], p[:, j]], axis=1)
-            l2j = _choose_l2(Etr, Yj, DEFAULT_L2_GRID, rng, max_iter) if auto else l2
+            l2j = choose_l2(Etr, Yj, DEFAULT_L2_GRID, rng, max_iter) if auto else l2
             Wj, cj = fit_multinomial_logistic(Xtr, Yj, l2=l2j, max_iter=max_iter)
             Ws.append(Wj[:, 1] - Wj[:, 0])
             cs.append(cj[1] - cj[0])
