@@ -212,6 +212,16 @@ def test_evaluate_proxy_paths():
     assert evaluate_proxy(lam.reshape(2, 2, 2), b, V, E, tv, tve)[0] == evaluate_proxy(lam, b, V, E, tv, tve)[0]
 
 
+def test_evaluate_proxy_auto_is_the_trainers_rule(monkeypatch):
+    """path="auto" is train_rsmi's rule (_resolve_path): a |V| = 16 block whose G for all windows
+    fits the cache is enumerated; when it does not (and 2^16 > 2^N_h·n_mc) it is sampled."""
+    V, E, tv, tve, lam, b = random_problem(12, 16, 1, n_e=6, n=40, theta_scale=0.3)
+    assert evaluate_proxy(lam, b, V, E, tv, tve, seed=0) == evaluate_proxy(lam, b, V, E, tv, tve, path="exact")
+    monkeypatch.setattr(net, "_G_CACHE_BYTES", 0)
+    kw = dict(n_mc=16, mc_chains=8, mc_burn_in=5, seed=0)
+    assert evaluate_proxy(lam, b, V, E, tv, tve, **kw) == evaluate_proxy(lam, b, V, E, tv, tve, path="mc", **kw)
+
+
 # ------------------------------------------------------------------------------------------
 # (c) kernels vs twins, and the sampler vs enumeration
 # ------------------------------------------------------------------------------------------
