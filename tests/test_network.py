@@ -387,6 +387,18 @@ def test_mc_training_on_critical_ising_2x2():
     assert res.history[-1] > res.history[0]
 
 
+def test_l2_is_the_gradient_of_half_l2_lambda_squared():
+    """The step is η (∇A_Λ − l2·λ), the ascent on A_Λ − (l2/2)‖λ‖² (as in rsmi.variational): one
+    step on all windows from the same λ_0 differs from the unpenalised one by −η·l2·λ_0."""
+    V, E, tv, tve = _small_training_problem(n_v=4, n=120)
+    kw = dict(n_epochs=1, batch_size=120, learning_rate=0.3, path="exact", init_scale=0.5, n_eval=20, seed=8)
+    free = train_rsmi(V, E, tv, tve, 2, **kw)
+    decayed = train_rsmi(V, E, tv, tve, 2, l2=0.25, **kw)
+    lam0 = 0.5 * np.random.default_rng(8).standard_normal((4, 2))  # the trainer's first draw
+    np.testing.assert_allclose((decayed.weights - free.weights).reshape(4, 2), -0.3 * 0.25 * lam0, rtol=1e-9, atol=1e-14)
+    assert decayed.meta["l2"] == 0.25
+
+
 def test_train_sampled_h_runs():
     V, E, tv, tve = _small_training_problem()
     res = train_rsmi(V, E, tv, tve, 2, n_epochs=2, batch_size=50, h_sampling="sample", path="mc", n_mc=8,

@@ -741,14 +741,14 @@ class _Filter:
         self.baseline = 0.0
 
     def step(self, spec: _TrainSpec, grad, idx, lr, rng):
-        """One minibatch: velocity ← μ·velocity + η (∇A_Λ − 2·l2·λ), Λ ← Λ + velocity (b not decayed)."""
+        """One minibatch: velocity ← μ·velocity + η (∇A_Λ − l2·λ), Λ ← Λ + velocity (b not decayed)."""
         Vb, Eb = spec.Vf[idx], spec.Ef[idx]
         codes, hs, Q = _hidden_weights(Vb, self.lam, self.bias, spec.h_mode, rng)
         beta = self.baseline if spec.h_mode == "sample" else 0.0
         a_b, g_lam, g_b = grad(idx, Vb, Eb, codes, hs, Q, self.lam, self.bias, beta, rng)
         if spec.h_mode == "sample":
             self.baseline += _BASELINE_RATE * (float(a_b.mean()) - self.baseline)
-        g_lam = g_lam - 2.0 * spec.l2 * self.lam
+        g_lam = g_lam - spec.l2 * self.lam
         self.vel_lam = spec.momentum * self.vel_lam + lr * g_lam
         self.vel_b = spec.momentum * self.vel_b + lr * g_b
         self.lam = self.lam + self.vel_lam
@@ -900,10 +900,11 @@ def train_rsmi(
     minibatches of ``batch_size``; per minibatch the exact or Monte Carlo estimate of ∇A_Λ
     (module docstring) gives the step
 
-        velocity ← μ·velocity + η_t (∇A_Λ − 2·l2·λ),   Λ ← Λ + velocity      (b is not decayed),
+        velocity ← μ·velocity + η_t (∇A_Λ − l2·λ),   Λ ← Λ + velocity      (b is not decayed),
 
     with η_t = η (constant), η/(1 + decay·(t−1)) (inverse_time) or η·decay^{t−1} (exponential)
-    for epoch t = 1 … n_epochs.  λ starts as init_scale·N(0, 1), b at 0.
+    for epoch t = 1 … n_epochs: ascent on A_Λ − (l2/2)‖λ‖², the penalty ``l2`` means in
+    :func:`rsmi.variational.train_variational` too.  λ starts as init_scale·N(0, 1), b at 0.
 
     Monte Carlo path: ``n_mc`` = K persistent chains per h-state, each advanced
     ``mc_sweeps_between`` heat-bath sweeps per step and contributing one sample; a chain is burnt
