@@ -212,6 +212,16 @@ def test_evaluate_proxy_paths():
     assert evaluate_proxy(lam.reshape(2, 2, 2), b, V, E, tv, tve)[0] == evaluate_proxy(lam, b, V, E, tv, tve)[0]
 
 
+def test_evaluate_proxy_auto_is_the_trainers_rule(monkeypatch):
+    """path="auto" is train_rsmi's rule (_resolve_path): a |V| = 16 block whose G for all windows
+    fits the cache is enumerated; when it does not (and 2^16 > 2^N_h·n_mc) it is sampled."""
+    V, E, tv, tve, lam, b = random_problem(12, 16, 1, n_e=6, n=40, theta_scale=0.3)
+    assert evaluate_proxy(lam, b, V, E, tv, tve, seed=0) == evaluate_proxy(lam, b, V, E, tv, tve, path="exact")
+    monkeypatch.setattr(net, "_G_CACHE_BYTES", 0)
+    kw = dict(n_mc=16, mc_chains=8, mc_burn_in=5, seed=0)
+    assert evaluate_proxy(lam, b, V, E, tv, tve, **kw) == evaluate_proxy(lam, b, V, E, tv, tve, path="mc", **kw)
+
+
 # ------------------------------------------------------------------------------------------
 # (c) kernels vs twins, and the sampler vs enumeration
 # ------------------------------------------------------------------------------------------
@@ -375,6 +385,18 @@ def test_mc_training_on_critical_ising_2x2():
     assert res.meta["path_used"] == "mc"
     assert (np.sign(w) == np.sign(w[0])).all() and np.abs(w).min() > 1.0, w
     assert res.history[-1] > res.history[0]
+
+
+def test_l2_is_the_gradient_of_half_l2_lambda_squared():
+    """The step is η (∇A_Λ − l2·λ), the ascent on A_Λ − (l2/2)‖λ‖² (as in rsmi.variational): one
+    step on all windows from the same λ_0 differs from the unpenalised one by −η·l2·λ_0."""
+    V, E, tv, tve = _small_training_problem(n_v=4, n=120)
+    kw = dict(n_epochs=1, batch_size=120, learning_rate=0.3, path="exact", init_scale=0.5, n_eval=20, seed=8)
+    free = train_rsmi(V, E, tv, tve, 2, **kw)
+    decayed = train_rsmi(V, E, tv, tve, 2, l2=0.25, **kw)
+    lam0 = 0.5 * np.random.default_rng(8).standard_normal((4, 2))  # the trainer's first draw
+    np.testing.assert_allclose((decayed.weights - free.weights).reshape(4, 2), -0.3 * 0.25 * lam0, rtol=1e-9, atol=1e-14)
+    assert decayed.meta["l2"] == 0.25
 
 
 def test_train_sampled_h_runs():
