@@ -93,6 +93,7 @@ from rsmi.validation import check_int as _pos_int
 from rsmi.validation import check_windows as _check_data
 from rsmi.validation import is_int as _is_int
 from rsmi.validation import is_real as _is_real
+from rsmi.validation import square_block as _square_block
 from rsmi.validation import theta_parts as _make_theta
 
 __all__ = ["evaluate_proxy", "train_rsmi", "proxy_and_gradient_exact", "EXACT_MAX_VISIBLE", "H_SUM_MAX"]
@@ -565,14 +566,7 @@ def _train_spec(V, E, theta_v, theta_ve, n_hidden, *, block_shape, n_epochs, bat
     n_hidden = _pos_int("n_hidden", n_hidden)
     if n_hidden > n_v:
         raise ValueError(f"n_hidden = {n_hidden} exceeds |V| = {n_v}")
-    if block_shape is None:
-        side = int(round(math.sqrt(n_v)))
-        if side * side != n_v:
-            raise ValueError(f"|V| = {n_v} is not a square; pass block_shape")
-        block_shape = (side, side)
-    if (len(tuple(block_shape)) != 2 or not all(_is_int(x) for x in block_shape)
-            or block_shape[0] * block_shape[1] != n_v or block_shape[0] != block_shape[1]):
-        raise ValueError(f"block_shape must be a square (L_V, L_V) with L_V² = |V| = {n_v}, got {block_shape!r}")
+    block_shape = _square_block(n_v, block_shape)
     th = _make_theta(theta_v, theta_ve, n_v, n_e)
     n_epochs = _pos_int("n_epochs", n_epochs, 0)
     batch_size = _pos_int("batch_size", batch_size)
