@@ -77,6 +77,18 @@ def test_pooled_gradient_matches_finite_differences(n_h):
         assert g_b[j] == pytest.approx((value(lam, bp) - value(lam, bm)) / (2 * eps), rel=1e-5, abs=1e-8)
 
 
+def pool_errors(tv, tve, V, E, groups, w, b, exact, *, n_pool, burn_in, n_seeds=20):
+    """(error, stated SE) of ΔA from ``n_seeds`` independent pools against the exact ``exact``."""
+    errs, ses = [], []
+    for seed in range(n_seeds):
+        pp = PooledProxy(tv, tve, V, E, groups=groups, n_pool=n_pool, pairs=32, n_blocks=8, chains_per_block=32,
+                         burn_in=burn_in, thin=4, seed=seed)
+        val, se = pp.estimate(w, b)
+        errs.append(val - exact)
+        ses.append(se)
+    return np.array(errs), np.array(ses)
+
+
 def test_pooled_estimate_matches_exact_over_20_seeds():
     """ΔA from the pool vs the enumerated ΔA on the same windows: the pool's error only.
 
@@ -87,14 +99,7 @@ def test_pooled_estimate_matches_exact_over_20_seeds():
     exact = proxy_and_gradient_exact(lam, b, V, E, tv, tve)[0] - proxy_and_gradient_exact(
         np.zeros_like(lam), np.zeros_like(b), V, E, tv, tve)[0]
     assert abs(exact) > 0.05  # a real signal, not a trivial zero
-    errs, ses = [], []
-    for seed in range(20):
-        pp = PooledProxy(tv, tve, V, E, groups=groups, n_pool=2048, pairs=32, n_blocks=8, chains_per_block=32,
-                         burn_in=50, thin=4, seed=seed)
-        val, se = pp.estimate(lam, b)
-        errs.append(val - exact)
-        ses.append(se)
-    errs, ses = np.array(errs), np.array(ses)
+    errs, ses = pool_errors(tv, tve, V, E, groups, lam, b, exact, n_pool=2048, burn_in=50)
     assert abs(errs.mean()) <= 3 * errs.std(ddof=1) / np.sqrt(errs.size)
     assert (np.abs(errs) <= 3 * ses).all()
     # the stated error is not absurdly conservative either (it includes the data's share)
@@ -212,14 +217,7 @@ def test_pooled_estimate_on_the_4x4_dimer_block_matches_exact_over_20_seeds():
     exacts = {}
     for name, (w, b) in filters.items():
         exact = exacts[name] = proxy_and_gradient_exact(w, b, Vs, Es, tv, tve)[0] - zero
-        errs, ses = [], []
-        for seed in range(20):
-            pp = PooledProxy(tv, tve, Vs, Es, groups=gs, n_pool=4096, pairs=32, n_blocks=8, chains_per_block=32,
-                             burn_in=100, thin=4, seed=seed)
-            val, se = pp.estimate(w, b)
-            errs.append(val - exact)
-            ses.append(se)
-        errs, ses = np.array(errs), np.array(ses)
+        errs, ses = pool_errors(tv, tve, Vs, Es, gs, w, b, exact, n_pool=4096, burn_in=100)
         assert abs(errs.mean()) <= 3 * errs.std(ddof=1) / np.sqrt(20) + 1e-4, (name, exact, errs.mean())
         assert (np.abs(errs) <= 3 * ses).all(), (name, errs, ses)
     # measured: field +0.007, noise pair +0.060 nats (the Θ-RBMs' bias of method.md §4b)

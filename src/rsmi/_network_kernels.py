@@ -59,6 +59,16 @@ def _softplus(x):  # pragma: no cover - numba
     return math.log1p(math.exp(x))
 
 
+@njit(cache=True, inline="always")
+def _active_sum(v, M, col, start):  # pragma: no cover - numba
+    """start + Σ_{i: v_i ≠ 0} M[i, col], summed in the order of i."""
+    acc = start
+    for i in range(v.shape[0]):
+        if v[i]:
+            acc += M[i, col]
+    return acc
+
+
 # The fast path of g_matrix_kernel multiplies factors 1 + e^{x}e^{y} and takes one log per
 # block of _BLOCK of them; with |x|, |y| <= _EXP_LIMIT each factor is <= 1 + e^{2·40} and a
 # block's product stays below e^{645} < DBL_MAX.
@@ -199,18 +209,10 @@ def heat_bath_kernel(states, signs, W, a, c, lam, bias, uniforms):  # pragma: no
         v = states[ch]
         t = signs[ch]
         for m in range(M):
-            acc = c[m]
-            for i in range(N):
-                if v[i]:
-                    acc += W[i, m]
-            x[m] = acc
-            sp[m] = _softplus(acc)
+            x[m] = _active_sum(v, W, m, c[m])
+            sp[m] = _softplus(x[m])
         for j in range(Nh):
-            acc = bias[j]
-            for i in range(N):
-                if v[i]:
-                    acc += lam[i, j]
-            s[j] = acc
+            s[j] = _active_sum(v, lam, j, bias[j])
         for sw in range(n_sweeps):
             if fast:
                 for m in range(M):

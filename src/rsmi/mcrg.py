@@ -67,7 +67,7 @@ import numpy as np
 from scipy.special import expit
 
 from rsmi._xoshiro import make_rng
-from rsmi.validation import check_int_strict
+from rsmi.validation import as_columns, check_int_strict
 
 __all__ = [
     "majority_rule",
@@ -154,8 +154,9 @@ def _majority_from_uniforms(c: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.where(total == 0, tie, np.sign(total)).astype(np.int8)
 
 
-def _majority_rule_reference(configs, u) -> np.ndarray:
-    """Loop twin of the majority rule with pre-drawn uniforms u (n, L/2, L/2)."""
+def _reference_blocks(configs, u, h_of_block) -> np.ndarray:
+    """Loop over every 2×2 block: out[k, I, J] = h_of_block(the block's 4 spins s[k, 2I+dx, 2J+dy]
+    in (dx, dy) order, u[k, I, J]), with pre-drawn uniforms u (n, L/2, L/2)."""
     c = _as_even_lattices(configs)
     n, L, _ = c.shape
     u = _check_uniforms(u, (n, L // 2, L // 2))
@@ -163,17 +164,23 @@ def _majority_rule_reference(configs, u) -> np.ndarray:
     for k in range(n):
         for I in range(L // 2):
             for J in range(L // 2):
-                total = 0
-                for dx in range(2):
-                    for dy in range(2):
-                        total += int(c[k, 2 * I + dx, 2 * J + dy])
-                if total > 0:
-                    out[k, I, J] = 1
-                elif total < 0:
-                    out[k, I, J] = -1
-                else:
-                    out[k, I, J] = 1 if u[k, I, J] < 0.5 else -1
+                block = [(dx, dy, int(c[k, 2 * I + dx, 2 * J + dy])) for dx in range(2) for dy in range(2)]
+                out[k, I, J] = h_of_block(block, u[k, I, J])
     return out
+
+
+def _majority_rule_reference(configs, u) -> np.ndarray:
+    """Loop twin of the majority rule with pre-drawn uniforms u (n, L/2, L/2)."""
+
+    def h(block, uk):
+        total = sum(s for _, _, s in block)
+        if total > 0:
+            return 1
+        if total < 0:
+            return -1
+        return 1 if uk < 0.5 else -1
+
+    return _reference_blocks(configs, u, h)
 
 
 def majority_rule(configs, *, seed) -> np.ndarray:
@@ -223,27 +230,21 @@ def _filter_from_uniforms(c, w, b, stochastic, sign, u) -> np.ndarray:
 
 def _filter_rule_reference(configs, weights, bias, stochastic, orient, u) -> np.ndarray:
     """Loop twin of the filter rule with pre-drawn uniforms u (n, L/2, L/2)."""
-    c = _as_even_lattices(configs)
     w, b = _check_filter(weights, bias)
     sign = _orientation(w, b, orient)
-    n, L, _ = c.shape
-    u = _check_uniforms(u, (n, L // 2, L // 2))
-    out = np.empty((n, L // 2, L // 2), dtype=np.int8)
-    for k in range(n):
-        for I in range(L // 2):
-            for J in range(L // 2):
-                a = 0.0
-                for dx in range(2):
-                    for dy in range(2):
-                        x = (int(c[k, 2 * I + dx, 2 * J + dy]) + 1) // 2
-                        a += x * float(w[dx, dy])
-                a += b
-                if stochastic:
-                    p = 1.0 / (1.0 + math.exp(-a)) if a >= 0 else math.exp(a) / (1.0 + math.exp(a))
-                else:
-                    p = 1.0 if a > 0 else (0.0 if a < 0 else 0.5)
-                out[k, I, J] = sign * (1 if u[k, I, J] < p else -1)
-    return out
+
+    def h(block, uk):
+        a = 0.0
+        for dx, dy, s in block:
+            a += ((s + 1) // 2) * float(w[dx, dy])
+        a += b
+        if stochastic:
+            p = 1.0 / (1.0 + math.exp(-a)) if a >= 0 else math.exp(a) / (1.0 + math.exp(a))
+        else:
+            p = 1.0 if a > 0 else (0.0 if a < 0 else 0.5)
+        return sign * (1 if uk < p else -1)
+
+    return _reference_blocks(configs, u, h)
 
 
 def filter_rule(configs, weights, bias, *, stochastic: bool, seed, orient: bool = True) -> np.ndarray:
@@ -354,12 +355,7 @@ def _coupling_sums_reference(configs) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _check_sum_pair(hi, lo) -> tuple[np.ndarray, np.ndarray]:
-    hi = np.asarray(hi, dtype=np.float64)
-    lo = np.asarray(lo, dtype=np.float64)
-    if hi.ndim == 1:
-        hi = hi[:, None]
-    if lo.ndim == 1:
-        lo = lo[:, None]
+    hi, lo = as_columns(hi), as_columns(lo)
     if hi.ndim != 2 or hi.shape != lo.shape:
         raise ValueError(f"sums at levels n and n-1 must both be (n_samples, n_couplings) of one shape, "
                          f"got {hi.shape} and {lo.shape}")

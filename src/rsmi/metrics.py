@@ -25,6 +25,7 @@ import numpy as np
 
 from rsmi.registry import CRITERIA_GROUPS, FIG5_SNAPSHOT_EPOCHS, criteria_groups
 from rsmi.tables import row
+from rsmi.validation import as_columns
 
 __all__ = [
     "NOISE_KINDS",
@@ -347,12 +348,7 @@ def canonical_correlations(S: Any, F: Any, *, rtol: float = 1e-9) -> np.ndarray:
     decreasing order. Returns ``min(p, q)`` values in [0, 1]; directions missing because of
     rank deficiency count as correlation 0 (two identical filters span one direction only).
     """
-    S = np.asarray(S, dtype=np.float64)
-    F = np.asarray(F, dtype=np.float64)
-    if S.ndim == 1:
-        S = S[:, None]
-    if F.ndim == 1:
-        F = F[:, None]
+    S, F = as_columns(S), as_columns(F)
     if S.ndim != 2 or F.ndim != 2 or S.shape[0] != F.shape[0]:
         raise ValueError(f"S and F must be (n, p) and (n, q) with the same n, got {S.shape} and {F.shape}")
     if S.shape[0] < 2:

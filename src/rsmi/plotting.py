@@ -192,6 +192,22 @@ def _as_rows(items, titles, ncols):
     return rows, trows
 
 
+def _fill_axes(axes, rows, trows, draw: Callable, row_labels) -> None:
+    """Draw ``rows[i][j]`` into ``axes[i, j]`` with ``draw(ax, item, i)`` (axes beyond a short
+    row are switched off), title it ``trows[i][j]`` and label each row's first panel."""
+    for i, (r, t) in enumerate(zip(rows, trows)):
+        for j in range(axes.shape[1]):
+            ax = axes[i, j]
+            if j >= len(r):
+                ax.set_axis_off()
+                continue
+            draw(ax, r[j], i)
+            if t[j]:
+                ax.set_title(t[j], pad=3)
+        if row_labels is not None and row_labels[i]:
+            _panel_label(axes[i, 0], row_labels[i])
+
+
 def _grid(rows, trows, draw: Callable, *, row_labels=None, suptitle=None, panel=_PANEL,
           colorbar_label=NORM_LABEL, title_height=0.25) -> Figure:
     nrows = len(rows)
@@ -203,17 +219,7 @@ def _grid(rows, trows, draw: Callable, *, row_labels=None, suptitle=None, panel=
     height = nrows * (side + title_height) + (0.3 if suptitle else 0.0) + 0.1
     fig = new_figure(width, height)
     axes = fig.subplots(nrows, ncols, squeeze=False)
-    for i, (r, t) in enumerate(zip(rows, trows)):
-        for j in range(ncols):
-            ax = axes[i, j]
-            if j >= len(r):
-                ax.set_axis_off()
-                continue
-            draw(ax, r[j])
-            if t[j]:
-                ax.set_title(t[j], pad=3)
-        if row_labels is not None and row_labels[i]:
-            _panel_label(axes[i, 0], row_labels[i])
+    _fill_axes(axes, rows, trows, lambda ax, item, i: draw(ax, item), row_labels)
     _colorbar(fig, axes, colorbar_label, shrink=0.9 if nrows <= 2 else max(0.45, 1.6 / nrows))
     if suptitle:
         fig.suptitle(suptitle)
@@ -450,20 +456,14 @@ def plot_dimer_configs(fats, titles=None, *, ncols: int | None = None, row_label
         side = (width - 0.2) / ncol
         fig = new_figure(width, nrows * (side + 0.45))
         axes = fig.subplots(nrows, ncol, squeeze=False)
-        for i, (r, t) in enumerate(zip(rows, trows)):
-            for j in range(ncol):
-                ax = axes[i, j]
-                if j >= len(r):
-                    ax.set_axis_off()
-                    continue
-                a, per = r[j]
-                draw_dimer_config(ax, a, noise=noise_rows[i], periodic=per)
-                if t[j]:
-                    ax.set_title(t[j], pad=3)
-                if show_field:
-                    ax.set_xlabel(_field_text(a), labelpad=3)
-            if row_labels is not None and row_labels[i]:
-                _panel_label(axes[i, 0], row_labels[i])
+
+        def draw(ax, item, i):
+            a, per = item
+            draw_dimer_config(ax, a, noise=noise_rows[i], periodic=per)
+            if show_field:
+                ax.set_xlabel(_field_text(a), labelpad=3)
+
+        _fill_axes(axes, rows, trows, draw, row_labels)
         from matplotlib.lines import Line2D
 
         handles = [Line2D([], [], color=DIMER_COLOR, lw=4, label="dimer")]
@@ -753,6 +753,16 @@ _MARKERS = "osD^vP*X"
 _LINESTYLES = ("-", "--", ":", "-.")
 
 
+def _mi_panels(df, height: float):
+    """The checked I(H:E) table with each row's coarse-graining category (``_cat``), its models
+    (sorted, one panel each), and a figure of ``height`` inches with one axes per model."""
+    df = _check_mi_df(df).copy()
+    df["_cat"] = [_category(f, e) for f, e in zip(df["filter"], df["estimator"])]
+    models = sorted(df["model"].astype(str).unique())
+    fig = new_figure(min(_PAGE, 3.4 * len(models) + 0.3), height)
+    return df, models, fig, fig.subplots(1, len(models), squeeze=False)[0]
+
+
 def plot_mi_vs_buffer(df) -> Figure:
     """Estimated I(H:E) ± s.e. against buffer width L_B, one panel per model.
 
@@ -766,13 +776,9 @@ def plot_mi_vs_buffer(df) -> Figure:
     Rows with the same key and L_B (e.g. several random filters) are averaged, their standard
     errors combined as √(Σ s²)/n.
     """
-    df = _check_mi_df(df).copy()
-    df["_cat"] = [_category(f, e) for f, e in zip(df["filter"], df["estimator"])]
-    cats = _category_order(df["_cat"])
-    models = sorted(df["model"].astype(str).unique())
     with style_context():
-        fig = new_figure(min(_PAGE, 3.4 * len(models) + 0.3), 3.6)
-        axes = fig.subplots(1, len(models), squeeze=False)[0]
+        df, models, fig, axes = _mi_panels(df, 3.6)
+        cats = _category_order(df["_cat"])
         for ax, model in zip(axes, models):
             d = df[df["model"].astype(str) == model]
             curves = [(key, g) for key, g in d.groupby(["_cat", "L_V", "N_h"], sort=False) if g["L_B"].nunique() >= 2]
@@ -808,13 +814,9 @@ def plot_mi_comparison(df, *, L_B: int | Mapping[str, int] | None = None) -> Fig
     present for each model. Columns as in :func:`plot_mi_vs_buffer`; every row is drawn (several
     random filters give several points).
     """
-    df = _check_mi_df(df).copy()
-    df["_cat"] = [_category(f, e) for f, e in zip(df["filter"], df["estimator"])]
-    sizes = sorted({(int(a), int(b)) for a, b in zip(df["L_V"], df["N_h"])})
-    models = sorted(df["model"].astype(str).unique())
     with style_context():
-        fig = new_figure(min(_PAGE, 3.4 * len(models) + 0.3), 3.2)
-        axes = fig.subplots(1, len(models), squeeze=False)[0]
+        df, models, fig, axes = _mi_panels(df, 3.2)
+        sizes = sorted({(int(a), int(b)) for a, b in zip(df["L_V"], df["N_h"])})
         for ax, model in zip(axes, models):
             d = df[df["model"].astype(str) == model]
             if isinstance(L_B, Mapping):

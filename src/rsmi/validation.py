@@ -2,7 +2,7 @@
 
 Integers and reals (``is_int``, ``is_real``, ``check_int``, ``check_int_strict``, ``check_real``,
 ``check_choice``); samples (``check_windows`` for binary windows, ``check_binary`` for data
-matrices, ``as_samples`` for any real features); Λ filters (``as_filter``, ``check_filter``) and
+matrices, ``as_samples`` for any real features, ``as_columns`` for feature matrices); Λ filters (``as_filter``, ``check_filter``) and
 the square block a window's sites form (``square_block``); RBM parameters (``check_rbm_params``)
 and the split of the two Θ-RBMs into their v and e parts (``theta_parts``), which the proxy
 estimators of :mod:`rsmi.network` and :mod:`rsmi.pooled` share.  Every check raises
@@ -20,7 +20,7 @@ import numpy as np
 from rsmi._network_kernels import softplus_np
 
 __all__ = ["ThetaParts", "theta_arrays", "theta_parts", "check_windows", "check_binary", "check_rbm_params", "as_samples",
-           "is_int", "is_real", "check_int", "check_int_strict", "check_real", "as_filter", "check_filter", "square_block",
+           "as_columns", "is_int", "is_real", "check_int", "check_int_strict", "check_real", "as_filter", "check_filter", "square_block",
            "check_choice"]
 
 
@@ -150,6 +150,12 @@ def as_samples(V, E, n_v: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     if not (np.isfinite(V).all() and np.isfinite(E).all()):
         raise ValueError("V and E must be finite")
     return V, E
+
+
+def as_columns(X) -> np.ndarray:
+    """X as float64 with one sample per row: a 1-D array (n,) becomes one column (n, 1)."""
+    X = np.asarray(X, dtype=np.float64)
+    return X[:, None] if X.ndim == 1 else X
 
 
 def is_int(x) -> bool:
