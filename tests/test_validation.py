@@ -91,3 +91,24 @@ def test_check_real(x, allow_zero, ok):
     else:
         with pytest.raises(ValueError, match="x must be a"):
             check_real("x", x, allow_zero=allow_zero)
+
+
+def test_block_filters_reads_every_filter_layout():
+    from rsmi.validation import block_filters
+
+    lam = np.arange(8.0).reshape(2, 2, 2)
+    assert block_filters(lam).shape == (2, 2, 2)
+    np.testing.assert_array_equal(block_filters(lam[:, :, 0])[:, :, 0], lam[:, :, 0])  # one (L, L) filter
+    # an RBM's (L², N_h) matrix acts on row-major blocks: λ[a, b, j] = W[a·L + b, j]
+    W = lam.reshape(4, 2)
+    np.testing.assert_array_equal(block_filters(W, rbm=True), lam)
+    # (4, 4) is one 4×4 filter, or an RBM's 4 units on a 2×2 block: the caller says which
+    sq = np.arange(16.0).reshape(4, 4)
+    assert block_filters(sq).shape == (4, 4, 1)
+    assert block_filters(sq, rbm=True).shape == (2, 2, 4)
+    with pytest.raises(ValueError, match="do not form a square block"):
+        block_filters(np.ones((5, 2)), rbm=True)
+    with pytest.raises(ValueError, match=r"\(L_V, L_V\) or"):
+        block_filters(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="non-finite"):
+        block_filters(np.full((2, 2), np.nan))

@@ -25,7 +25,7 @@ import numpy as np
 
 from rsmi.registry import CRITERIA_GROUPS, FIG5_SNAPSHOT_EPOCHS, criteria_groups
 from rsmi.tables import row
-from rsmi.validation import as_columns
+from rsmi.validation import as_columns, block_filters, square_block
 
 __all__ = [
     "NOISE_KINDS",
@@ -73,18 +73,6 @@ TH_MI_REL_SE = 0.1  # every MI estimate's SE ≤ 10% of the largest value of its
 # input handling
 
 
-def _filters(weights: Any, name: str = "weights") -> np.ndarray:
-    """λ as ``(L_V, L_V, N_h)`` float64; accepts ``(L_V, L_V)`` for a single filter."""
-    w = np.asarray(weights, dtype=np.float64)
-    if w.ndim == 2 and w.shape[0] == w.shape[1]:
-        w = w[:, :, None]
-    if w.ndim != 3 or w.shape[0] != w.shape[1] or w.shape[2] < 1:
-        raise ValueError(f"{name} must have shape (L_V, L_V) or (L_V, L_V, N_h), got {np.shape(weights)}")
-    if not np.all(np.isfinite(w)):
-        raise ValueError(f"{name} contains non-finite values")
-    return w
-
-
 def _block_filters(weights: Any, L: int, name: str = "weights") -> np.ndarray:
     """λ as ``(L, L, N_h)`` for a block of side L known from context.
 
@@ -96,21 +84,10 @@ def _block_filters(weights: Any, L: int, name: str = "weights") -> np.ndarray:
         if w.shape[0] != L * L:
             raise ValueError(f"{name} must have shape ({L}, {L}[, N_h]) or ({L * L}, N_h), got {w.shape}")
         w = w.reshape(L, L, w.shape[1])
-    w = _filters(w, name)
+    w = block_filters(w, name=name)
     if w.shape[0] != L:
         raise ValueError(f"{name} is for a {w.shape[0]}x{w.shape[0]} block, expected {L}x{L}")
     return w
-
-
-def _rbm_filters(weights: Any, name: str) -> np.ndarray:
-    """An RBM's ``(n_visible, n_hidden)`` weights on a square block as ``(L, L, n_hidden)``."""
-    w = np.asarray(weights, dtype=np.float64)
-    if w.ndim != 2:
-        raise ValueError(f"{name} must be an (n_visible, n_hidden) matrix, got shape {w.shape}")
-    L = math.isqrt(w.shape[0])
-    if L * L != w.shape[0]:
-        raise ValueError(f"{name}: {w.shape[0]} visible units do not form a square block")
-    return _filters(w.reshape(L, L, w.shape[1]), name)
 
 
 def _blocks(V: Any, L: int, name: str = "V") -> np.ndarray:
@@ -147,7 +124,7 @@ def _block_field(blocks: np.ndarray) -> np.ndarray:
 
 def one_sign(weights: Any) -> bool:
     """True iff every λ_i of the (single) filter is nonzero and all share one sign."""
-    w = _filters(weights)
+    w = block_filters(weights)
     if w.shape[2] != 1:
         raise ValueError(f"one_sign takes a single filter, got N_h = {w.shape[2]}")
     return bool(np.all(w > 0) or np.all(w < 0))
@@ -155,7 +132,7 @@ def one_sign(weights: Any) -> bool:
 
 def max_min_ratio(weights: Any) -> float:
     """``max_i |λ_i| / min_i |λ_i|`` of a single filter (∞ if some λ_i = 0)."""
-    w = np.abs(_filters(weights))
+    w = np.abs(block_filters(weights))
     if w.shape[2] != 1:
         raise ValueError(f"max_min_ratio takes a single filter, got N_h = {w.shape[2]}")
     lo = float(w.min())
@@ -184,7 +161,7 @@ def distinct_codes(weights: Any, biases: Any) -> int:
 
     Equals ``2^{L_V²}`` iff the block can be read back from the code (the map v ↦ h is injective).
     """
-    w = _filters(weights)
+    w = block_filters(weights)
     V = block_states(w.shape[0] ** 2)
     codes = hidden_codes(w, biases, V)
     return int(np.unique(codes, axis=0).shape[0])
@@ -192,7 +169,7 @@ def distinct_codes(weights: Any, biases: Any) -> int:
 
 def dominance(weights: Any) -> np.ndarray:
     """Per hidden unit j: ``max_i |λ_ij| / Σ_i |λ_ij|`` (1 = one site only; 1/L_V² = uniform)."""
-    w = _filters(weights)
+    w = block_filters(weights)
     a = np.abs(w).reshape(-1, w.shape[2])
     tot = a.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -219,7 +196,7 @@ def boundary_bulk_ratio(weights: Any) -> float:
     N_h = 1 this is the plain ratio of mean |λ|. NaN if the block has no bulk (L_V ≤ 2) or the
     filters vanish on the bulk and the boundary alike.
     """
-    w = _filters(weights)
+    w = block_filters(weights)
     m = boundary_mask(w.shape[0])
     if m.all():
         return math.nan
@@ -252,7 +229,7 @@ def noise_link_ratio(weights: Any, kinds: Any) -> np.ndarray:
     Noise sites are kinds 0, 1 (vertex, face bits), link sites kinds 2, 3. ∞ when the filter
     vanishes on every link but not on the noise, NaN when it vanishes everywhere.
     """
-    w = np.abs(_filters(weights))
+    w = np.abs(block_filters(weights))
     noise, link = _kind_masks(kinds, w.shape[0])
     num = w[noise].mean(axis=0)
     den = w[link].mean(axis=0)
@@ -289,9 +266,7 @@ def preactivations(weights: Any, biases: Any, V: Any, *, min_samples: int = 3) -
     """
     V = np.asarray(V)
     if V.ndim == 2:
-        L = math.isqrt(V.shape[1])
-        if L * L != V.shape[1]:
-            raise ValueError(f"V: {V.shape[1]} sites per block do not form a square block")
+        L = square_block(V.shape[1])[0]
     elif V.ndim == 3 and V.shape[1] == V.shape[2]:
         L = V.shape[1]
     else:
@@ -426,11 +401,11 @@ def _jackknife_se(stat, V: np.ndarray, F: np.ndarray, n_groups: int = 10) -> np.
 def _unpack(result: Any) -> tuple[np.ndarray, np.ndarray, Any]:
     """(weights (L,L,N_h), biases, FilterResult-or-None) from a FilterResult or an RBM."""
     if hasattr(result, "weights_"):  # a fitted rsmi.rbm.RBM: weights_ (n_visible, n_hidden)
-        w = _rbm_filters(result.weights_, "result.weights_")
+        w = block_filters(result.weights_, rbm=True, name="result.weights_")
         b = np.asarray(getattr(result, "hidden_bias_", np.zeros(w.shape[2])), dtype=np.float64)
         return w, b, None
     if hasattr(result, "weights") and hasattr(result, "biases"):
-        return _filters(result.weights, "result.weights"), np.asarray(result.biases, dtype=np.float64), result
+        return block_filters(result.weights, name="result.weights"), np.asarray(result.biases, dtype=np.float64), result
     raise TypeError(f"result must be a FilterResult or a fitted RBM, got {type(result).__name__}")
 
 

@@ -37,6 +37,7 @@ from matplotlib.patches import Circle, Rectangle
 
 from rsmi.metrics import noise_weight_share
 from rsmi.registry import FIG5_SNAPSHOT_EPOCHS
+from rsmi.validation import block_filters
 
 __all__ = [
     "STYLE_NAME",
@@ -558,18 +559,6 @@ def plot_dimer_filters(weights_list, titles=None, *, ncols: int | None = None, r
                          row_labels=row_labels, suptitle=suptitle, panel=1.6)
 
 
-def _unit_filters(weights) -> np.ndarray:
-    w = np.asarray(weights, dtype=np.float64)
-    if w.ndim == 2:
-        L = math.isqrt(w.shape[0])
-        if L * L != w.shape[0]:
-            raise ValueError(f"weights: {w.shape[0]} visible units do not form a square block")
-        w = w.reshape(L, L, w.shape[1])
-    if w.ndim != 3 or w.shape[0] != w.shape[1]:
-        raise ValueError(f"weights must be (n_visible, n_hidden) or (L, L, n_hidden), got {np.shape(weights)}")
-    return w
-
-
 def plot_cd_filters(weights, kinds, *, panel_labels: Sequence[str] | None = None, ncols: int = 8,
                     max_filters: int = 32) -> Figure:
     """Fig. 6: the filters of CD-trained RBMs on dimer + noise blocks, drawn on the lattice.
@@ -581,7 +570,7 @@ def plot_cd_filters(weights, kinds, *, panel_labels: Sequence[str] | None = None
     ``max_filters`` units per panel are drawn, in the RBM's order.
     """
     ws = [weights] if isinstance(weights, np.ndarray) else list(weights)
-    ws = [_unit_filters(w) for w in ws]
+    ws = [block_filters(w, rbm=True) for w in ws]
     kinds = np.asarray(kinds)
     if panel_labels is None:
         panel_labels = [None] * len(ws) if len(ws) == 1 else [chr(ord("A") + i) for i in range(len(ws))]

@@ -2,7 +2,7 @@
 
 Integers and reals (``is_int``, ``is_real``, ``check_int``, ``check_int_strict``, ``check_real``,
 ``check_choice``); samples (``check_windows`` for binary windows, ``check_binary`` for data
-matrices, ``as_samples`` for any real features, ``as_columns`` for feature matrices); Λ filters (``as_filter``, ``check_filter``) and
+matrices, ``as_samples`` for any real features, ``as_columns`` for feature matrices); Λ filters (``as_filter``, ``check_filter``, ``block_filters``) and
 the square block a window's sites form (``square_block``); RBM parameters (``check_rbm_params``)
 and the split of the two Θ-RBMs into their v and e parts (``theta_parts``), which the proxy
 estimators of :mod:`rsmi.network` and :mod:`rsmi.pooled` share.  Every check raises
@@ -20,7 +20,7 @@ import numpy as np
 from rsmi._network_kernels import softplus_np
 
 __all__ = ["ThetaParts", "theta_arrays", "theta_parts", "check_windows", "check_binary", "check_rbm_params", "as_samples",
-           "as_columns", "is_int", "is_real", "check_int", "check_int_strict", "check_real", "as_filter", "check_filter", "square_block",
+           "as_columns", "is_int", "is_real", "check_int", "check_int_strict", "check_real", "as_filter", "check_filter", "block_filters", "square_block",
            "check_choice"]
 
 
@@ -214,6 +214,29 @@ def check_filter(weights, biases, n_v: int) -> tuple[np.ndarray, np.ndarray]:
     """:func:`as_filter` on a block of ``n_v`` sites, λ C-contiguous (the numba kernels' layout)."""
     w, b = as_filter(weights, biases, n_v)
     return np.ascontiguousarray(w), b
+
+
+def block_filters(weights, *, rbm: bool = False, name: str = "weights") -> np.ndarray:
+    """Filters on a square block as ``(L, L, N_h)`` float64, finite.
+
+    Accepts ``(L, L, N_h)``; with ``rbm=False`` also ``(L, L)`` (one filter); with ``rbm=True``
+    an RBM's ``(L², N_h)`` weight matrix acting on row-major flattened blocks,
+    λ[a, b, j] = W[a·L + b, j].
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim == 2 and rbm:
+        L = math.isqrt(w.shape[0])
+        if L * L != w.shape[0]:
+            raise ValueError(f"{name}: {w.shape[0]} visible units do not form a square block")
+        w = w.reshape(L, L, w.shape[1])
+    elif w.ndim == 2 and w.shape[0] == w.shape[1]:
+        w = w[:, :, None]
+    if w.ndim != 3 or w.shape[0] != w.shape[1] or w.shape[2] < 1:
+        shapes = "(L², N_h) or (L, L, N_h)" if rbm else "(L_V, L_V) or (L_V, L_V, N_h)"
+        raise ValueError(f"{name} must have shape {shapes}, got {np.shape(weights)}")
+    if not np.all(np.isfinite(w)):
+        raise ValueError(f"{name} contains non-finite values")
+    return w
 
 
 def square_block(n_v: int, block_shape=None) -> tuple[int, int]:
