@@ -1,4 +1,5 @@
-"""Tests for the survivors of the second mutation sample (docs/mutation_round2.md).
+"""Tests for the survivors of the second and third mutation samples (docs/mutation_round2.md,
+docs/mutation_round3.md; most round-3 tests sit with their module's tests).
 
 Each test names the mutant it guards against (module:line, the change); every one passes on the
 unmodified code and fails with its mutant applied.
@@ -556,7 +557,8 @@ def test_config_is_figure_run():
 
 
 # ------------------------------------------------------------------------------------------
-# rsmi.results (partial sample: these were written after the budget and not re-run against their mutants)
+# rsmi.results (round 2's partial sample, written after its budget; round 3 ran the tool with this file
+# among the targets, and it kills each of these mutants)
 
 
 def _result_arrays(weights, n_hist=11, n_snap=2):
@@ -590,3 +592,12 @@ def test_results_snapshots_must_match_the_filter():
     arrays["snapshots"] = np.zeros((2, 2, 2, 2))
     with pytest.raises(ValueError, match=r"snapshots must have shape \(n_snap,\) \+ \(2, 2, 1\)"):
         FilterResult(**arrays)
+
+
+def test_results_extra_arrays_may_not_shadow_a_standard_field():
+    """Kills results.py:77 `raise ValueError('extra array … clashes …')` -> pass (round 3): an extra
+    array may not take the name of a standard one (``result.extra["weights"]`` next to ``result.weights``)."""
+    arrays = _result_arrays(np.ones((2, 2, 1)))
+    with pytest.raises(ValueError, match="extra array 'weights' clashes with a standard field"):
+        FilterResult(**arrays, extra={"weights": np.zeros(3)})
+    assert FilterResult(**arrays, extra={"critic_weights": np.zeros(3)}).extra["critic_weights"].shape == (3,)

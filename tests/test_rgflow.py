@@ -3,6 +3,8 @@ nearest-neighbour flow and the Fig. 7 rows."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -94,3 +96,37 @@ def test_a_flow_that_does_not_separate_is_not_a_pass():
     wrong = {r["criterion"]: r for r in criteria_rows(table, _flow("majority", [0.6, 0.6, 0.55], [0.6, 0.65, 0.7]))}
     assert wrong["flow_below_minus_above_L2[majority]"]["verdict"] == "fail"
     assert wrong["flow_runs_away[majority]"]["verdict"] == "fail"
+
+
+# Mutation round 3 (docs/mutation_round3.md): the best level weighs the error bar; the run-away
+# row's error and note; which rows say they do not gate.
+
+
+def test_best_level_counts_the_error_bar():
+    """min |y − exact| + 2·SE: a close but noisy level loses to a slightly farther precise one."""
+    table = [dict(rule="majority", level=1, lattice=64, y_t=1.001, y_t_se=0.05, y_h=1.875, y_h_se=0.001),
+             dict(rule="majority", level=2, lattice=32, y_t=0.98, y_t_se=0.001, y_h=1.875, y_h_se=0.001)]
+    rows = {r["criterion"]: r for r in criteria_rows(table, [])}
+    best = rows["y_t_best[majority]"]
+    assert best["value"] == pytest.approx(0.02) and best["se"] == 0.001 and "at level 2" in best["note"]
+
+
+def test_run_away_row_combines_the_first_and_last_levels():
+    """flow_runs_away = sep(last) − sep(first) with SE √(se_first² + se_last²), each sep's SE from
+    its two temperatures; the note names both levels."""
+    se = {1: 0.003, 2: 0.001, 3: 0.004}
+    flow = [dict(temperature=t, rule="majority", level=lv, nn=v, nn_se=se.get(lv, 0.002))
+            for t, vals in (("below", [0.77, 0.80, 0.85, 0.92]), ("critical", [0.7] * 4), ("above", [0.64, 0.58, 0.52, 0.43]))
+            for lv, v in enumerate(vals)]
+    rows = {r["criterion"]: r for r in criteria_rows([], flow)}
+    run = rows["flow_runs_away[majority]"]
+    assert run["value"] == pytest.approx(0.49 - 0.22)
+    assert run["se"] == pytest.approx(math.sqrt(2 * 0.003**2 + 2 * 0.004**2))
+    assert "at level 3 minus at level 1" in run["note"]
+
+
+def test_only_unclaimed_rules_say_they_do_not_gate():
+    table = _table("majority", [1.0], [1.875]) + _table("rsmi", [1.0], [1.875])
+    rows = {r["criterion"]: r for r in criteria_rows(table, [])}
+    assert "not gating" not in rows["y_t_best[majority]"]["note"]
+    assert rows["y_t_best[rsmi]"]["note"].endswith("; compared, not gating")

@@ -137,3 +137,25 @@ def test_a_wrong_decay_is_seen_by_the_delta_sigma_row():
 def test_fit_needs_three_points():
     with pytest.raises(ValueError, match="at least 3"):
         torus_fit(_bench(buffers=[3, 4]), 3)
+
+
+# Mutation round 3 (docs/mutation_round3.md): the fit's edge cases.
+
+
+def test_fit_through_exactly_two_points_is_the_line_through_them():
+    """Two distinct L_B determine the slope: Δ = ln(I_1/I_2)·L/(4π (x_2 − x_1)), no χ² (0 dof)."""
+    L = 6
+    d, d_se, chi2 = fit_delta_sigma(L, [3, 5], [0.2, 0.05], [0.01, 0.005])
+    assert d == pytest.approx(math.log(0.2 / 0.05) * L / (4 * math.pi * 2), rel=1e-12)
+    assert math.isfinite(d_se) and math.isnan(chi2)
+
+
+def test_fit_chi2_with_one_degree_of_freedom():
+    """Three points leave one degree of freedom: χ²/dof is the weighted residual sum itself."""
+    L, x = 6, np.array([3.0, 4.0, 5.0])
+    I, se = np.array([0.2, 0.12, 0.05]), np.array([0.01, 0.006, 0.004])
+    _, _, chi2 = fit_delta_sigma(L, x, I, se)
+    p = np.polyfit(x, np.log(I), 1, w=I / se)
+    assert chi2 == pytest.approx(np.sum(((np.log(I) - np.polyval(p, x)) * I / se) ** 2), rel=1e-10)
+    assert chi2 > 0
+

@@ -226,3 +226,68 @@ def test_shape_errors():
         score_filter(np.zeros((4, 1)), np.zeros(2), V, E, V, E)
     with pytest.raises(ValueError, match="sites"):
         score_filter(np.zeros((4, 1)), np.zeros(1), V, E, V, E[:, :3])
+
+
+# Mutation round 3 (docs/mutation_round3.md): the optimiser steps, the penalty, the schedule, the
+# defaults and the progress log, each against its formula.
+
+
+@pytest.mark.parametrize("optimizer, lr_schedule", [("momentum", "constant"), ("momentum", "cosine"),
+                                                    ("adam", "constant")])
+def test_first_step_ascends_the_penalised_bound(optimizer, lr_schedule):
+    """One full-batch epoch moves λ by one optimiser step on g = ∂B/∂λ − l2·λ (centred data, critic
+    at zero): lr·g for momentum (μ·0 + g), lr·g/(|g| + ε) for Adam (bias-corrected first step);
+    the cosine schedule starts at the full rate."""
+    V, E = _copy_task(4, n=200)
+    lr, l2 = 0.05, 0.5
+    res = train_variational(V, E, 1, n_epochs=1, batch_size=200, learning_rate=lr, optimizer=optimizer,
+                            lr_schedule=lr_schedule, l2=l2, init_scale=0.3, snapshot_epochs=[0, 1], seed=3)
+    lam0 = res.snapshots[0].reshape(4, 1)
+    Vc, Ec = V - V.mean(axis=0), E - E.mean(axis=0)
+    _, (g_lam, _, _, _) = parameter_gradients(Vc, Ec, lam0, np.zeros(1), np.zeros((6, 2)), np.zeros(2),
+                                              critic="softmax", entropy="exact")
+    g = g_lam - l2 * lam0
+    want = lr * g if optimizer == "momentum" else lr * g / (np.abs(g) + 1e-8)
+    np.testing.assert_allclose(res.snapshots[1].reshape(4, 1) - lam0, want, rtol=1e-9, atol=1e-15)
+
+
+def test_adam_and_momentum_steps_by_hand():
+    """Two steps of each optimiser against the textbook recursions (Kingma & Ba's Adam with
+    β = (0.9, 0.999), ε = 1e-8; heavy ball m ← 0.9 m + g), as ascent."""
+    from rsmi.variational import _Adam, _Momentum
+
+    g1, g2, lr = np.array([1.0, -2.0, 0.0]), np.array([3.0, 0.5, -1.0]), 0.1
+    p = [np.array([0.0, 1.0, 2.0])]
+    adam = _Adam([(3,)])
+    adam.step(p, [g1.copy()], lr)
+    adam.step(p, [g2.copy()], lr)
+    x, m, v = np.array([0.0, 1.0, 2.0]), np.zeros(3), np.zeros(3)
+    for t, g in ((1, g1), (2, g2)):
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        x = x + lr * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+    np.testing.assert_allclose(p[0], x, rtol=1e-12)
+    p = [np.array([0.0, 1.0, 2.0])]
+    mom = _Momentum([(3,)])
+    mom.step(p, [g1.copy()], lr)
+    mom.step(p, [g2.copy()], lr)
+    np.testing.assert_allclose(p[0], [0.0, 1.0, 2.0] + lr * g1 + lr * (0.9 * g1 + g2), rtol=1e-12)
+
+
+def test_progress_is_logged_every_log_every_epochs(caplog):
+    """One info line at every log_every-th epoch (not at epoch 0)."""
+    import logging
+
+    V, E = _copy_task(6, n=100)
+    log = logging.getLogger("test_variational.progress")
+    with caplog.at_level(logging.INFO, logger="test_variational.progress"):
+        train_variational(V, E, 1, n_epochs=4, batch_size=100, seed=0, logger_=log, log_every=2)
+    assert [r.getMessage().split(":")[0] for r in caplog.records] == ["epoch 2/4", "epoch 4/4"]
+
+
+def test_default_penalty_is_recorded():
+    """Defaults l2 = 1e-4 and l2_critic = l2, as documented, and recorded in the metadata."""
+    V, E = _copy_task(6, n=100)
+    meta = train_variational(V, E, 1, n_epochs=0, seed=0).meta
+    assert (meta["l2"], meta["l2_critic"]) == (1e-4, 1e-4)
+    assert train_variational(V, E, 1, n_epochs=0, l2=0.3, seed=0).meta["l2_critic"] == 0.3
