@@ -573,10 +573,12 @@ def test_ais_needs_two_runs():
     assert np.isfinite(log_partition_ais(W, a, c, n_runs=2, n_betas=10, seed=0)[1])
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="known defect (docs/mutation_round3.md): ais_betas(3) = [0, 0.5, 0.9] never reaches beta = 1")
-def test_ais_betas_end_at_one_for_the_smallest_accepted_length():
-    """n_ais_betas = 3 is accepted (the check is >= 3), but its last piece has a single point, 0.9.
-    Strict xfail: fixing the path (XPASS) or refusing 3 (ValueError) both make this test fail, so
-    whoever changes it updates this test and docs/mutation_round3.md."""
-    assert ais_betas(3)[-1] == 1.0
+def test_ais_betas_end_at_one_for_every_accepted_length():
+    """The path runs from 0 to exactly 1, increasing, for every accepted length (the smallest
+    is 4: with 3 the last piece had the single point 0.9 and log Z was that of β = 0.9)."""
+    for n in range(4, 40):
+        betas = ais_betas(n)
+        assert betas.size == n and betas[0] == 0.0 and betas[-1] == 1.0, n
+        assert np.all(np.diff(betas) > 0), n
+    with pytest.raises(ValueError, match=">= 4"):
+        ais_betas(3)

@@ -139,6 +139,13 @@ def test_fit_needs_three_points():
         torus_fit(_bench(buffers=[3, 4]), 3)
 
 
+def test_fit_refuses_rows_of_two_ring_lengths():
+    rows = _bench(buffers=[3, 4, 5, 6])
+    rows[-1] = {**rows[-1], "L": rows[-1]["L"] + 2}
+    with pytest.raises(ValueError, match="one ring length"):
+        torus_fit(rows, 3)
+
+
 # Mutation round 3 (docs/mutation_round3.md): the fit's edge cases.
 
 

@@ -86,10 +86,10 @@ def ais_betas(n_betas: int) -> np.ndarray:
 
     Three linear pieces with a third of the points each on [0, 0.5], [0.5, 0.9] and [0.9, 1]
     (the spacing of Salakhutdinov & Murray 2008 in spirit: finer where the target's
-    correlations switch on).
+    correlations switch on).  At least 4 points: the last piece needs two to reach β = 1.
     """
-    if not isinstance(n_betas, (int, np.integer)) or n_betas < 3:
-        raise ValueError(f"n_ais_betas must be an integer >= 3, got {n_betas!r}")
+    if not isinstance(n_betas, (int, np.integer)) or n_betas < 4:
+        raise ValueError(f"n_ais_betas must be an integer >= 4, got {n_betas!r}")
     n1 = n_betas // 3
     n2 = n_betas // 3
     n3 = n_betas - n1 - n2

@@ -214,7 +214,7 @@ class RBM:
         """Check every constructor parameter; raise ValueError/TypeError naming the bad one."""
         for name, minimum in (
             ("n_hidden", 1), ("k", 1), ("batch_size", 1), ("n_epochs", 0), ("monitor_ais_runs", 2),
-            ("monitor_ais_betas", 3), ("monitor_every", 1), ("monitor_max_samples", 1), ("monitor_pl_samples", 1),
+            ("monitor_ais_betas", 4), ("monitor_every", 1), ("monitor_max_samples", 1), ("monitor_pl_samples", 1),
         ):
             check_int_strict(name, getattr(self, name), minimum)
         if self.n_chains is not None:

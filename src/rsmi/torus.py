@@ -136,7 +136,10 @@ def torus_fit(rows: Sequence[dict[str, Any]], fit_from: int) -> dict[str, float]
     sel = [r for r in rows if r["L_B"] >= fit_from]
     if len(sel) < 3:
         raise ValueError(f"the fit over L_B >= {fit_from} needs at least 3 buffer widths, got {len(sel)}")
-    L = int(sel[0]["L"])
+    sizes = {int(r["L"]) for r in sel}
+    if len(sizes) != 1:
+        raise ValueError(f"the fit needs rows of one ring length L, got L = {sorted(sizes)}")
+    L = sizes.pop()
     x = np.array([r["L_B"] for r in sel], dtype=np.float64)
     ex, mi, se = (np.array([r[k] for r in sel], dtype=np.float64) for k in ("exact", "mi", "stderr"))
     d_est, d_est_se, chi2, intercept = fit_delta_sigma(L, x, mi, se, intercept=True)
