@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rsmi._network_kernels import g_pairs_kernel, g_pairs_reference
+from rsmi._network_kernels import exp_rows_kernel, g_pairs_kernel, g_pairs_reference
 from rsmi.network import proxy_and_gradient_exact
 from rsmi.pooled import PooledProxy, _g_pairs, _Parts, jackknife_mean, pooled_gradient, pooled_terms
 from rsmi.rbm import RBM
@@ -41,7 +41,12 @@ def test_g_pairs_kernel_matches_reference(scale):
     S, B, J, M = 30, 7, 5, 19
     f, X, Y = rng.standard_normal(S), scale * rng.standard_normal((S, M)), scale * rng.standard_normal((B, M))
     idx = rng.integers(0, S, (B, J))
-    out = g_pairs_kernel(f, X, Y, idx, np.empty((B, J)))
+    EX, okx = exp_rows_kernel(X)
+    np.testing.assert_allclose(EX, np.exp(np.minimum(X, 40.0)), rtol=1e-14)
+    np.testing.assert_array_equal(okx, np.abs(X).max(axis=1) <= 40.0)
+    if scale > 1:
+        assert 0 < okx.sum() < S  # both the product form and the direct softplus sum are exercised
+    out = g_pairs_kernel(f, X, EX, okx, Y, idx, np.empty((B, J)))
     np.testing.assert_allclose(out, g_pairs_reference(f, X, Y, idx), rtol=1e-10, atol=1e-9)
 
 
@@ -54,8 +59,7 @@ def test_pooled_gradient_matches_finite_differences(n_h):
     th = theta_parts(tv, tve, V.shape[1], E.shape[1])
     pool = tv.sample_chains(16, 50, 8, 2, seed=5).astype(float)
     idx = rng.integers(0, pool.shape[0], (V.shape[0], 6))
-    f, X = th.v_parts(pool)
-    Gc = _g_pairs(_Parts(f, X, th.e_parts(E.astype(float))[1]), idx)
+    Gc = _g_pairs(_Parts.of(*th.v_parts(pool)), th.e_parts(E.astype(float))[1], idx)
     Vf = V.astype(float)
 
     def value(lm, bb):

@@ -24,6 +24,7 @@ __all__ = [
     "g_matrix_kernel",
     "g_matrix_reference",
     "g_pairs_kernel",
+    "exp_rows_kernel",
     "g_pairs_reference",
     "heat_bath_kernel",
     "heat_bath_reference",
@@ -128,20 +129,27 @@ def g_matrix_reference(f, alpha, X, Y):
 
 
 @njit(cache=True)
-def g_pairs_kernel(f, X, Y, idx, out):  # pragma: no cover - numba
+def exp_rows_kernel(X):  # pragma: no cover - numba
+    """(EX, ok) with EX = exp(min(X, 40)) elementwise and ok[s] = (max_m |X[s, m]| <= 40): the
+    Λ-independent exponentials :func:`g_pairs_kernel` reads, taken once per pool, not per call."""
+    EX = np.exp(np.minimum(X, _EXP_LIMIT))
+    ok = np.empty(X.shape[0], dtype=np.bool_)
+    for s in range(X.shape[0]):
+        ok[s] = np.abs(X[s]).max() <= _EXP_LIMIT
+    return EX, ok
+
+
+@njit(cache=True)
+def g_pairs_kernel(f, X, EX, okx, Y, idx, out):  # pragma: no cover - numba
     """out[b, j] = f[idx[b, j]] + Σ_m softplus(X[idx[b, j], m] + Y[b, m]).
 
     g(v, e) − α(e) for the pool states ``idx[b]`` paired with window b only (the pooled proxy
     pairs each window with its own subset of the pool, :mod:`rsmi.pooled`).  Same product form
     as :func:`g_matrix_kernel`: one log per block of 8 factors 1 + e^{x} e^{y}; rows with any
-    |x| or |y| > 40 use the direct softplus sum."""
-    S = X.shape[0]
+    |x| or |y| > 40 use the direct softplus sum.  ``EX, okx = exp_rows_kernel(X)``: the pool's
+    exponentials are computed once, not once per minibatch."""
     B, J = idx.shape
-    EX = np.exp(np.minimum(X, _EXP_LIMIT))
     EY = np.exp(np.minimum(Y, _EXP_LIMIT))
-    okx = np.empty(S, dtype=np.bool_)
-    for s in range(S):
-        okx[s] = np.abs(X[s]).max() <= _EXP_LIMIT
     for b in range(B):
         okb = np.abs(Y[b]).max() <= _EXP_LIMIT
         for j in range(J):

@@ -57,7 +57,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from rsmi._network_kernels import binary_states, g_pairs_kernel
+from rsmi._network_kernels import binary_states, exp_rows_kernel, g_pairs_kernel
 from rsmi._network_kernels import log_q as _log_q
 from rsmi.validation import check_filter, check_int, check_windows, theta_parts
 
@@ -75,17 +75,24 @@ def draw_pool(theta_v, n_pool: int, *, n_chains: int, burn_in: int, thin: int, s
 
 @dataclass(frozen=True)
 class _Parts:
-    """Λ-independent pieces of g for a pool and a set of windows (see rsmi.network._Theta)."""
+    """Λ-independent pieces of g for a pool (see rsmi.network._Theta)."""
 
     f: np.ndarray  # (K,) v-only part of g on the pool
     X: np.ndarray  # (K, M2) Θ^VE hidden pre-activations from v
-    Y: np.ndarray  # (B, M2) Θ^VE hidden pre-activations from e (without the bias)
+    EX: np.ndarray  # (K, M2) exp(min(X, 40)), taken once per pool (exp_rows_kernel)
+    okx: np.ndarray  # (K,) rows of X with every |x| <= 40
+
+    @classmethod
+    def of(cls, f: np.ndarray, X: np.ndarray) -> "_Parts":
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        return cls(f, X, *exp_rows_kernel(X))
 
 
-def _g_pairs(parts: _Parts, idx: np.ndarray) -> np.ndarray:
-    """G[b, j] − mean_j G[b, j], G[b, j] = g(v_{idx[b, j]}, e_b) − α(e_b)."""
+def _g_pairs(parts: _Parts, Y: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """G[b, j] − mean_j G[b, j], G[b, j] = g(v_{idx[b, j]}, e_b) − α(e_b); Y (B, M2) the Θ^VE
+    hidden pre-activations from the windows' e (without the bias)."""
     out = np.empty(idx.shape)
-    g_pairs_kernel(parts.f, parts.X, parts.Y, np.ascontiguousarray(idx, dtype=np.int64), out)
+    g_pairs_kernel(parts.f, parts.X, parts.EX, parts.okx, Y, np.ascontiguousarray(idx, dtype=np.int64), out)
     return out - out.mean(axis=1, keepdims=True)
 
 
@@ -196,9 +203,8 @@ class PooledProxy:
         local = rng.integers(0, per_block, size=(n, pairs))
         # the pool rows of block β are β, β + n_blocks, β + 2·n_blocks, …
         self.idx = local * n_blocks + self.win_block[:, None]
-        f, X = th.v_parts(self.pool)
         _, Y = th.e_parts(Ef)
-        self.Gc = _g_pairs(_Parts(f, X, Y), self.idx)
+        self.Gc = _g_pairs(_Parts.of(*th.v_parts(self.pool)), Y, self.idx)
         self.V = Vf
         self.n_blocks = n_blocks
         self.n_pool, self.pairs = n_pool, pairs
@@ -230,9 +236,9 @@ class PooledGradient:
         self.pairs = check_int("pairs", pairs, 2)
         self.pool = draw_pool(theta_v, check_int("n_pool", n_pool, 2), n_chains=check_int("n_chains", n_chains, 1),
                               burn_in=check_int("burn_in", burn_in, 0), thin=check_int("thin", thin, 1), seed=seed)
-        self.f, self.X = self.th.v_parts(self.pool)
+        self.parts = _Parts.of(*self.th.v_parts(self.pool))
 
     def step(self, Vb, Eb, lam, bias, rng):
         idx = rng.integers(0, self.pool.shape[0], size=(Vb.shape[0], self.pairs))
-        Gc = _g_pairs(_Parts(self.f, self.X, self.th.e_parts(Eb)[1]), idx)
+        Gc = _g_pairs(self.parts, self.th.e_parts(Eb)[1], idx)
         return pooled_gradient(self.pool, Vb, idx, Gc, lam, bias)
