@@ -21,7 +21,8 @@ from numba.core.registry import CPUDispatcher
 import rsmi
 from rsmi.warmup import warm_up
 
-for _ in warm_up():
+import sys
+for _ in warm_up(sys.argv[1:] or None):
     pass
 out = {}
 for info in pkgutil.iter_modules(rsmi.__path__):
@@ -36,6 +37,16 @@ print(json.dumps(out))
 """
 
 
+def _probe(*groups, cache_dir=None) -> dict:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]))
+    if cache_dir is not None:
+        env["NUMBA_CACHE_DIR"] = str(cache_dir)
+    proc = subprocess.run([sys.executable, "-c", _PROBE, *groups], capture_output=True, text=True, env=env,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 @pytest.mark.slow  # compiles every kernel afresh (~6 s); CI runs it
 def test_warm_up_compiles_every_workflow_kernel():
     """After warm_up() every @njit dispatcher of the library is compiled, or reached from one.
@@ -48,10 +59,7 @@ def test_warm_up_compiles_every_workflow_kernel():
     * ``rsmi.ising_reference`` / ``rsmi.dimers_reference`` are the plain twins only the tests
       call; the warm-up leaves them out, and nothing in the library or the workflow imports them.
     """
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]))
-    proc = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, env=env, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    kernels = json.loads(proc.stdout.strip().splitlines()[-1])
+    kernels = _probe()
 
     checked = {k: v for k, v in kernels.items() if not k.split(".")[1].endswith("_reference")}
     covered = {k for k, v in checked.items() if v["signatures"] > 0}
@@ -78,3 +86,27 @@ def test_reference_twins_are_not_used_by_the_workflow():
     files += list(WORKFLOW.rglob("*.py")) + list(WORKFLOW.rglob("*.smk")) + [SRC.parent / "Snakefile"]
     users = [str(p) for p in files if pattern.search(p.read_text(encoding="utf-8"))]
     assert not users
+
+
+@pytest.mark.slow  # three cold compilations (~45 s); CI runs it
+def test_warm_up_groups_compile_disjoint_kernels(tmp_path):
+    """The workflow's warm-up jobs and the test session's two warm-up processes run the groups in
+    parallel: no kernel may be compiled by two groups (each group from an empty cache)."""
+    from rsmi.warmup import GROUPS
+
+    compiled = {}
+    for group in GROUPS:
+        kernels = _probe(group, cache_dir=tmp_path / group)
+        compiled[group] = {k for k, v in kernels.items() if v["signatures"] > 0}
+        assert compiled[group], group
+    groups = list(GROUPS)
+    for i, a in enumerate(groups):
+        for b in groups[i + 1:]:
+            assert not compiled[a] & compiled[b], (a, b, sorted(compiled[a] & compiled[b]))
+
+
+def test_unknown_warm_up_group_is_refused():
+    from rsmi.warmup import warm_up
+
+    with pytest.raises(ValueError, match="unknown warm-up group"):
+        list(warm_up(["samplers", "gpu"]))

@@ -13,7 +13,7 @@ rule evaluate_run:
     """Figure criteria (method.md §6), null tests (§4b) and the classifier I(H:E) (§5) of a run."""
     input:
         unpack(evaluation_inputs),
-        warm=ancient(rules.numba_warmup.output),
+        warm=warmed(*WARMUP_GROUPS),
     output:
         metrics=f"{RESULTS}/runs/{RUNS.wildcard_pattern}/metrics.csv",
         mi=f"{RESULTS}/runs/{RUNS.wildcard_pattern}/mi.csv",
@@ -43,7 +43,7 @@ rule train_cd_rbm:
     """Fig. 6: a CD-trained RBM on dimer + noise blocks (no mutual information involved)."""
     input:
         samples=samples_of("dimer"),
-        warm=ancient(rules.numba_warmup.output),
+        warm=warmed("rbm"),
     output:
         f"{RESULTS}/cd_rbm/n_hidden~{{n_hidden}}/rbm.npz",
     params:

@@ -8,6 +8,7 @@ from snakemake.utils import Paramspace, validate
 sys.path.insert(0, f"{workflow.basedir}/src")
 from rsmi.config import ConfigError, check_config, expand_grid, run_settings, theta_grid  # noqa: E402
 from rsmi.registry import figure_rows, is_figure_run  # noqa: E402
+from rsmi.warmup import GROUPS as WARMUP_STEPS  # noqa: E402
 
 validate(config, schema="../schemas/config.schema.yaml")
 try:
@@ -19,6 +20,8 @@ GRID = expand_grid(config)
 RUNS = Paramspace(GRID, filename_params=None, param_sep="~")
 THETA = Paramspace(theta_grid(config, GRID), filename_params=None, param_sep="~")
 RESULTS = "results"
+# numba warm-up groups (rsmi.warmup.GROUPS): disjoint sets of kernels, compiled by parallel jobs.
+WARMUP_GROUPS = tuple(WARMUP_STEPS)
 PARAMAGNET = config["null_tests"]["paramagnet_samples"]
 # optional: an independent dimer data set for the proxy's null tests (more windows, smaller SE)
 DIMER_NULL = config["null_tests"].get("dimer_samples")
@@ -50,6 +53,11 @@ wildcard_constraints:
     estimator=r"jensen|logmeanexp|variational",
     part=r"v|ve",
     n_hidden=r"\d+",
+
+
+def warmed(*groups):
+    """Inputs marking the numba warm-up of ``groups`` as done (ancient: never a reason to rerun)."""
+    return [ancient(f"{RESULTS}/.cache/numba_warm.{group}.done") for group in groups]
 
 
 def canonical(value):

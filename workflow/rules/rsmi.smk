@@ -6,7 +6,7 @@ rule train_rsmi:
     input:
         unpack(theta_inputs),
         samples=lambda wc: samples_of(wc.model),
-        warm=ancient(rules.numba_warmup.output),
+        warm=warmed(*WARMUP_GROUPS),
     output:
         f"{RESULTS}/runs/{RUNS.wildcard_pattern}/rsmi.npz",
     params:

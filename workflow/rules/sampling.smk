@@ -2,14 +2,17 @@
 
 
 rule numba_warmup:
-    """Compile every numba kernel once, so concurrent jobs read the on-disk cache instead of
-    racing to write it."""
+    """Compile one group of numba kernels (rsmi.warmup.GROUPS) once, so concurrent jobs read the
+    on-disk cache instead of racing to write it. The groups share no kernel and run in parallel;
+    the sampling jobs wait for "samplers" only."""
     output:
-        touch(f"{RESULTS}/.cache/numba_warm.done"),
+        touch(f"{RESULTS}/.cache/numba_warm.{{group}}.done"),
+    wildcard_constraints:
+        group="|".join(WARMUP_GROUPS),
     log:
-        "logs/numba_warmup.log",
+        "logs/numba_warmup/{group}.log",
     benchmark:
-        "results/benchmarks/numba_warmup.tsv"
+        "results/benchmarks/numba_warmup/{group}.tsv"
     conda:
         "../../envs/training.yaml"
     threads: 1
@@ -23,7 +26,7 @@ rule numba_warmup:
 rule sample:
     """Stored configurations of one data set of `samples:` in config.yaml."""
     input:
-        ancient(rules.numba_warmup.output),
+        warmed("samplers"),
     output:
         f"{RESULTS}/samples/{{dataset}}.npz",
     params:

@@ -5,7 +5,7 @@ rule train_theta:
     """Θ^V (part v, on v) or Θ^VE (part ve, on [v, e]) for one window geometry."""
     input:
         samples=f"{RESULTS}/samples/{{dataset}}.npz",
-        warm=ancient(rules.numba_warmup.output),
+        warm=warmed("rbm"),
     output:
         model=f"{RESULTS}/theta/{THETA.wildcard_pattern}/theta_{{part}}.npz",
         curve=f"{RESULTS}/theta/{THETA.wildcard_pattern}/theta_{{part}}_curve.csv",

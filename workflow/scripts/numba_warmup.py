@@ -1,4 +1,4 @@
-"""Glue: compile every numba kernel once into the shared on-disk cache."""
+"""Glue: compile one group of numba kernels (rsmi.warmup.GROUPS) into the shared on-disk cache."""
 
 import sys
 
@@ -9,5 +9,5 @@ log = setup(snakemake)  # noqa: F821
 
 from rsmi.warmup import warm_up  # noqa: E402
 
-for name, seconds in warm_up():
+for name, seconds in warm_up(snakemake.wildcards.group):  # noqa: F821
     log.info("compiled %s in %.2f s", name, seconds)
