@@ -1,8 +1,8 @@
 """Compile every numba kernel of the library once, on tiny inputs.
 
-The workflow's ``numba_warmup`` rule calls :func:`warm_up` before any other job, so the
-kernels land in the shared on-disk cache (``NUMBA_CACHE_DIR``) once instead of being compiled
-by many concurrent jobs at the same time.
+The workflow's ``numba_warmup`` jobs (one per group of :data:`GROUPS`) call :func:`warm_up`
+before the jobs that use the kernels, so the kernels land in the shared on-disk cache
+(``NUMBA_CACHE_DIR``) once instead of being compiled by many concurrent jobs at the same time.
 
 Each step goes through the public entry point the workflow uses (so the kernels are compiled
 for the argument types the workflow passes). Covered: every ``@njit`` dispatcher of the
@@ -95,9 +95,6 @@ GROUPS: dict[str, list[tuple[str, Callable[[], None]]]] = {
             ("RSMI pooled path", _pooled)],
     "network": [("RSMI Monte Carlo path", _network_mc)],
 }
-STEPS: list[tuple[str, Callable[[], None]]] = [step for steps in GROUPS.values() for step in steps]
-
-
 def warm_up(groups=None) -> Iterator[tuple[str, float]]:
     """Run the steps of ``groups`` (default: every group); yield (name, seconds) as each finishes."""
     names = list(GROUPS) if groups is None else [groups] if isinstance(groups, str) else list(groups)
