@@ -90,8 +90,8 @@ def test_reference_twins_are_not_used_by_the_workflow():
 
 @pytest.mark.slow  # three cold compilations (~45 s); CI runs it
 def test_warm_up_groups_compile_disjoint_kernels(tmp_path):
-    """The workflow's warm-up jobs and the test session's two warm-up processes run the groups in
-    parallel: no kernel may be compiled by two groups (each group from an empty cache)."""
+    """The workflow's warm-up jobs run the groups in parallel: no kernel may be compiled by two
+    groups (each group from an empty cache)."""
     from rsmi.warmup import GROUPS
 
     compiled = {}

@@ -86,9 +86,8 @@ def _network_mc() -> None:
                eval_rounds=1, n_eval=16, seed=0)
 
 
-#: Steps by group. Groups compile disjoint sets of kernels, so they can run in parallel
-#: processes (the workflow's warm-up jobs, the test session's start) without compiling one
-#: kernel twice; "samplers" is all the Monte Carlo sampling jobs wait for.
+#: Steps by group. Groups compile disjoint sets of kernels, so the workflow's warm-up jobs run
+#: in parallel without compiling one kernel twice; "samplers" is all the sampling jobs wait for.
 GROUPS: dict[str, list[tuple[str, Callable[[], None]]]] = {
     "samplers": [("Ising Wolff sampler", _ising), ("dimer worm sampler", _dimers)],
     "rbm": [("RBM contrastive divergence", _rbm), ("RBM annealed importance sampling", _ais),
