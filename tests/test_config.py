@@ -100,6 +100,7 @@ def test_snakemake_dry_run_builds_the_dag(tmp_path):
     assert "train_rsmi" in res.stdout + res.stderr
 
 
+@pytest.mark.slow  # a Snakemake start (~4 s); CI runs it
 def test_snakemake_lint(tmp_path):
     res = run_snakemake(["--lint", "--configfile", str(REPO / "config.yaml")], cwd=tmp_path)
     assert res.returncode == 0, res.stdout + res.stderr
@@ -108,10 +109,10 @@ def test_snakemake_lint(tmp_path):
 @pytest.mark.parametrize(
     "path,value,needle",
     [
-        (("grid", 0, "N_h"), [5], "grid[0].N_h: N_h=5 exceeds |V|"),
-        (("grid", 3, "L_V"), [7], "grid[3].L_V: L_V=7 is odd"),
-        # The rest run in the slow suite (a Snakemake start each); rsmi.config's own tests and
-        # the property tests cover these errors without Snakemake.
+        # All in the slow suite (a Snakemake start each, ~4 s); rsmi.config's own tests and the
+        # property tests cover these errors without Snakemake in the default run.
+        pytest.param(("grid", 0, "N_h"), [5], "grid[0].N_h: N_h=5 exceeds |V|", marks=pytest.mark.slow),
+        pytest.param(("grid", 3, "L_V"), [7], "grid[3].L_V: L_V=7 is odd", marks=pytest.mark.slow),
         pytest.param(("grid", 0, "L_B"), [-1], "L_B", marks=pytest.mark.slow),
         pytest.param(("grid", 0, "model"), "potts", "potts", marks=pytest.mark.slow),
         pytest.param(("grid", 2, "L_B"), [30], "larger than the lattice side", marks=pytest.mark.slow),

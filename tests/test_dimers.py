@@ -34,7 +34,8 @@ from rsmi.dimers_reference import enumerate_coverings
 from rsmi.stats import chi_square_test, fisher_combined_pvalue
 
 SAMPLERS = {"fast": sample_dimers, "reference": dimers_reference.sample_dimers}
-# The chi-square exactness tests of the plain twin are slow (pure Python): slow suite.
+# Every test that runs the plain reference twin (rsmi.dimers_reference) is in the slow suite,
+# which CI runs; the default run checks the fast sampler against exact enumerations.
 STAT_SAMPLERS = ["fast", pytest.param("reference", marks=pytest.mark.slow)]
 N_RUNS = 4
 P_MIN = 1e-4  # a correct sampler fails the combined test with probability 1e-4
@@ -119,12 +120,13 @@ def test_uniform_over_all_272_coverings_of_4x4(name):
     assert combined_uniform_pvalue(SAMPLERS[name], 4, 272 * 40) > P_MIN
 
 
-@pytest.mark.parametrize("name", list(SAMPLERS))
+@pytest.mark.parametrize("name", STAT_SAMPLERS)
 def test_uniform_over_all_8_coverings_of_2x2_with_doubled_links(name):
     assert combined_uniform_pvalue(SAMPLERS[name], 2, 4000) > P_MIN
 
 
-@pytest.mark.parametrize("probs", [(0.28, 0.28, 0.22, 0.22), pytest.param((0.4, 0.1, 0.25, 0.25), marks=pytest.mark.slow)])
+@pytest.mark.slow  # runs the reference twin: slow suite
+@pytest.mark.parametrize("probs", [(0.28, 0.28, 0.22, 0.22), (0.4, 0.1, 0.25, 0.25)])
 def test_chi_square_test_catches_broken_detailed_balance(probs):
     """The twin with biased link choices (axis preference; drift) violates detailed balance."""
     def broken(L, n, **kw):
@@ -133,6 +135,7 @@ def test_chi_square_test_catches_broken_detailed_balance(probs):
     assert combined_uniform_pvalue(broken, 4, 272 * 40) < 1e-6
 
 
+@pytest.mark.slow  # runs the reference twin: slow suite
 def test_uniform_sampler_with_unbiased_probs_passes():
     """Control for the test above: the same code path with uniform probabilities passes."""
     def control(L, n, **kw):
@@ -192,6 +195,7 @@ def test_samples_are_perfect_coverings_with_equal_noise_pairs():
     assert noise_pairs_equal(s).all()
 
 
+@pytest.mark.slow  # runs the reference twin: slow suite
 def test_reference_samples_are_perfect_coverings():
     s = dimers_reference.sample_dimers(8, 200, seed=5, gap=1)
     assert is_perfect_covering(s).all() and noise_pairs_equal(s).all()
@@ -229,6 +233,7 @@ def test_noise_bits_fair_and_independent():
 # Fast kernel vs twin beyond enumeration
 
 
+@pytest.mark.slow  # runs the reference twin: slow suite
 def test_fast_and_reference_agree_on_8x8_observables():
     """Two-sample chi-square on the winding sector and the number of axis-1 dimers."""
     f = sample_dimers(8, 4000, seed=21, noise=False)
@@ -250,7 +255,7 @@ def test_fast_and_reference_agree_on_8x8_observables():
 # Determinism, chunking, logging
 
 
-@pytest.mark.parametrize("name", list(SAMPLERS))
+@pytest.mark.parametrize("name", STAT_SAMPLERS)
 def test_same_seed_same_bytes_different_seed_differs(name):
     sample = SAMPLERS[name]
     a = sample(8, 20, seed=7)
@@ -292,7 +297,7 @@ def test_loops_per_sweep():
 # Validation
 
 
-@pytest.mark.parametrize("name", list(SAMPLERS))
+@pytest.mark.parametrize("name", STAT_SAMPLERS)
 @pytest.mark.parametrize("kwargs, exc, match", [
     (dict(L=5), ValueError, "L must be even"),
     (dict(L=0), ValueError, "L must be >= 2"),

@@ -2,6 +2,7 @@
 env holds every third-party package its rules' scripts import (directly or through rsmi)."""
 
 import ast
+import functools
 import re
 import sys
 import tomllib
@@ -57,12 +58,18 @@ def _env(rel_from_rules):
     return path, doc, dict(_split(d) for d in doc["dependencies"])
 
 
+@functools.lru_cache(maxsize=None)
+def _parse(path: Path) -> ast.Module:
+    # every script's walk re-reads the same rsmi modules: parse each file once per session
+    return ast.parse(path.read_text())
+
+
 def _imports(path: Path, seen: set) -> set[str]:
     """Top-level third-party modules imported by a script or rsmi module, following rsmi."""
     if path in seen:
         return set()
     seen.add(path)
-    tree = ast.parse(path.read_text())
+    tree = _parse(path)
     found = set()
     for node in ast.walk(tree):
         names = []

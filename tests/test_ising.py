@@ -21,7 +21,9 @@ from rsmi.stats import (chi_square_test, fisher_combined_pvalue, integrated_auto
                         mean_and_error)
 
 SAMPLERS = {"fast": sample_ising, "reference": sample_ising_reference}
-# The chi-square and Kaufman tests of the plain twin are slow (pure Python): slow suite.
+# Every test that runs the plain reference twin (rsmi.ising_reference, numba-compiled on first
+# use, ~10 s) is in the slow suite, which CI runs; the default run checks the fast sampler against
+# exact enumerations.
 STAT_SAMPLERS = ["fast", pytest.param("reference", marks=pytest.mark.slow)]
 
 # Combined p-value below which a sampler is declared wrong. Seeds are fixed, so the test is
@@ -197,12 +199,14 @@ def _wolff_twin(p_of_T):
     return sample
 
 
+@pytest.mark.slow  # runs the reference twin (its compilation alone ~10 s): slow suite
 def test_wolff_twin_with_the_right_bond_probability_is_the_reference():
     """Control for the test below: with p_add = 1 − exp(−2β) the twin is the reference, byte for byte."""
     twin = _wolff_twin(ising.p_add)
     assert twin(5, T_C, 200, seed=3, gap=2).tobytes() == sample_ising_reference(5, T_C, 200, seed=3, gap=2).tobytes()
 
 
+@pytest.mark.slow  # runs the reference twin (its compilation alone ~10 s): slow suite
 @pytest.mark.parametrize("L,T", [(3, T_C), pytest.param(4, T_C, marks=pytest.mark.slow)])
 @pytest.mark.parametrize("p_of_T", [
     lambda T: -math.expm1(-1.0 / T),  # 1 − exp(−β): samples at 2T, not T
@@ -251,6 +255,7 @@ def test_energy_at_tc_matches_kaufman_large(L):
 # Fast kernel vs reference twin
 
 
+@pytest.mark.slow  # runs the reference twin (its compilation alone ~10 s): slow suite
 @pytest.mark.parametrize("L,T", [(8, T_C), (8, 2.0), (10, 3.0)])
 def test_fast_and_reference_agree(L, T):
     a = sample_ising(L, T, 20_000, seed=1, gap=1)
@@ -268,6 +273,7 @@ def _reference_updates_per_sweep(L, T, seed):
     return ising._pilot_updates_per_sweep(L, T, rng, ising_reference._reference_runner(L, T, rng))
 
 
+@pytest.mark.slow  # runs the reference twin (its compilation alone ~10 s): slow suite
 def test_units_agree_between_fast_and_reference():
     # Same schedule: the twins' pilot chains give the same updates per sweep up to noise, and
     # ⟨|C|⟩ = L²⟨m²⟩ for Wolff clusters, so on the 4×4 torus both give k = 1/⟨m²⟩ (exact).
@@ -317,7 +323,7 @@ def test_default_schedule_values():
 # Output format, determinism, limits
 
 
-@pytest.mark.parametrize("sampler", SAMPLERS)
+@pytest.mark.parametrize("sampler", STAT_SAMPLERS)
 def test_output_format_and_determinism(sampler):
     f = SAMPLERS[sampler]
     a = f(6, T_C, 50, seed=42)
@@ -334,7 +340,7 @@ def test_output_format_and_determinism(sampler):
     assert len({x.tobytes() for x in a}) > 25
 
 
-@pytest.mark.parametrize("sampler", SAMPLERS)
+@pytest.mark.parametrize("sampler", STAT_SAMPLERS)
 def test_chunking_does_not_change_output(sampler, monkeypatch):
     f = SAMPLERS[sampler]
     whole = f(8, 2.5, 40, seed=5, gap=2)
@@ -363,7 +369,7 @@ def test_non_power_of_two_and_power_of_two_lattices(L):
 # Input validation
 
 
-@pytest.mark.parametrize("sampler", SAMPLERS)
+@pytest.mark.parametrize("sampler", STAT_SAMPLERS)
 @pytest.mark.parametrize("kwargs,exc,match", [
     (dict(L=1), ValueError, "L must be >= 2"),
     (dict(L=2.5), TypeError, "L must be an integer"),
@@ -407,7 +413,7 @@ def test_progress_is_logged(monkeypatch, caplog):
     assert any("1/3 samples" in m for m in msgs) and any("2/3 samples" in m for m in msgs)
 
 
-@pytest.mark.parametrize("sampler", SAMPLERS)
+@pytest.mark.parametrize("sampler", STAT_SAMPLERS)
 def test_sign_of_magnetisation_decorrelated_below_tc(sampler):
     # Below T_c nearly every Wolff cluster is the whole lattice; without the random global
     # flip before storing, sign(m) of stored samples follows the update parity (τ_int ≈ 11).
