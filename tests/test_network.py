@@ -460,3 +460,98 @@ def test_mc_monitor_uses_common_random_numbers():
     assert np.all(np.isfinite(r.history))
     np.testing.assert_allclose(r.history, r.history[0], rtol=0, atol=1e-9)
     assert np.all(r.history_err > 0)  # the error bar still carries the Monte Carlo noise
+
+
+# ------------------------------------------------------------------------------------------
+# mutation round 4 (docs/mutation_round4_network_rbm.md)
+# ------------------------------------------------------------------------------------------
+def test_momentum_outside_zero_one_is_refused():
+    """Kills network.py:580 `or` -> `and` (a real momentum >= 1 or < 0 would pass)."""
+    V, E, tv, tve = _small_training_problem(n_v=4, n=40)
+    for bad in (1.0, -0.1, float("nan"), "0.5"):
+        with pytest.raises(ValueError, match="momentum"):
+            train_rsmi(V, E, tv, tve, 1, n_epochs=0, momentum=bad)
+    assert train_rsmi(V, E, tv, tve, 1, n_epochs=0, momentum=0.0, n_eval=10).meta["momentum"] == 0.0
+
+
+def test_zero_burn_in_is_accepted_on_the_mc_path_and_for_the_pool():
+    """Kill network.py:588 and :624 (`mc_burn_in` / `pool_burn_in` minimum 0 -> 1): no burn-in
+    is a valid choice (the chains then start at data windows / the base-rate model)."""
+    from rsmi.rbm import RBM
+
+    rng = np.random.default_rng(21)
+    V = rng.integers(0, 2, (64, 4)).astype(np.uint8)
+    E = rng.integers(0, 2, (64, 4)).astype(np.uint8)
+    tv = RBM.from_parameters(0.3 * rng.standard_normal((4, 3)), np.zeros(4), np.zeros(3))
+    tve = RBM.from_parameters(0.3 * rng.standard_normal((8, 3)), np.zeros(8), np.zeros(3))
+    res = train_rsmi(V, E, tv, tve, 1, n_epochs=1, batch_size=32, path="mc", n_mc=4, mc_burn_in=0,
+                     n_eval=16, eval_rounds=1, seed=0)
+    assert res.meta["mc_burn_in"] == 0 and np.isfinite(res.history).all()
+    res = train_rsmi(V, E, tv, tve, 1, n_epochs=1, batch_size=32, path="pooled", n_pool=32, pairs=4,
+                     pool_chains=16, pool_burn_in=0, pool_thin=1, n_eval=16, seed=0)
+    assert res.meta["pool_burn_in"] == 0 and np.isfinite(res.history).all()
+
+
+def test_pooled_path_pairs_each_window_with_64_pool_states_by_default():
+    """Kills network.py:886 (default `pairs` 64 -> 65 in train_rsmi's signature)."""
+    from rsmi.rbm import RBM
+
+    rng = np.random.default_rng(24)
+    V = rng.integers(0, 2, (32, 4)).astype(np.uint8)
+    E = rng.integers(0, 2, (32, 4)).astype(np.uint8)
+    tv = RBM.from_parameters(0.3 * rng.standard_normal((4, 3)), np.zeros(4), np.zeros(3))
+    tve = RBM.from_parameters(0.3 * rng.standard_normal((8, 3)), np.zeros(8), np.zeros(3))
+    kw = dict(path="pooled", n_epochs=0, n_pool=32, pool_chains=16, pool_burn_in=2, pool_thin=1, n_eval=16, seed=0)
+    assert train_rsmi(V, E, tv, tve, 1, **kw).meta["pool_pairs"] == 64
+    assert train_rsmi(V, E, tv, tve, 1, pairs=8, **kw).meta["pool_pairs"] == 8
+
+
+def test_auto_path_records_mc_when_the_block_is_too_big_to_cache():
+    """Kills network.py:410 `return "mc"` -> `return None`: the last rule of path="auto" (|V| = 16,
+    G of all windows larger than 256 MiB, 2^16 > 2·n_mc) must name the path it chose.  The MC path
+    ran anyway (anything but "exact"/"pooled" falls through to it), but meta["path_used"] was None."""
+    rng = np.random.default_rng(22)
+    V = rng.integers(0, 2, (600, 16)).astype(np.uint8)  # 2^16 · 600 · 8 B = 300 MiB > 256 MiB
+    E = rng.integers(0, 2, (600, 4)).astype(np.uint8)
+    tv, tve = random_theta(rng, 16, 3, 0.3), random_theta(rng, 20, 3, 0.3)
+    res = train_rsmi(V, E, tv, tve, 1, n_epochs=0, n_mc=2, mc_burn_in=0, n_eval=4, eval_rounds=1, seed=0)
+    assert res.meta["path"] == "auto" and res.meta["path_used"] == "mc"
+    assert net._resolve_path("auto", 16, 1, 2, 600, "sum") == "mc"
+    assert net._resolve_path("auto", 16, 1, 2, 500, "sum") == "exact"  # 250 MiB fits
+
+
+def test_evaluate_proxy_mc_defaults():
+    """Kills network.py:455 (default `mc_burn_in` 200 -> 201): the MC path's defaults are
+    n_mc = 256, mc_chains = 32, mc_burn_in = 200, mc_sweeps_between = 2 (the same numbers
+    bit for bit), and a different burn-in gives different numbers."""
+    V, E, tv, tve, lam, b = random_problem(23, 4, 1, n=20)
+    dflt = evaluate_proxy(lam, b, V, E, tv, tve, path="mc", seed=5)
+    same = evaluate_proxy(lam, b, V, E, tv, tve, path="mc", seed=5, n_mc=256, mc_chains=32, mc_burn_in=200,
+                          mc_sweeps_between=2)
+    assert dflt == same
+    assert evaluate_proxy(lam, b, V, E, tv, tve, path="mc", seed=5, mc_burn_in=201) != dflt
+
+
+def test_exact_trainer_caches_g_only_when_it_fits(monkeypatch):
+    """Kills network.py:645 (cache condition negated).  The module docstring: G[state, window] of
+    the whole training set is computed once when it fits ``_G_CACHE_BYTES``; when it does not, it
+    must never be built (a |V| = 16 training on 10^5 windows would need 50 GB).  Either way Λ and
+    the history are the same numbers."""
+    V, E, tv, tve = _small_training_problem(n_v=4, n=120)
+    calls = []
+    full_g = net._ExactEngine.full_g
+
+    def spy(self, Ef):
+        calls.append(Ef.shape[0])
+        return full_g(self, Ef)
+
+    monkeypatch.setattr(net._ExactEngine, "full_g", spy)
+    kw = dict(n_epochs=2, batch_size=40, path="exact", n_eval=30, seed=2)
+    cached = train_rsmi(V, E, tv, tve, 1, **kw)
+    assert calls == [120]  # once, for all 120 windows
+    calls.clear()
+    monkeypatch.setattr(net, "_G_CACHE_BYTES", 2**4 * 120 * 8 - 1)  # one byte too small
+    uncached = train_rsmi(V, E, tv, tve, 1, **kw)
+    assert calls == []
+    np.testing.assert_allclose(uncached.weights, cached.weights, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(uncached.history, cached.history, rtol=1e-12, atol=1e-15)

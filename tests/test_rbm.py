@@ -582,3 +582,67 @@ def test_ais_betas_end_at_one_for_every_accepted_length():
         assert np.all(np.diff(betas) > 0), n
     with pytest.raises(ValueError, match=">= 4"):
         ais_betas(3)
+
+
+# ----------------------------------------------------------------------------------------------
+# mutation round 4 (docs/mutation_round4_network_rbm.md): defaults, counts and bounds of RBM
+# ----------------------------------------------------------------------------------------------
+def test_monitor_defaults_are_the_documented_ones():
+    """Kill rbm.py:175 (default monitor_ais_runs 16 -> 17) and :178 (default monitor_max_samples
+    2000 -> 2001): a default fit's held-out curve is, bit for bit, the one with 16 AIS runs and a
+    2000-row held-out subset, and one more run or row changes it."""
+    rng = np.random.default_rng(40)
+    # both layers > MAX_EXACT_UNITS (20): the monitor's log Z comes from AIS
+    X = (rng.random((30, 21)) < 0.5).astype(np.uint8)
+    kw = dict(n_epochs=0, monitor_ais_betas=4, seed=3)
+    curve = {runs: RBM(21, **kw, **({} if runs is None else {"monitor_ais_runs": runs})).fit(X, X[:8]).history_
+             for runs in (None, 16, 17)}
+    assert curve[None]["val_loglik_err"][0] > 0  # AIS, not the exact sum
+    for key in ("val_loglik", "val_loglik_err"):
+        assert curve[None][key].tobytes() == curve[16][key].tobytes()
+        assert curve[None][key].tobytes() != curve[17][key].tobytes()
+    Xs = (rng.random((2001, 4)) < 0.3).astype(np.uint8)
+    ll = {m: RBM(2, **({} if m is None else {"monitor_max_samples": m}), n_epochs=0, seed=1).fit(Xs[:50], Xs)
+          .history_["val_loglik"][0] for m in (None, 2000, 2001)}
+    assert ll[None] == ll[2000] != ll[2001]
+
+
+def test_monitor_pl_samples_must_be_positive():
+    """Kills rbm.py:217 (monitor_pl_samples minimum 1 -> 0): 0 rows would make the training
+    pseudo-log-likelihood the mean of nothing (NaN)."""
+    with pytest.raises(ValueError, match="monitor_pl_samples"):
+        RBM(3, n_epochs=1, monitor_pl_samples=0).fit(_small_data())
+    assert RBM(3, n_epochs=0, monitor_pl_samples=1, seed=0).fit(_small_data()).history_["train_pseudo_loglik"].size == 1
+
+
+def test_sample_counts_must_be_positive():
+    """Kill rbm.py:460 (`n < 1` -> `n < 0`, 0 samples accepted) and :478 (thin minimum 1 -> 0,
+    every record of a chain would be the same state)."""
+    rbm = RBM.from_parameters(*random_params(4, 3, 0.5, 2))
+    with pytest.raises(ValueError, match="n must be a positive integer"):
+        rbm.sample(0, 1, seed=0)
+    with pytest.raises(ValueError, match="thin"):
+        rbm.sample_chains(2, 1, 3, 0, seed=0)
+    assert rbm.sample(1, 0, seed=0).shape == (1, 4)
+    assert rbm.sample_chains(2, 0, 3, 1, seed=0).shape == (6, 4)
+
+
+def test_fit_seconds_lie_within_the_call():
+    """Kills rbm.py:359 (`perf_counter() - t0` -> `+ t0`): fit_seconds_ sums parts of the fit, so it
+    lies between 0 and the wall time of the call (a bound, not a speed requirement)."""
+    import time
+
+    t0 = time.perf_counter()
+    rbm = RBM(3, n_epochs=2, seed=0).fit(_small_data())
+    wall = time.perf_counter() - t0
+    assert 0 < rbm.fit_seconds_ <= wall
+
+
+def test_pseudo_log_likelihood_of_a_model_with_more_than_2_pow_22_weights():
+    """Kills rbm.py:412 (`max(1, …)` -> `max(0, …)`): with |W| + 1 > 2^22 one row per chunk is
+    still one row, not a zero step.  All-zero parameters: p(x_i | x_-i) = 1/2, so the pseudo-
+    log-likelihood is −N_v log 2."""
+    n = 2048  # 2048² + 1 > 2^22
+    rbm = RBM.from_parameters(np.zeros((n, n)), np.zeros(n), np.zeros(n))
+    pl = rbm.pseudo_log_likelihood(np.zeros((1, n), dtype=np.uint8))
+    assert pl == pytest.approx([-n * math.log(2.0)], rel=1e-12)
