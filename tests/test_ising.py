@@ -472,7 +472,7 @@ def test_default_burn_in_and_gap_are_the_documented_ones():
 
 
 def test_bond_probability_one_at_very_low_temperature():
-    # Below T ≈ 0.054, 1 - exp(-2/T) rounds to 1.0; the threshold saturates at 2⁶⁴ - 1 (not an
+    # Below T ≈ 0.0534, 1 - exp(-2/T) rounds to 1.0; the threshold saturates at 2⁶⁴ - 1 (not an
     # overflow), so every aligned bond is accepted and each update flips the whole lattice.
     assert ising.p_add(0.02) == 1.0
     assert int(ising._threshold(0.02)) == 2**64 - 1
