@@ -437,3 +437,111 @@ def test_xoshiro256starstar_reference_vector():
         r, *s = next_u64.py_func(*s)
         out.append(int(r))
     assert out == [11520, 0, 1509978240, 1215971899390074240]
+
+
+# --------------------------------------------------------------------------------------------
+# Mutation round 4 (docs/mutation_round4_samplers.md): the kernel's loop update step by step, the
+# chain's loop and move counts, the final log line, the winding numbers' dtype
+
+_U64 = (1 << 64) - 1
+
+
+def _xoshiro_next(s):
+    """One xoshiro256** output; advances the list ``s`` of four Python ints in place."""
+    out = ((((s[1] * 5) & _U64) << 7 | ((s[1] * 5) & _U64) >> 57) & _U64) * 9 & _U64
+    t = (s[1] << 17) & _U64
+    s[2] ^= s[0]
+    s[3] ^= s[1]
+    s[1] ^= s[2]
+    s[0] ^= s[3]
+    s[2] ^= t
+    s[3] = ((s[3] << 45) | (s[3] >> 19)) & _U64
+    return out
+
+
+def _worm_loops_plain(dirs, nbr, state, n_loops):
+    """The module docstring's loop update in plain Python on the kernel's random stream: tail by
+    rejection from the next power of two ≥ N, link choices 2 bits at a time (low bits first) from
+    64-bit words, bounce-back allowed, stop when the dimer lands on the tail."""
+    N = len(dirs)
+    mask = 1
+    while mask < N:
+        mask <<= 1
+    mask -= 1
+    s = [int(w) for w in state[:4]]
+    buf, nbits = int(state[4]), int(state[5])
+    moves = 0
+    for _ in range(n_loops):
+        t = _xoshiro_next(s) & mask
+        while t >= N:
+            t = _xoshiro_next(s) & mask
+        h = nbr[t, dirs[t]]
+        while True:
+            if nbits == 0:
+                buf, nbits = _xoshiro_next(s), 64
+            d = buf & 3
+            buf >>= 2
+            nbits -= 2
+            moves += 1
+            w = nbr[h, d]
+            dirs[h] = d
+            if w == t:
+                dirs[t] = d ^ 1
+                break
+            h, dirs[w] = nbr[w, dirs[w]], d ^ 1
+    return moves, s + [buf, nbits]
+
+
+@pytest.mark.parametrize("L", [6, 8])
+def test_worm_kernel_follows_the_documented_loop_update(L):
+    # L = 6: N = 36 vertices, so the tail draw is rejected whenever it falls in 36..63.
+    chain = dimers._WormChain(L, np.random.default_rng(L))
+    plain_dirs, plain_state = chain.dirs.astype(np.int64), chain.state.copy()
+    for n_loops in (1, 7, 40):
+        chain.run_loops(n_loops)
+        moves, words = _worm_loops_plain(plain_dirs, chain.nbr, plain_state, n_loops)
+        plain_state = np.array(words, dtype=np.uint64)
+        assert chain.dirs.tolist() == plain_dirs.tolist()
+        assert chain.state.tolist() == words
+    assert is_perfect_covering(chain.fat())
+
+
+def test_chain_counts_loops_and_moves_the_same_way_in_both_kernel_calls():
+    # run_loops and sample_into advance the same stream and count the same loop updates and head
+    # moves (each loop update makes at least one head move).
+    a = dimers._WormChain(6, np.random.default_rng(5))
+    b = dimers._WormChain(6, np.random.default_rng(5))
+    assert a.loops == a.moves == 0
+    out = np.zeros((3, 12, 12), dtype=np.uint8)
+    b.sample_into(out, 4)
+    for i in range(3):
+        a.run_loops(4)
+        assert out[i].tobytes() == a.fat().tobytes()
+    assert a.loops == b.loops == 12
+    assert a.moves == b.moves >= 12
+    assert a.state.tolist() == b.state.tolist()
+
+
+def test_final_log_line_counts_loops_and_moves_and_the_elapsed_time(caplog):
+    import time
+    L, n, burn_in, gap, seed = 4, 5, 3, 2, 17
+    k = loops_per_sweep(L)
+    t0 = time.perf_counter()
+    with caplog.at_level(logging.INFO, logger="rsmi.dimers"):
+        sample_dimers(L, n, seed=seed, burn_in=burn_in, gap=gap)
+    elapsed = time.perf_counter() - t0
+    done = [r for r in caplog.records if r.name == "rsmi.dimers" and "done" in r.msg]
+    assert len(done) == 1
+    _, loops, moves, mean, dt = done[0].args
+    twin = dimers._WormChain(L, np.random.default_rng(seed))
+    twin.run_loops(burn_in * k)
+    for _ in range(n):
+        twin.run_loops(gap * k)
+    assert loops == (burn_in + n * gap) * k == twin.loops
+    assert moves == twin.moves and mean == moves / loops
+    assert 0.0 <= dt <= elapsed
+
+
+def test_winding_numbers_are_int64():
+    assert winding_numbers(staggered(6, axis=0)).dtype == np.int64
+    assert winding_numbers(np.stack([columnar(4), staggered(4, axis=1)])).dtype == np.int64

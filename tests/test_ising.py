@@ -421,3 +421,67 @@ def test_sign_of_magnetisation_decorrelated_below_tc(sampler):
     x = np.sign(magnetisation_per_site(s))
     assert integrated_autocorrelation_time(x) < 0.65
     assert abs(x.mean()) < 0.1
+
+
+# ----------------------------------------------------------------------------------------------
+# Mutation round 4 (docs/mutation_round4_samplers.md): kernel random-number bookkeeping, the
+# documented default burn-in, p_add = 1 at very low T
+
+
+_U64 = (1 << 64) - 1
+
+
+def _xoshiro_advance(words, n):
+    """The xoshiro256** state (s0, s1, s2, s3) after ``n`` steps, in plain Python integers."""
+    s0, s1, s2, s3 = (int(w) for w in words[:4])
+    for _ in range(n):
+        t = (s1 << 17) & _U64
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        s3 = ((s3 << 45) | (s3 >> 19)) & _U64
+    return [s0, s1, s2, s3]
+
+
+@pytest.mark.parametrize("L,T", [(8, T_C), (6, 1.5), (5, 10.0)])
+def test_wolff_kernel_draws_one_number_per_seed_and_per_bond_test(L, T):
+    # The kernel (module docstring) draws one 64-bit number per seed site and one per neighbour
+    # of every cluster site (4 per site, branch-free), and hands its state back: after u updates
+    # that flipped F spins the state is the start state advanced by exactly u + 4F steps. The
+    # chain adds one draw per stored sample (the global flip). L = 8 uses the bit masks, 6 and 5
+    # the neighbour table.
+    nbr, log2L = ising._geometry(L)
+    assert (log2L >= 0) == (L == 8)
+    thr = ising._threshold(T)
+    state = ising.seed_words(np.random.default_rng(L))
+    start = state.copy()
+    spins = np.ones(L * L, dtype=np.int8)
+    stack = np.empty(L * L, dtype=np.int32)
+    flipped = int(ising._wolff_updates(spins, nbr, log2L, 7, thr, state, stack))
+    assert flipped >= 7
+    assert state.tolist() == _xoshiro_advance(start, 7 + 4 * flipped)
+    start = state.copy()
+    out = np.empty((3, L * L), dtype=np.int8)
+    flipped = int(ising._wolff_chain(spins, nbr, log2L, thr, state, 5, 2, out))
+    assert state.tolist() == _xoshiro_advance(start, 5 + 3 * 2 + 4 * flipped + 3)
+
+
+def test_default_burn_in_and_gap_are_the_documented_ones():
+    # 200 and 15 sweep-equivalents (docs/ising_autocorrelation.md); None means exactly these.
+    assert (ising.DEFAULT_BURN_IN, ising.DEFAULT_GAP) == (200, 15)
+    assert ising.default_schedule(512) == (math.ceil(200 * 4**0.6), math.ceil(15 * 4**0.6))
+    a = sample_ising(4, T_C, 3, seed=11)
+    b = sample_ising(4, T_C, 3, seed=11, burn_in=200, gap=15)
+    assert a.tobytes() == b.tobytes()
+
+
+def test_bond_probability_one_at_very_low_temperature():
+    # Below T ≈ 0.0534, 1 - exp(-2/T) rounds to 1.0; the threshold saturates at 2⁶⁴ - 1 (not an
+    # overflow), so every aligned bond is accepted and each update flips the whole lattice.
+    assert ising.p_add(0.02) == 1.0
+    assert int(ising._threshold(0.02)) == 2**64 - 1
+    assert ising._threshold(0.02).dtype == np.uint64
+    s = sample_ising(4, 0.02, 5, seed=0, burn_in=1, gap=1)
+    assert np.all(np.abs(magnetisation_per_site(s)) == 1.0)
