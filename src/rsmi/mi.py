@@ -73,8 +73,9 @@ import numbers
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.special import expit, logsumexp
+from scipy.special import expit
 
+from rsmi.numerics import log_softmax
 from rsmi.validation import as_filter, as_samples
 
 __all__ = [
@@ -178,7 +179,7 @@ def fit_multinomial_logistic(X, Y, *, l2: float, max_iter: int = 500, tol: float
         W = theta[: d * K].reshape(d, K)
         c = theta[d * K:]
         u = X @ W + c
-        logr = u - logsumexp(u, axis=1, keepdims=True)
+        logr = log_softmax(u, axis=1)
         f = -np.sum(Y * logr) / n + 0.5 * l2 * np.sum(W * W)
         G = (np.exp(logr) - Y) / n
         gW = X.T @ G + l2 * W
@@ -243,7 +244,7 @@ def _heldout_terms(Etr, Ytr, Ete, l2, max_iter):
     mu, sd = standardise(Etr)
     W, c = fit_multinomial_logistic((Etr - mu) / sd, Ytr, l2=l2, max_iter=max_iter)
     u = ((Ete - mu) / sd) @ W + c
-    return u - logsumexp(u, axis=1, keepdims=True)
+    return log_softmax(u, axis=1)
 
 
 def choose_l2(E, Y, grid, rng, max_iter):

@@ -80,11 +80,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.special import expit, logsumexp
+from scipy.special import expit
 
 from rsmi._network_kernels import binary_states as _binary_states
 from rsmi._network_kernels import g_matrix_kernel, heat_bath_kernel
 from rsmi._network_kernels import log_q as _log_q
+from rsmi.numerics import logsumexp
 from rsmi.results import FilterResult
 from rsmi.validation import ThetaParts as _Theta
 from rsmi.validation import check_choice as _check_choice

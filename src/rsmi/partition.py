@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from rsmi._xoshiro import seed_words
+from rsmi.numerics import logsumexp
 from rsmi.rbm_kernels import ais_kernel
 from rsmi.validation import check_rbm_params
 
@@ -32,12 +33,6 @@ _ENUM_CHUNK = 1 << 14
 def softplus(z: np.ndarray) -> np.ndarray:
     """softplus(z) = log(1 + e^z), computed as max(z, 0) + log1p(e^{−|z|}) (no overflow)."""
     return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
-
-
-def _logsumexp(x: np.ndarray) -> float:
-    """log Σ_i e^{x_i} = m + log Σ_i e^{x_i − m} with m = max x (no overflow)."""
-    m = float(np.max(x))
-    return m + math.log(float(np.sum(np.exp(x - m))))
 
 
 def _states(start: int, stop: int, n: int) -> np.ndarray:
@@ -77,8 +72,8 @@ def log_partition_exact(weights, visible_bias, hidden_bias, *, over: str = "smal
             t = S @ c + softplus(S @ W.T + a).sum(axis=1)
         else:
             t = S @ a + softplus(S @ W + c).sum(axis=1)
-        parts.append(_logsumexp(t))
-    return _logsumexp(np.asarray(parts))
+        parts.append(logsumexp(t))
+    return logsumexp(np.asarray(parts))
 
 
 def ais_betas(n_betas: int) -> np.ndarray:

@@ -74,8 +74,9 @@ import numbers
 import time
 
 import numpy as np
-from scipy.special import expit, log_expit, logsumexp
+from scipy.special import expit, log_expit
 
+from rsmi.numerics import log_softmax
 from rsmi.results import FilterResult
 from rsmi.validation import as_filter, as_samples, check_int, check_real, square_block
 
@@ -183,7 +184,7 @@ def bound_and_gradients(s, u, *, critic: str, entropy: str, need_grad: bool = Tr
         neg_log_qbar = -np.log(np.where(qbar > 0, qbar, 1.0))  # q̄_h = 0 ⇒ Q_nh = 0 for all n
         G = np.broadcast_to(neg_log_qbar, Q.shape).copy()
     if critic == "softmax":
-        logr = u - logsumexp(u, axis=1, keepdims=True)
+        logr = log_softmax(u, axis=1)
         G = logr if G is None else G + logr
         dU = (Q - np.exp(logr)) / n if need_grad else None
     else:

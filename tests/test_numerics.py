@@ -1,0 +1,57 @@
+"""rsmi.numerics against SciPy's logsumexp (the slow, obviously correct twin)."""
+
+import numpy as np
+import pytest
+from scipy.special import logsumexp as scipy_logsumexp
+
+from rsmi.numerics import _LONG_REST, _SHORT_AXIS, log_softmax, logsumexp
+
+
+@pytest.mark.parametrize(
+    "shape, axis",
+    [
+        ((7,), None), ((7,), 0), ((5, 7), None), ((5, 7), 0), ((5, 7), 1), ((5, 7), -1),
+        ((2, 3, 4), 1), ((2, 3, 4), (1, 2)),
+        # the column-by-column path: a short reduced axis of a long array, both orientations
+        ((_LONG_REST + 3, 2), 1), ((_LONG_REST, _SHORT_AXIS), -1), ((3, _LONG_REST * 2), 0),
+        # just past the short-axis limit: NumPy's own reduction
+        ((_LONG_REST, _SHORT_AXIS + 1), 1),
+    ],
+)
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_logsumexp_matches_scipy(shape, axis, keepdims):
+    a = np.random.default_rng(sum(shape)).normal(scale=30.0, size=shape)
+    got = logsumexp(a, axis=axis, keepdims=keepdims)
+    want = scipy_logsumexp(a, axis=axis, keepdims=keepdims)
+    assert np.shape(got) == np.shape(want)
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-12)
+
+
+def test_logsumexp_scalar_results_are_floats():
+    assert isinstance(logsumexp(np.arange(3.0)), float)
+    assert isinstance(logsumexp(np.arange(3.0), axis=0), float)
+
+
+@pytest.mark.parametrize("n_rows", [4, _LONG_REST])
+def test_logsumexp_non_finite_rows(n_rows):
+    """An all −∞ row gives −∞, a +∞ entry +∞, NaN propagates; no warnings (both paths)."""
+    special = np.array([[-np.inf, -np.inf], [0.0, np.inf], [1.0, np.nan], [-np.inf, 3.0]])
+    a = np.zeros((n_rows, 2))
+    a[:4] = special
+    with np.errstate(all="raise"):
+        got = logsumexp(a, axis=1)
+    np.testing.assert_array_equal(got[:4], [-np.inf, np.inf, np.nan, 3.0])
+    np.testing.assert_allclose(got[4:], np.log(2.0))
+
+
+def test_logsumexp_large_values_do_not_overflow():
+    a = np.array([[1000.0, 1000.0], [-1000.0, -1000.0]])
+    np.testing.assert_allclose(logsumexp(a, axis=1), [1000.0 + np.log(2), -1000.0 + np.log(2)])
+
+
+@pytest.mark.parametrize("shape", [(6, 4), (_LONG_REST, 4)])
+def test_log_softmax_normalises(shape):
+    u = np.random.default_rng(3).normal(scale=10.0, size=shape)
+    logr = log_softmax(u, axis=1)
+    np.testing.assert_allclose(np.exp(logr).sum(axis=1), 1.0, rtol=1e-13)
+    np.testing.assert_allclose(logr, u - scipy_logsumexp(u, axis=1, keepdims=True), atol=1e-12)
