@@ -249,3 +249,19 @@ def test_training_curve(tmp_path):
     assert p.read_bytes().startswith(b"\x89PNG")
     with pytest.raises(ValueError, match="suffix|end in"):
         P.savefig(P.plot_training_curve(curve), tmp_path / "x.svg")
+
+
+def test_savefig_dpi_sets_the_raster_size(tmp_path):
+    """``dpi`` scales a PNG's pixels (tight bbox: about linearly); None keeps the style's 300."""
+    import struct
+
+    def size(p):
+        return struct.unpack(">II", p.read_bytes()[16:24])  # IHDR width, height
+
+    curve = {"epoch": np.arange(4.0), "val_loglik": -np.arange(4.0)}
+    w300, h300 = size(P.savefig(P.plot_training_curve(curve), tmp_path / "a.png"))
+    w120, h120 = size(P.savefig(P.plot_training_curve(curve), tmp_path / "b.png", dpi=120))
+    assert w120 / w300 == pytest.approx(0.4, abs=0.02) and h120 / h300 == pytest.approx(0.4, abs=0.02)
+    for bad in (0, -1, True, "300"):
+        with pytest.raises(ValueError, match="dpi"):
+            P.savefig(P.plot_training_curve(curve), tmp_path / "c.png", dpi=bad)

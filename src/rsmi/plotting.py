@@ -106,11 +106,11 @@ _PDF_META = {"Creator": "rsmi", "Producer": "rsmi (matplotlib pdf backend)", "Cr
 _PNG_META = {"Software": None}
 
 
-def _atomic_savefig(fig: Figure, path: Path, fmt: str, metadata: Mapping[str, Any]) -> None:
+def _atomic_savefig(fig: Figure, path: Path, fmt: str, metadata: Mapping[str, Any], **kwargs) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format=fmt, metadata=dict(metadata))
+            fig.savefig(fh, format=fmt, metadata=dict(metadata), **kwargs)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)  # mkstemp creates 0600; figures are ordinary readable outputs
@@ -124,15 +124,19 @@ def _atomic_savefig(fig: Figure, path: Path, fmt: str, metadata: Mapping[str, An
 _FORMATS = {".pdf": ("pdf", _PDF_META), ".png": ("png", _PNG_META)}
 
 
-def savefig(fig: Figure, path: str | os.PathLike) -> Path:
-    """Write one file (``.pdf`` or ``.png``, from the suffix) atomically and reproducibly."""
+def savefig(fig: Figure, path: str | os.PathLike, *, dpi: float | None = None) -> Path:
+    """Write one file (``.pdf`` or ``.png``, from the suffix) atomically and reproducibly.
+
+    ``dpi``: raster resolution (None: the style's ``savefig.dpi``, 300)."""
     path = Path(path)
     if path.suffix.lower() not in _FORMATS:
         raise ValueError(f"path must end in .pdf or .png, got {path.name!r}")
+    if dpi is not None and not (isinstance(dpi, (int, float)) and not isinstance(dpi, bool) and dpi > 0):
+        raise ValueError(f"dpi must be a positive number or None, got {dpi!r}")
     fmt, meta = _FORMATS[path.suffix.lower()]
     path.parent.mkdir(parents=True, exist_ok=True)
     with style_context():
-        _atomic_savefig(fig, path, fmt, meta)
+        _atomic_savefig(fig, path, fmt, meta, **({} if dpi is None else {"dpi": dpi}))
     return path
 
 
