@@ -104,7 +104,8 @@ def test_criteria_rows_pass_on_the_exact_values_and_fail_off_them():
     assert crit["delta_sigma_exact"]["value"] == pytest.approx(abs(0.1165 - DELTA_SIGMA), abs=5e-4)
     assert crit["delta_sigma_exact"]["verdict"] == "pass" and crit["delta_sigma_exact"]["gate"]
     assert crit["delta_sigma_vs_exact_curve"]["verdict"] == "pass"
-    assert crit["delta_sigma_estimate"]["op"] == "" and not crit["delta_sigma_estimate"]["gate"]
+    # the estimates equal the exact curve here: Δ_σ 0.1155 (weighted) is 0.0095 off with SE 0.0066
+    assert crit["delta_sigma_estimate"]["gate"] and crit["delta_sigma_estimate"]["verdict"] == "inconclusive"
     # 6 % low with a 2 % SE: outside max(5 %, 2·SE) at every L_B; χ² = 6·3² = 54 (p ~ 7e-10);
     # the weighted mean deviation 6 % ± 0.8 % is beyond 5 % but not by 2·SE: inconclusive
     crit = {r["criterion"]: r for r in criteria_rows(_bench(0.94), fit)}
@@ -132,6 +133,26 @@ def test_a_wrong_decay_is_seen_by_the_delta_sigma_row():
     assert crit["delta_sigma_vs_exact_curve"]["value"] == pytest.approx(0.03, abs=1e-9)
     assert crit["delta_sigma_vs_exact_curve"]["verdict"] == "fail"
     assert crit["mi_vs_exact_chi2_p"]["verdict"] == "fail"
+
+
+@pytest.mark.parametrize("delta, se_rel, verdict", [
+    (0.125, 0.004, "pass"),           # on 1/8, SE(Δ) ≈ 0.00025
+    (0.118, 0.004, "pass"),           # 0.007 off: 0.007 + 2 SE < 0.01
+    (0.110, 0.004, "fail"),           # 0.015 off: beyond 0.01 by more than 2 SE
+    (0.118, 0.06, "inconclusive"),    # 0.007 off, SE(Δ) ≈ 0.0037: undecided
+])
+def test_delta_sigma_estimate_is_a_claim_with_the_2se_rule(delta, se_rel, verdict):
+    """|Δ_σ(estimates) − 1/8| ≤ 0.01 gates: I ∝ exp(−4π Δ L_B / L) with relative errors se_rel."""
+    L, x = 6, np.arange(4, 13)
+    rows = [dict(L=L, M=16 * L, L_B=int(b), exact=0.1 * math.exp(-4 * math.pi * 0.125 * b / L),
+                 mi=0.1 * math.exp(-4 * math.pi * delta * b / L), stderr=se_rel * 0.1 * math.exp(-4 * math.pi * delta * b / L),
+                 n_configs=1, n_windows=1) for b in x]
+    fit = torus_fit(rows, 4)
+    assert fit["delta_estimate"] == pytest.approx(delta, abs=1e-12)
+    row = {r["criterion"]: r for r in criteria_rows(rows, fit)}["delta_sigma_estimate"]
+    assert row["gate"] and row["op"] == "<=" and row["threshold"] == 0.01
+    assert row["value"] == pytest.approx(abs(delta - 0.125), abs=1e-12)
+    assert row["se"] == pytest.approx(fit["delta_estimate_se"]) and row["verdict"] == verdict
 
 
 def test_fit_needs_three_points():

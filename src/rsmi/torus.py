@@ -158,15 +158,16 @@ def criteria_rows(rows: Sequence[dict[str, Any]], fit: dict[str, float], run: st
     - ``mi_vs_exact_mean_rel_dev``: the inverse-variance weighted mean of (Î − I)/I is within
       ±5 % by the 2·SE rule (no systematic bias beyond 5 %);
     - ``delta_sigma_exact``: |Δ_σ(exact curve, least squares) − 1/8| ≤ 0.01 (the geometry and
-      range measure Δ_σ).
+      range measure Δ_σ);
+    - ``delta_sigma_estimate``: |Δ_σ(estimates, weighted) − 1/8| ≤ 0.01 by the 2·SE rule. On the
+      default torus (6 × 96, L_B 4–12) the exact curve with the estimates' weights sits 0.0045
+      below 1/8 (I is not yet ∝ the squared correlation), so the claim needs SE ≲ 0.0018:
+      docs/torus_estimators.md, "The default geometry".
 
     Reported with their verdicts, not gating: ``mi_vs_exact_LB<k>`` = |Î − I| / max(0.05·I, 2·SE)
     ≤ 1 per L_B (issue 13's per-point target: with 9 points at a 2·SE tolerance one fails by
     chance in about a third of seeds, which the joint χ² accounts for); ``delta_sigma_vs_exact_curve``
-    = |Δ_σ(estimates) − Δ_σ(exact, same weights)| ≤ 0.01 by the 2·SE rule and
-    ``delta_sigma_estimate`` = |Δ_σ(estimates) − 1/8| (SE ≈ 0.003 at the default sample size, so
-    the 2·SE rule with a 0.01 tolerance is often undecided; the exact curve itself sits 0.01
-    below 1/8 on tori small enough to be exact, docs/torus_estimators.md).
+    = |Δ_σ(estimates) − Δ_σ(exact, same weights)| ≤ 0.01 by the 2·SE rule.
     """
     from scipy.stats import chi2
 
@@ -199,8 +200,8 @@ def criteria_rows(rows: Sequence[dict[str, Any]], fit: dict[str, float], run: st
                    note=f"{span}: Δ_σ of the estimates {fit['delta_estimate']:.4f} ± {fit['delta_estimate_se']:.4f} "
                         f"(χ²/dof {fit['chi2_dof']:.2f}) vs the exact curve with the same weights "
                         f"{fit['delta_exact_weighted']:.4f}; reported"))
-    out.append(row(run, "torus", "delta_sigma_estimate", abs(fit["delta_estimate"] - DELTA_SIGMA), "", math.nan,
+    out.append(row(run, "torus", "delta_sigma_estimate", abs(fit["delta_estimate"] - DELTA_SIGMA), "<=", TH_DELTA,
                    se=fit["delta_estimate_se"],
-                   note=f"{span}: |Δ_σ(estimates) − 1/8|; reported (the exact curve itself gives "
-                        f"{fit['delta_exact']:.4f} here)"))
+                   note=f"{span}: |Δ_σ(estimates) − 1/8|, Δ_σ = {fit['delta_estimate']:.4f} ± "
+                        f"{fit['delta_estimate_se']:.4f} (the exact curve itself gives {fit['delta_exact']:.4f} here)"))
     return out
