@@ -19,5 +19,6 @@ win = load_windows(smk.input.samples, model="dimer", L_V=cd["L_V"], **BLOCKS_ONL
                    dataset=par.windows["samples"], max_val=N_EVAL_WINDOWS)
 log.info("CD RBM with %d hidden units on %d blocks of %d sites", n_hidden, len(win.V_train), win.V_train.shape[1])
 rbm = RBM(n_hidden=n_hidden, n_epochs=cd["n_epochs"], learning_rate=cd["learning_rate"], batch_size=cd["batch_size"],
-          seed=derive_seed(par.seed, "cd_rbm", n_hidden), verbose=True).fit(win.V_train, X_val=win.V_val)
+          monitor_every=cd.get("monitor_every", 1), seed=derive_seed(par.seed, "cd_rbm", n_hidden),
+          verbose=True).fit(win.V_train, X_val=win.V_val)
 rbm.save(smk.output[0])
