@@ -56,6 +56,15 @@ def test_corrupt_or_wrong_samples_are_named(tmp_path):
     _write(tmp_path / "bad.npz", np.full((3, 8, 8), 3, np.int8), "ising")
     with pytest.raises(CorruptFileError, match="bad.npz.*values other than"):
         load_samples(tmp_path / "bad.npz")
+    # one wrong value among valid ones: each model's alphabet is checked, both of its letters kept
+    for model, good, wrong in (("ising", (-1, 1), 0), ("dimer", (0, 1), -1)):
+        c = np.random.default_rng(1).choice(np.array(good, np.int8), size=(3, 8, 8))
+        _write(tmp_path / f"{model}.npz", c, model)
+        load_samples(tmp_path / f"{model}.npz")
+        c[2, 5, 6] = wrong
+        _write(tmp_path / f"{model}.npz", c, model)
+        with pytest.raises(CorruptFileError, match="values other than"):
+            load_samples(tmp_path / f"{model}.npz")
     save_npz(tmp_path / "nometa.npz", configs=np.ones((2, 4, 4), np.int8))
     with pytest.raises(CorruptFileError, match="no known model"):
         load_samples(tmp_path / "nometa.npz")

@@ -53,7 +53,7 @@ def load_samples(path: str | Path) -> tuple[np.ndarray, dict]:
     if configs.ndim != 3 or configs.shape[1] != configs.shape[2] or configs.shape[0] < 1:
         raise CorruptFileError(f"{path}: configs must have shape (n, L, L), got {configs.shape}")
     allowed = (-1, 1) if model == "ising" else (0, 1)
-    if not np.isin(configs, allowed).all():
+    if not ((configs == allowed[0]) | (configs == allowed[1])).all():  # (np.isin: 10x slower here)
         raise CorruptFileError(f"{path}: {model} configurations hold values other than {allowed}")
     return configs, meta
 

@@ -221,11 +221,17 @@ def _orientation(w: np.ndarray, b: float, orient: bool) -> int:
 
 
 def _filter_from_uniforms(c, w, b, stochastic, sign, u) -> np.ndarray:
-    """h = sign · (+1 if u < p else −1), p = σ(a) (stochastic) or 1[a > 0] + ½·1[a = 0]."""
-    b00, b01, b10, b11 = ((v + 1) // 2 for v in _block_views(c))
-    a = b00 * w[0, 0] + b01 * w[0, 1] + b10 * w[1, 0] + b11 * w[1, 1] + b
-    p = expit(a) if stochastic else np.where(a > 0.0, 1.0, np.where(a < 0.0, 0.0, 0.5))
-    return (sign * np.where(u < p, 1, -1)).astype(np.int8)
+    """h = sign · (+1 if u < p else −1), p = σ(a) (stochastic) or 1[a > 0] + ½·1[a = 0].
+
+    A block has 16 states: p is tabulated per state (a summed in the same order as per block,
+    so the same floats) and looked up by the state's index x00 + 2 x01 + 4 x10 + 8 x11."""
+    x = np.arange(16)
+    a = (x & 1) * w[0, 0] + ((x >> 1) & 1) * w[0, 1] + ((x >> 2) & 1) * w[1, 0] + ((x >> 3) & 1) * w[1, 1] + b
+    table = expit(a) if stochastic else np.where(a > 0.0, 1.0, np.where(a < 0.0, 0.0, 0.5))
+    b00, b01, b10, b11 = _block_views(c)
+    # x_i = (s_i + 1)/2, so Σ 2^i x_i = (Σ 2^i s_i + 15)/2 — int8 arithmetic, no float temporaries
+    idx = (b00 + 2 * b01 + 4 * b10 + 8 * b11 + 15) >> 1
+    return (sign * np.where(u < table[idx], 1, -1)).astype(np.int8)
 
 
 def _filter_rule_reference(configs, weights, bias, stochastic, orient, u) -> np.ndarray:
