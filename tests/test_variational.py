@@ -183,6 +183,23 @@ def test_same_seed_same_bytes(kw, tmp_path):
     assert not np.array_equal(a.weights, c.weights)
 
 
+def test_eval_every_thins_the_history_and_leaves_the_weights(tmp_path):
+    """The full-set evaluation draws no random numbers: the same weights, snapshots and critic;
+    the history agrees at epochs 0, 2, 4 and the last (5), and is NaN in between."""
+    V, E = _copy_task(3, n=600)
+    kw = dict(n_epochs=5, batch_size=100, seed=3, snapshot_epochs=[0, 1, 5], V_val=V[:100], E_val=E[:100])
+    every = train_variational(V, E, 1, **kw)
+    thin = train_variational(V, E, 1, eval_every=2, **kw)
+    assert np.array_equal(every.weights, thin.weights) and np.array_equal(every.biases, thin.biases)
+    assert np.array_equal(every.snapshots, thin.snapshots)
+    assert all(np.array_equal(every.extra[k], thin.extra[k]) for k in every.extra)
+    kept = [0, 2, 4, 5]
+    for h in ("history", "history_err", "val_history"):
+        a, b = getattr(every, h), getattr(thin, h)
+        np.testing.assert_array_equal(b[kept], a[kept])
+        assert np.isnan(np.delete(b, kept)).all() and np.isfinite(a).all()
+
+
 def test_trivial_filter_scores_zero():
     V, E = _copy_task(4, n=2000)
     B, se = score_filter(np.zeros((4, 1)), np.zeros(1), V[:1000], E[:1000], V[1000:], E[1000:])
@@ -206,6 +223,8 @@ def test_trivial_filter_scores_zero():
         (dict(V_val=np.zeros((5, 4))), "V_val"),
         (dict(lr_schedule="step"), "lr_schedule"),
         (dict(block_shape=(2, 3)), "block_shape"),
+        (dict(eval_every=0), "eval_every"),
+        (dict(eval_every=1.5), "eval_every"),
     ],
 )
 def test_validation_errors(kw, match):

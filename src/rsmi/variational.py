@@ -394,7 +394,7 @@ def train_variational(V, E, n_hidden: int, *, block_shape=None, n_epochs: int = 
                       l2_critic: float | None = None,
                       init_scale: float = 0.01, lr_schedule: str = "cosine", V_val=None, E_val=None,
                       snapshot_epochs=None, seed=None, logger_: logging.Logger | None = None,
-                      log_every: int = 10) -> FilterResult:
+                      log_every: int = 10, eval_every: int = 1) -> FilterResult:
     """Train Λ = (λ, b) and the critic φ jointly by gradient ascent on the bound B (eq. 1).
 
     Parameters
@@ -413,6 +413,9 @@ def train_variational(V, E, n_hidden: int, *, block_shape=None, n_epochs: int = 
     V_val, E_val : held-out samples for ``val_history`` (NaN if not given).
     snapshot_epochs : epochs at which λ is recorded (default: 0 and n_epochs).
     seed : int, SeedSequence or Generator — the initial λ and the minibatch order.
+    eval_every : B (and its SE, and the held-out B) is evaluated on the full sets at epoch 0,
+        every ``eval_every``-th epoch and the last one; NaN in between. The evaluation draws no
+        random numbers, so the weights do not depend on it.
 
     Returns
     -------
@@ -424,6 +427,7 @@ def train_variational(V, E, n_hidden: int, *, block_shape=None, n_epochs: int = 
     st = _training_settings(n_hidden, critic, entropy, n_epochs, batch_size, learning_rate, optimizer, l2,
                             l2_critic, init_scale, lr_schedule)
     V, E, val, block_shape, snap = _training_data(V, E, block_shape, V_val, E_val, snapshot_epochs, st["n_epochs"])
+    eval_every = check_int("eval_every", eval_every)
     log = logger_ or logger
     rng = np.random.default_rng(seed)
     eng = _Ascent(V, E, val, st, rng)
@@ -433,7 +437,8 @@ def train_variational(V, E, n_hidden: int, *, block_shape=None, n_epochs: int = 
     for epoch in range(n_epochs + 1):
         if epoch:
             eng.epoch(rng.permutation(V.shape[0]))
-        eng.record(epoch)
+        if epoch % eval_every == 0 or epoch == n_epochs:
+            eng.record(epoch)
         if epoch in snap:
             snaps.append(eng.params[0].reshape(block_shape + (nh,)).copy())
         if epoch and log_every and epoch % log_every == 0:
