@@ -34,6 +34,7 @@ import math
 import numbers
 
 import numpy as np
+from numba import njit
 
 from rsmi._xoshiro import make_rng
 from rsmi.validation import check_int_strict
@@ -284,8 +285,59 @@ def _draw(weights: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.minimum(j, weights.shape[1] - 1)
 
 
-def sample_torus_rows(L: int, M: int, T: float, n_samples: int, *, seed,
-                      chunk: int = 8192) -> np.ndarray:
+def _rows_reference(Tn: np.ndarray, powers: np.ndarray, u: np.ndarray, chunk: int = 8192) -> np.ndarray:
+    """Slow twin of :func:`_rows_kernel` in NumPy: row indices (n, M) of the chain in
+    :func:`sample_torus_rows` from its uniforms u (n, M), ``chunk`` samples at a time."""
+    n_samples, M = u.shape
+    K = Tn.shape[0]
+    marginal = np.diag(powers[M]).copy()
+    rows = np.empty((n_samples, M), dtype=np.int64)
+    for lo in range(0, n_samples, chunk):
+        sl = slice(lo, min(lo + chunk, n_samples))
+        rows[sl, 0] = _draw(np.broadcast_to(marginal, (sl.stop - lo, K)), u[sl, 0])
+        for k in range(M - 1):
+            w = Tn[rows[sl, k]] * powers[M - k - 1][:, rows[sl, 0]].T
+            rows[sl, k + 1] = _draw(w, u[sl, k + 1])
+    return rows
+
+
+@njit(cache=True)
+def _rows_kernel(Tn, powers_t, marginal, u, rows):  # pragma: no cover - numba
+    """rows[i, 0] ~ marginal, rows[i, k+1] ~ w_j = Tn[rows[i, k], j] · powers_t[M−k−1, rows[i, 0], j],
+    each drawn as j = #{j : cdf_j < u · cdf_(K−1)} capped at K − 1 (cdf = running sum of w in
+    index order): the same floats and the same draws as :func:`_rows_reference` (``powers_t`` is
+    the stack of transposed powers, read along rows)."""
+    n, M = u.shape
+    K = Tn.shape[0]
+    cdf = np.empty(K)
+    cdf0 = np.empty(K)
+    acc = 0.0
+    for j in range(K):
+        acc += marginal[j]
+        cdf0[j] = acc
+    for i in range(n):
+        thr = u[i, 0] * cdf0[K - 1]
+        j = 0
+        while j < K and cdf0[j] < thr:
+            j += 1
+        r0 = min(j, K - 1)
+        rows[i, 0] = r0
+        a = r0
+        for k in range(M - 1):
+            P = M - k - 1
+            acc = 0.0
+            for j in range(K):
+                acc += Tn[a, j] * powers_t[P, r0, j]
+                cdf[j] = acc
+            thr = u[i, k + 1] * cdf[K - 1]
+            j = 0
+            while j < K and cdf[j] < thr:
+                j += 1
+            a = min(j, K - 1)
+            rows[i, k + 1] = a
+
+
+def sample_torus_rows(L: int, M: int, T: float, n_samples: int, *, seed) -> np.ndarray:
     """Exact, independent draws from the Boltzmann distribution of the L × M Ising torus.
 
     Returns int8 spins of shape (n_samples, M, L), no Markov chain involved.  Row 0 is drawn
@@ -297,15 +349,14 @@ def sample_torus_rows(L: int, M: int, T: float, n_samples: int, *, seed,
     row 0).  Powers are rescaled (largest entry 1); the scales cancel in each normalisation.
 
     ``seed``: int ≥ 0, SeedSequence or numpy Generator (a Generator is advanced).  All uniforms
-    are drawn up front as one (n_samples, M) block, so the result depends only on the seed, not
-    on ``chunk`` (samples processed per batch, for memory).  Same seed → same bytes.
-    Limits: 2 ≤ L ≤ 10 and (M+1)·4^L ≤ 2^24 (the stored powers T^0 … T^M).
+    are drawn up front as one (n_samples, M) block; the draws are made by a numba kernel
+    (:func:`_rows_kernel`, tested against its NumPy twin :func:`_rows_reference`).  Same seed →
+    same bytes.  Limits: 2 ≤ L ≤ 10 and (M+1)·4^L ≤ 2^24 (the stored powers T^0 … T^M).
     """
     L = _check_L(L)
     M = check_int_strict("M", M, 2)
     _beta(T)
     n_samples = check_int_strict("n_samples", n_samples, 1)
-    chunk = check_int_strict("chunk", chunk, 1)
     K = 1 << L
     if (M + 1) * K * K > _MAX_FLOATS:
         raise ValueError(f"(M+1)·4^L = {(M + 1) * K * K} stored floats exceed the limit {_MAX_FLOATS}")
@@ -315,10 +366,5 @@ def sample_torus_rows(L: int, M: int, T: float, n_samples: int, *, seed,
     u = rng.random((n_samples, M))
     marginal = np.diag(powers[M]).copy()
     rows = np.empty((n_samples, M), dtype=np.int64)
-    for lo in range(0, n_samples, chunk):
-        sl = slice(lo, min(lo + chunk, n_samples))
-        rows[sl, 0] = _draw(np.broadcast_to(marginal, (sl.stop - lo, K)), u[sl, 0])
-        for k in range(M - 1):
-            w = Tn[rows[sl, k]] * powers[M - k - 1][:, rows[sl, 0]].T
-            rows[sl, k + 1] = _draw(w, u[sl, k + 1])
+    _rows_kernel(Tn, np.ascontiguousarray(powers.transpose(0, 2, 1)), marginal, u, rows)
     return _row_spins(L)[rows]

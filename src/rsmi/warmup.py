@@ -37,6 +37,12 @@ def _dimers() -> None:
     sample_dimers(4, 2, seed=0, burn_in=1, gap=1)
 
 
+def _torus_rows() -> None:
+    from rsmi.exact_mi import sample_torus_rows
+
+    sample_torus_rows(2, 3, 2.5, 2, seed=0)
+
+
 def _rbm() -> None:
     from rsmi.rbm import RBM
 
@@ -89,7 +95,8 @@ def _network_mc() -> None:
 #: Steps by group. Groups compile disjoint sets of kernels, so the workflow's warm-up jobs run
 #: in parallel without compiling one kernel twice; "samplers" is all the sampling jobs wait for.
 GROUPS: dict[str, list[tuple[str, Callable[[], None]]]] = {
-    "samplers": [("Ising Wolff sampler", _ising), ("dimer worm sampler", _dimers)],
+    "samplers": [("Ising Wolff sampler", _ising), ("dimer worm sampler", _dimers),
+                 ("exact torus row sampler", _torus_rows)],
     "rbm": [("RBM contrastive divergence", _rbm), ("RBM annealed importance sampling", _ais),
             ("RSMI pooled path", _pooled)],
     "network": [("RSMI Monte Carlo path", _network_mc)],

@@ -213,6 +213,8 @@ rule check:
 
 rule exact_torus:
     """Beyond the paper: estimate_mi against the exact I(H:E) of the critical Ising torus."""
+    input:
+        warm=warmed("samplers"),
     output:
         estimates=f"{RESULTS}/exact_torus/estimates.csv",
         metrics=f"{RESULTS}/exact_torus/metrics.csv",
