@@ -31,6 +31,8 @@ rule evaluate_run:
         f"results/benchmarks/runs/{RUNS.wildcard_pattern}/evaluate.tsv"
     conda:
         "../../envs/analysis.yaml"
+    # follows train_rsmi (see its priority)
+    priority: 1
     threads: 1
     resources:
         mem_mb=3000,

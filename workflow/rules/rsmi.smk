@@ -20,6 +20,9 @@ rule train_rsmi:
         f"results/benchmarks/runs/{RUNS.wildcard_pattern}/rsmi.tsv"
     conda:
         "../../envs/training.yaml"
+    # the long chains (Θ → Λ → evaluation) first: on few cores the short jobs then fill the gaps,
+    # instead of one long training job running alone at the end
+    priority: 2
     threads: 1
     resources:
         mem_mb=3000,

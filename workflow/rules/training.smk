@@ -21,6 +21,8 @@ rule train_theta:
         f"results/benchmarks/theta/{THETA.wildcard_pattern}/theta_{{part}}.tsv"
     conda:
         "../../envs/training.yaml"
+    # feeds train_rsmi (see its priority)
+    priority: 1
     threads: 1
     resources:
         mem_mb=2000,
