@@ -16,6 +16,7 @@ from scipy.special import logsumexp
 
 from rsmi import network as net
 from rsmi._network_kernels import (
+    _heat_bath_fast_ok,
     g_matrix_kernel,
     g_matrix_reference,
     heat_bath_kernel,
@@ -236,13 +237,30 @@ def test_g_matrix_kernel_matches_reference(scale, M):
     np.testing.assert_allclose(got, g_matrix_reference(f, a, X, Y), rtol=1e-12, atol=1e-11)
 
 
-@pytest.mark.parametrize("w_scale", [0.4, 3.0, 120.0])  # the last forces the direct softplus branch
-def test_heat_bath_kernel_matches_reference(w_scale):
+@pytest.mark.parametrize("M", [40, 203])
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_g_matrix_kernel_products_near_the_exponent_limit(M, sign):
+    """Every |x|, |y| just below 40: a row's product of factors 1 + e^{x+y} ~ e^{80·M} is carried
+    as mantissa and binary exponent; without the renormalisation it overflows, with a wrong
+    exponent it is off by multiples of ln 2."""
+    rng = np.random.default_rng(M)
+    X = sign * (39.0 + rng.random((3, M)))
+    Y = 39.0 + rng.random((4, M))
+    f, a = rng.standard_normal(3), rng.standard_normal(4)
+    np.testing.assert_allclose(g_matrix_kernel(f, a, X, Y, np.empty((3, 4))), g_matrix_reference(f, a, X, Y),
+                               rtol=1e-13, atol=1e-11)
+
+
+@pytest.mark.parametrize(("w_scale", "lam_scale"), [(0.4, 2.0), (3.0, 2.0), (120.0, 2.0), (0.4, 300.0)])
+def test_heat_bath_kernel_matches_reference(w_scale, lam_scale):
+    """Both branches: the product form, and the direct softplus sums when Θ^V's weights (120)
+    or Λ's (300) are too large for it."""
     rng = np.random.default_rng(int(w_scale * 10))
     C, N, M, Nh = 5, 9, 6, 2
     W = w_scale * rng.standard_normal((N, M))
     a, c = rng.standard_normal(N), rng.standard_normal(M)
-    lam, b = 2 * rng.standard_normal((N, Nh)), rng.standard_normal(Nh)
+    lam, b = lam_scale * rng.standard_normal((N, Nh)), rng.standard_normal(Nh)
+    assert _heat_bath_fast_ok(W, a, c, lam, b) == (w_scale < 100 and lam_scale < 100)
     states = rng.integers(0, 2, (C, N)).astype(np.uint8)
     signs = 2.0 * rng.integers(0, 2, (C, Nh)) - 1
     u = rng.random((C, 6, N))

@@ -50,6 +50,21 @@ def test_g_pairs_kernel_matches_reference(scale):
     np.testing.assert_allclose(out, g_pairs_reference(f, X, Y, idx), rtol=1e-10, atol=1e-9)
 
 
+@pytest.mark.parametrize("M", [8, 67, 256])
+def test_g_pairs_kernel_products_near_the_exponent_limit(M):
+    """|x|, |y| just below 40 on every unit: the 8 lanes' products are renormalised to mantissa and
+    binary exponent (an error there overflows or is off by multiples of ln 2); M = 67 has a tail."""
+    rng = np.random.default_rng(M)
+    S, B, J = 6, 3, 4
+    f, X, Y = rng.standard_normal(S), 39.0 + rng.random((S, M)), 39.0 + rng.random((B, M))
+    X[0] *= -1.0
+    idx = rng.integers(0, S, (B, J))
+    idx[0, 0] = 0
+    EX, okx = exp_rows_kernel(X)
+    out = g_pairs_kernel(f, X, EX, okx, Y, idx, np.empty((B, J)))
+    np.testing.assert_allclose(out, g_pairs_reference(f, X, Y, idx), rtol=1e-13, atol=1e-11)
+
+
 @pytest.mark.parametrize("n_h", [1, 2])
 def test_pooled_gradient_matches_finite_differences(n_h):
     tv, tve, V, E, lam, b = problem(3, n=50, n_h=n_h)
