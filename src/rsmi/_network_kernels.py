@@ -257,7 +257,9 @@ def _heat_bath_fast_ok(W, a, c, lam, bias):  # pragma: no cover - numba
     return True
 
 
-@njit(cache=True)
+# error_model="numpy": no zero test before each division (the denominators 1 + e^{x} and P + R
+# are > 0), so the update loops vectorise
+@njit(cache=True, error_model="numpy")
 def heat_bath_kernel(states, signs, W, a, c, lam, bias, uniforms):  # pragma: no cover - numba
     """Systematic-scan single-site heat-bath sweeps on U(v) = F_V(v) − log q_Λ(h|v), in place.
 
