@@ -7,8 +7,10 @@ from _common import setup  # noqa: E402
 
 log = setup(snakemake)  # noqa: F821
 
+import csv  # noqa: E402
+import io  # noqa: E402
+
 import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
 
 from rsmi.data import N_EVAL_WINDOWS, load_windows  # noqa: E402
 from rsmi.io import atomic_write_text  # noqa: E402
@@ -36,6 +38,12 @@ log.info("training Θ^%s on %d windows of %d units (%d held out), %d hidden unit
          wc.part.upper(), len(X), X.shape[1], len(X_val), n_hidden)
 rbm = RBM(n_hidden=n_hidden, seed=seed_seq, **hp).fit(X, X_val=X_val)
 rbm.save(smk.output.model)
-curve = pd.DataFrame(rbm.history_)
-atomic_write_text(smk.output.curve, curve.to_csv(index=False))
-log.info("final held-out log-likelihood per window: %s", curve.iloc[-1].to_dict())
+# the history as CSV with the csv module: pandas' import alone is ~0.4 s of each of 26 jobs
+cols = list(rbm.history_)
+buf = io.StringIO()
+writer = csv.writer(buf, lineterminator="\n")
+writer.writerow(cols)
+for row in zip(*(np.asarray(rbm.history_[c], dtype=np.float64).tolist() for c in cols)):
+    writer.writerow(["" if v != v else v for v in row])  # NaN (not monitored) as an empty field
+atomic_write_text(smk.output.curve, buf.getvalue())
+log.info("final held-out log-likelihood per window: %s", {c: float(rbm.history_[c][-1]) for c in cols})
