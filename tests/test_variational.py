@@ -6,6 +6,9 @@ import numpy as np
 import pytest
 
 from rsmi.variational import (
+    _adam_kernel,
+    _adam_reference,
+    _bound_numpy,
     bound_and_gradients,
     hidden_states,
     parameter_gradients,
@@ -68,6 +71,37 @@ def test_bound_is_mean_of_per_sample_terms_and_entropy_pieces(critic, entropy, n
         rho = 1 / (1 + np.exp(-u))
         logr = np.log(np.prod(np.where(states[None] == 1, rho[:, None, :], 1 - rho[:, None, :]), axis=2))
     assert B == pytest.approx(H + np.mean(np.sum(Q * logr, axis=1)), abs=1e-10)
+
+
+@pytest.mark.parametrize("nh", [1, 2, 4, 6])
+@pytest.mark.parametrize("scale", [0.5, 4.0, 900.0])  # 900: σ = 0/1 exactly, some q̄_h = 0
+def test_softmax_exact_kernel_matches_numpy_twin(nh, scale):
+    """The numba kernel of the default critic/entropy against :func:`_bound_numpy`: ψ, ∂B/∂s, ∂B/∂u."""
+    rng = np.random.default_rng(nh * 7 + int(scale))
+    n = 37
+    s = scale * rng.normal(size=(n, nh))
+    if scale > 100:
+        s[:, 0] = np.abs(s[:, 0])  # unit 0 always on: every state with h_0 = 0 has q̄_h = 0
+    u = 3.0 * rng.normal(size=(n, 1 << nh))
+    B, psi, dS, dU = bound_and_gradients(s, u, critic="softmax", entropy="exact")
+    Br, psir, dSr, dUr = _bound_numpy(s, u, critic="softmax", entropy="exact")
+    assert np.all(np.isfinite(psi)) and np.all(np.isfinite(dS)) and np.all(np.isfinite(dU))
+    np.testing.assert_allclose(psi, psir, rtol=1e-11, atol=1e-11)
+    np.testing.assert_allclose(dS, dSr, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(dU, dUr, rtol=1e-11, atol=1e-14)
+    assert B == pytest.approx(Br, rel=1e-12, abs=1e-12)
+    assert bound_and_gradients(s, u, critic="softmax", entropy="exact", need_grad=False)[2:] == (None, None)
+
+
+def test_adam_kernel_matches_numpy_twin():
+    rng = np.random.default_rng(5)
+    p, g, m, v = rng.normal(size=40), rng.normal(size=40), rng.normal(size=40), rng.random(40)
+    want = _adam_reference(p, g, m, v, 0.9, 0.999, 0.3, 0.01, 0.02, 1e-8)
+    got = [p.copy(), g, m.copy(), v.copy()]
+    _adam_kernel(*got, 0.9, 0.999, 0.3, 0.01, 0.02, 1e-8)
+    for a, b in zip((got[0], got[2], got[3]), want):
+        np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-15)
+    assert not np.allclose(got[0], p)
 
 
 def _exact_dataset(seed, n_v=3, n_e=3, total=4000):

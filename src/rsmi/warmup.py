@@ -92,6 +92,16 @@ def _network_mc() -> None:
                eval_rounds=1, n_eval=16, seed=0)
 
 
+def _variational() -> None:
+    from rsmi.variational import train_variational
+
+    # the softmax critic with the exact entropy (the default for N_h <= 6) and the Adam step
+    rng = np.random.default_rng(0)
+    V = rng.integers(0, 2, size=(32, 4)).astype(np.uint8)
+    E = rng.integers(0, 2, size=(32, 4)).astype(np.uint8)
+    train_variational(V, E, 1, n_epochs=1, batch_size=16, seed=0)
+
+
 #: Steps by group. Groups compile disjoint sets of kernels, so the workflow's warm-up jobs run
 #: in parallel without compiling one kernel twice; "samplers" is all the sampling jobs wait for.
 GROUPS: dict[str, list[tuple[str, Callable[[], None]]]] = {
@@ -99,7 +109,7 @@ GROUPS: dict[str, list[tuple[str, Callable[[], None]]]] = {
                  ("exact torus row sampler", _torus_rows)],
     "rbm": [("RBM contrastive divergence", _rbm), ("RBM annealed importance sampling", _ais),
             ("RSMI pooled path", _pooled)],
-    "network": [("RSMI Monte Carlo path", _network_mc)],
+    "network": [("RSMI Monte Carlo path", _network_mc), ("variational bound", _variational)],
 }
 def warm_up(groups=None) -> Iterator[tuple[str, float]]:
     """Run the steps of ``groups`` (default: every group); yield (name, seconds) as each finishes."""
