@@ -105,6 +105,26 @@ def test_savefig_both_is_atomic_and_keeps_dots(tmp_path):
     assert (pdf.stat().st_mode & 0o777) == 0o644
 
 
+def test_savefig_pair_keeps_the_constrained_layout(tmp_path):
+    """The PDF is drawn with the positions the PNG's constrained layout computed: re-saving the PNG
+    after the pair gives the same bytes, and they differ from a draw without the layout pass."""
+    def build(layout=True):
+        with P.style_context():
+            fig = P.new_figure(3, 2)
+            ax = fig.subplots()
+            ax.imshow(np.arange(12.0).reshape(3, 4))
+            ax.set_ylabel("a long label\non two lines")
+            if not layout:
+                fig.set_layout_engine("none")
+        return fig
+
+    fig = build()
+    pdf, png = P.savefig_pair(fig, tmp_path / "a.pdf", tmp_path / "a.png")
+    assert pdf.exists()
+    assert P.savefig(fig, tmp_path / "b.png").read_bytes() == png.read_bytes()
+    assert P.savefig(build(layout=False), tmp_path / "c.png").read_bytes() != png.read_bytes()
+
+
 def test_ising_filter_grid(tmp_path):
     rng = np.random.default_rng(0)
     rows = [[np.ones((2, 2))], [rng.normal(size=(2, 2)) for _ in range(4)], [rng.normal(size=(6, 6, 1))]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from rsmi.io import atomic_write_text
-from rsmi.plotting import savefig
+from rsmi.plotting import savefig_pair
 
 
 def metrics(path) -> pd.DataFrame:
@@ -13,6 +13,5 @@ def metrics(path) -> pd.DataFrame:
 
 
 def write(fig, caption_text, out_pdf, out_png, out_caption) -> None:
-    savefig(fig, out_pdf)
-    savefig(fig, out_png)
+    savefig_pair(fig, out_pdf, out_png)
     atomic_write_text(out_caption, caption_text)
