@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from rsmi.variational import (
+    _Adam,
     _adam_kernel,
     _adam_reference,
     _bound_numpy,
@@ -102,6 +103,9 @@ def test_adam_kernel_matches_numpy_twin():
     for a, b in zip((got[0], got[2], got[3]), want):
         np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-15)
     assert not np.allclose(got[0], p)
+    opt = _Adam([(2, 3)])
+    with pytest.raises(ValueError, match="C-contiguous"):
+        opt.step([np.zeros((3, 2)).T], [np.ones((2, 3))], 0.1)
 
 
 def _exact_dataset(seed, n_v=3, n_e=3, total=4000):

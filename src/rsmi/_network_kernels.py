@@ -323,7 +323,7 @@ def heat_bath_kernel(states, signs, W, a, c, lam, bias, uniforms):  # pragma: no
             for i in range(N):
                 d = 1.0 - 2.0 * v[ch, i]
                 if fast:
-                    # indexing, not a row view: a view is a reference-counted array struct per proposal
+                    # k selects e^{+W_i} (d = 1) or e^{−W_i} (d = −1)
                     k = 0 if d > 0 else 1
                     p0 = 1.0
                     p1 = 1.0

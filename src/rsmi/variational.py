@@ -247,7 +247,8 @@ def bound_and_gradients(s, u, *, critic: str, entropy: str, need_grad: bool = Tr
 
     Returns (B, ψ (n,), dB/ds (n, N_h) or None, dB/du or None). See the module docstring.
     The softmax critic with the exact entropy (the default for N_h ≤ 6) runs as one numba kernel
-    (:func:`_softmax_exact_kernel`, ~10x fewer seconds per minibatch than the NumPy twin).
+    (:func:`_softmax_exact_kernel`: ≈ 0.3 ms per minibatch of 256 at N_h 4, ≈ 4x less than the
+    NumPy twin).
     """
     if critic == "softmax" and entropy == "exact":
         s = np.ascontiguousarray(s, dtype=np.float64)
@@ -358,6 +359,8 @@ class _Adam:
         c1 = 1 - self.b1**self.t
         c2 = 1 - self.b2**self.t
         for p, g, m, v in zip(params, grads, self.m, self.v):
+            if not p.flags.c_contiguous:  # reshape(-1) would copy, and the step would be lost
+                raise ValueError("Adam updates its parameters in place: they must be C-contiguous arrays")
             _adam_kernel(p.reshape(-1), np.ascontiguousarray(g, dtype=np.float64).reshape(-1), m.reshape(-1),
                          v.reshape(-1), self.b1, self.b2, c1, c2, lr, self.eps)
 
