@@ -229,23 +229,25 @@ def g_pairs_reference(f, X, Y, idx):
 _HB_LIMIT = 600.0
 
 
+@njit(cache=True, inline="always")
+def _columns_within_limit(W, offset):  # pragma: no cover - numba
+    """True when |offset_m| + Σ_i |W_im| <= _HB_LIMIT for every column m (bounds |c + vW|)."""
+    for m in range(W.shape[1]):
+        acc = abs(offset[m])
+        for i in range(W.shape[0]):
+            acc += abs(W[i, m])
+        if acc > _HB_LIMIT:
+            return False
+    return True
+
+
 @njit(cache=True)
 def _heat_bath_fast_ok(W, a, c, lam, bias):  # pragma: no cover - numba
     """True when every exponential the product form of heat_bath_kernel caches is < e^600."""
     N, M = W.shape
     Nh = lam.shape[1]
-    for m in range(M):
-        acc = abs(c[m])
-        for i in range(N):
-            acc += abs(W[i, m])
-        if acc > _HB_LIMIT:
-            return False
-    for j in range(Nh):
-        acc = abs(bias[j])
-        for i in range(N):
-            acc += abs(lam[i, j])
-        if acc > _HB_LIMIT:
-            return False
+    if not (_columns_within_limit(W, c) and _columns_within_limit(lam, bias)):
+        return False
     for i in range(N):
         acc = abs(a[i])
         for m in range(M):

@@ -301,6 +301,17 @@ def _rows_reference(Tn: np.ndarray, powers: np.ndarray, u: np.ndarray, chunk: in
     return rows
 
 
+@njit(cache=True, inline="always")
+def _cdf_draw(cdf, u):  # pragma: no cover - numba
+    """#{j : cdf_j < u · cdf_(K−1)} capped at K − 1: the draw of :func:`_draw` from a running sum."""
+    K = cdf.shape[0]
+    thr = u * cdf[K - 1]
+    j = 0
+    while j < K and cdf[j] < thr:
+        j += 1
+    return min(j, K - 1)
+
+
 @njit(cache=True)
 def _rows_kernel(Tn, powers_t, marginal, u, rows):  # pragma: no cover - numba
     """rows[i, 0] ~ marginal, rows[i, k+1] ~ w_j = Tn[rows[i, k], j] · powers_t[M−k−1, rows[i, 0], j],
@@ -316,11 +327,7 @@ def _rows_kernel(Tn, powers_t, marginal, u, rows):  # pragma: no cover - numba
         acc += marginal[j]
         cdf0[j] = acc
     for i in range(n):
-        thr = u[i, 0] * cdf0[K - 1]
-        j = 0
-        while j < K and cdf0[j] < thr:
-            j += 1
-        r0 = min(j, K - 1)
+        r0 = _cdf_draw(cdf0, u[i, 0])
         rows[i, 0] = r0
         a = r0
         for k in range(M - 1):
@@ -329,11 +336,7 @@ def _rows_kernel(Tn, powers_t, marginal, u, rows):  # pragma: no cover - numba
             for j in range(K):
                 acc += Tn[a, j] * powers_t[P, r0, j]
                 cdf[j] = acc
-            thr = u[i, k + 1] * cdf[K - 1]
-            j = 0
-            while j < K and cdf[j] < thr:
-                j += 1
-            a = min(j, K - 1)
+            a = _cdf_draw(cdf, u[i, k + 1])
             rows[i, k + 1] = a
 
 
