@@ -367,9 +367,11 @@ def test_chain_with_one_hidden_unit_is_the_joint_model():
     assert classifier_bound(*args, model="chain", **kw) == classifier_bound(*args, model="joint", **kw)
 
 
-def test_auto_model_is_joint_up_to_four_hidden_units_and_chain_above():
+def test_auto_model_is_chain_from_two_hidden_units():
+    """Issue 25: "auto" is the chain for every N_h ≥ 2 (it was the joint model up to N_h 4)."""
     V, E = _copies(13, 600, 5, 0.1, n_extra=2)
-    for bits, kind, other in (([0, 1, 2, 3], "joint", "chain"), ([0, 1, 2, 3, 4], "chain", "joint")):
+    for bits, kind, other in (([0, 1], "chain", "joint"), ([0, 1, 2, 3], "chain", "joint"),
+                              ([0, 1, 2, 3, 4], "chain", "joint")):
         w, b = _reader(5, bits)
         auto = estimate_mi(w, b, V, E, seed=0, l2=1e-2)
         assert auto == estimate_mi(w, b, V, E, seed=0, l2=1e-2, model=kind)

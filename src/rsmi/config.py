@@ -155,6 +155,17 @@ def check_config(config: Mapping[str, Any]) -> None:
         n_fit = sum(b >= torus["fit_from"] for b in torus["buffers"])
         _require(n_fit >= 3, "exact_torus.fit_from",
                  f"the Δ_σ fit over L_B >= {torus['fit_from']} has {n_fit} buffer widths; it needs at least 3")
+        mb = torus.get("multibit")
+        if mb:
+            need = 2 * max(mb["buffers"]) + 3
+            _require(mb["M"] >= need, "exact_torus.multibit.M",
+                     f"M={mb['M']} rows cannot hold V, two buffers of {max(mb['buffers'])} rows and E (need >= {need})")
+            _require((mb["M"] + 1) * 4 ** mb["L"] <= 2**24, "exact_torus.multibit.M",
+                     f"the exact sampler stores (M+1)·4^L = {(mb['M'] + 1) * 4 ** mb['L']} floats (limit 2^24)")
+            for k in mb["bits"]:
+                p = mb["L"] // k if mb["L"] % k == 0 else 0
+                _require(p == 1 or (p > 0 and p % 2 == 0), "exact_torus.multibit.bits",
+                         f"{k} parts of an L={mb['L']} row: parts must be single sites or of even length")
 
 
 def _check_epochs(key: str, spec: Mapping[str, Any]) -> None:

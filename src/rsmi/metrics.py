@@ -656,7 +656,14 @@ def mi_rows(table: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     - ``mi_z[<method>]`` = mi / SE ≥ −2: a lower bound on a mutual information may sit below 0
       by its noise, not by more than 2·SE (exact comparison, se 0);
     - ``mi_rel_se[<method>]`` = SE / max(mi of its panel) ≤ 0.1: the estimate is precise enough
-      to be read in its figure (a panel = one model of ``mi_vs_buffer`` / ``mi_comparison``).
+      to be read in its figure (a panel = one model of ``mi_vs_buffer`` / ``mi_comparison``);
+
+    and, where the row has the columns (issue 25):
+
+    - ``mi_entropy_bound[<method>]`` = Î − Ĥ(H) ≤ 0 by the 2·SE rule (I(H:E) ≤ H(H));
+    - ``mi_subcodes[<method>]`` (codes of N_h > 1) = min_S (Î(H) − Î(H_S)) / SE_paired ≥ −2 over
+      the 1- and 2-unit sub-codes S (:func:`rsmi.mi.estimate_mi_with_subcodes`): a code is not
+      scored below a part of it by more than 2·SE (data processing; exact comparison, se 0).
     """
     rows_in = [dict(r) for r in table]
     top: dict[str, float] = {}
@@ -672,4 +679,24 @@ def mi_rows(table: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         rel = se / top[model] if top[model] > 0 else math.nan
         out.append(row(r["run"], "mi", f"mi_rel_se[{r['method']}]", rel, "<=", TH_MI_REL_SE,
                        note=f"{tag}; SE / largest estimate of the {model} panel ({top[model]:.4g} nats)"))
+        H = _num(r.get("H"))
+        if math.isfinite(H):
+            out.append(row(r["run"], "mi", f"mi_entropy_bound[{r['method']}]", mi - H, "<=", 0.0, se=se,
+                           note=f"{tag}; Î − Ĥ(H) (Ĥ = {H:.4g} nats, Miller–Madow): I(H:E) ≤ H(H), 2·SE rule"))
+        n_sub = _num(r.get("n_subcodes"))
+        if math.isfinite(n_sub) and n_sub > 0:
+            z = _num(r.get("sub_min_z"))
+            out.append(row(r["run"], "mi", f"mi_subcodes[{r['method']}]", z, ">=", TH_MI_Z,
+                           note=f"{tag}; min over its {int(n_sub)} sub-codes of 1 and 2 units of (Î(H) − Î(H_S)) / "
+                                f"SE(paired), same windows and split; worst S = units {r.get('sub_worst')}: "
+                                f"Î(H_S) = {_num(r.get('sub_worst_mi')):.4g} ± {_num(r.get('sub_worst_se')):.2g} "
+                                f"(data processing: I(H:E) ≥ I(H_S:E))"))
     return out
+
+
+def _num(x) -> float:
+    """float(x), NaN for a missing or empty value (columns absent from older mi.csv rows)."""
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return math.nan

@@ -33,10 +33,15 @@ correlations it memorised. Two conditional models r are available (``model=``):
   (below), since the marginal part needs little smoothing and e often needs much. That is
   N_h·d environment weights instead of (K − 1)·d. Factor 0 has no earlier bits: with N_h = 1
   the chain is the joint model (same fit, same numbers).
-* ``"auto"`` (the default) is "joint" for N_h ≤ 4 (K ≤ 16; every result with N_h ≤ 4 is what the
-  joint model alone gave) and "chain" for N_h > 4. The returned dict does not name the model
-  (its keys are the columns of the ``mi.csv`` tables): under "auto" it is "chain" exactly when
-  ``n_classes > 16``.
+* ``"auto"`` (the default) is "chain" for every N_h ≥ 2 (issue 25) and the joint model for
+  N_h = 1 (where the two are the same fit). Until issue 25 "auto" used the joint model up to
+  N_h = 4: with one L2 strength shared by (K − 1)·d weights, its inner-split choice fell to the
+  marginal end on the dimer N_h 4 code (l2 = 1: 0.017 ± 0.004 nats) while the code's own units
+  scored 0.05–0.08 and the pair (1, 3) 0.12, i.e. the code below its parts by 6.4 SE (paired);
+  the chain with its per-factor strengths gives 0.135 ± 0.017 on the same windows and split,
+  not below any 1- or 2-unit part by more than 0.8 SE (docs/torus_estimators.md, "Multi-bit
+  codes"). The returned dict does not name the model (its keys are the columns of the
+  ``mi.csv`` tables): under "auto" it is "chain" exactly when ``n_classes > 2``.
 
 * H(H) is the Miller–Madow entropy of the held-out class frequencies p̂,
 
@@ -89,6 +94,9 @@ __all__ = [
     "fit_multinomial_logistic",
     "classifier_bound",
     "estimate_mi",
+    "estimate_mi_with_subcodes",
+    "estimator_limited",
+    "subcode_summary",
     "kadanoff_filter",
     "random_filters",
 ]
@@ -211,13 +219,15 @@ def fit_multinomial_logistic(X, Y, *, l2: float, max_iter: int = 500, tol: float
     return W, c
 
 
-def _fit_binary_logistic(X, y, *, l2, max_iter: int = 500, tol: float = 1e-9):
+def _fit_binary_logistic(X, y, *, l2, max_iter: int = 500, tol: float = 1e-9, init=None):
     """The K = 2 case of :func:`fit_multinomial_logistic` with one weight vector: (w (d,), c).
 
     Minimises (1/n) Σ_n log(1 + exp(−s_n z_n)) + (1/4) Σ_i l2_i w_i²,  z = x·w + c, s = 2y − 1,
     whose optimum is w = W_1 − W_0, c = c_1 − c_0 of the multinomial fit with the same ``l2``
     (scalar or (d,) per feature): at that optimum W_1 = −W_0, so (l2/2)(‖W_0‖² + ‖W_1‖²) is
-    (l2/4)‖w‖². Same solver and tolerances, without the K-class softmax's overhead.
+    (l2/4)‖w‖². Same solver and tolerances, without the K-class softmax's overhead. ``init``:
+    optional starting point (w (d,), c), e.g. the optimum at a nearby ``l2`` (a warm start along
+    a regularisation path; the problem is convex, the optimum does not depend on it).
     """
     X = np.ascontiguousarray(X, dtype=np.float64)
     n, d = X.shape
@@ -231,8 +241,13 @@ def _fit_binary_logistic(X, y, *, l2, max_iter: int = 500, tol: float = 1e-9):
         g = -sgn * expit(m) / n
         return f, np.concatenate([X.T @ g + 0.5 * lam * w, [g.sum()]])
 
-    p1 = min(max(float(np.mean(sgn > 0)), 1.0 / (n + 1)), n / (n + 1))
-    theta0 = np.concatenate([np.zeros(d), [np.log(p1 / (1.0 - p1))]])
+    if init is None:
+        p1 = min(max(float(np.mean(sgn > 0)), 1.0 / (n + 1)), n / (n + 1))
+        theta0 = np.concatenate([np.zeros(d), [np.log(p1 / (1.0 - p1))]])
+    else:
+        theta0 = np.concatenate([np.asarray(init[0], dtype=np.float64).ravel(), [float(init[1])]])
+        if theta0.shape != (d + 1,) or not np.isfinite(theta0).all():
+            raise ValueError(f"init must be finite (w ({d},), c), got {theta0.shape[0] - 1} weights")
     res = minimize(fg, theta0, jac=True, method="L-BFGS-B",
                    options={"maxiter": int(max_iter), "ftol": tol, "gtol": 1e-7, "maxcor": 20})
     return res.x[:d], float(res.x[d])
@@ -299,8 +314,8 @@ def _mean_and_stderr(psi: np.ndarray, groups=None) -> tuple[float, float]:
 
 #: Conditional models r(h|e) of :func:`classifier_bound`; "auto" picks by N_h.
 MODELS: tuple[str, ...] = ("auto", "joint", "chain")
-#: Largest N_h for which ``model="auto"`` uses the joint (multinomial) model.
-AUTO_JOINT_MAX_HIDDEN = 4
+#: Largest N_h for which ``model="auto"`` uses the joint (multinomial) model (issue 25: the chain above).
+AUTO_JOINT_MAX_HIDDEN = 1
 #: Largest N_h the classifier bound scores (2^N_h classes for the plug-in entropy of H).
 MAX_HIDDEN = 12
 
@@ -350,11 +365,20 @@ def _choose_chain_l2(E, P, y, grid, rng, max_iter):
     iv, it = np.sort(perm[:n_val]), np.sort(perm[n_val:])
 
     def best(X, strengths):
+        # fitted from the strongest penalty down, each fit starting at the previous optimum (a
+        # warm start along the path, as in choose_l2); chosen in the caller's grid order
+        mu, sd = standardise(X[it])
+        Xt, Xv = (X[it] - mu) / sd, (X[iv] - mu) / sd
+        sv = 2.0 * y[iv] - 1.0
+        ll, init = {}, None
+        for l2, lam in sorted(strengths, key=lambda t: -t[0]):
+            w, c = _fit_binary_logistic(Xt, y[it], l2=lam, max_iter=max_iter, init=init)
+            init = (w, c)
+            ll[l2] = float(np.mean(-np.logaddexp(0.0, -sv * (Xv @ w + c))))
         b, b_ll = None, -np.inf
-        for l2, lam in strengths:
-            ll = float(np.mean(_heldout_binary(X[it], y[it], X[iv], y[iv], lam, max_iter)))
-            if ll > b_ll + 1e-12:
-                b, b_ll = float(l2), ll
+        for l2, _ in strengths:
+            if ll[l2] > b_ll + 1e-12:
+                b, b_ll = float(l2), ll[l2]
         return b
 
     l2_p = best(P, [(g, float(g)) for g in grid])
@@ -393,6 +417,13 @@ def _chain_log_r(Etr, ctr, Ete, cte, n_hidden, l2, rng, max_iter):
 
 def classifier_bound(weights, biases, V_train, E_train, V_test, E_test, *, seed=None, l2="auto",
                      groups_test=None, max_iter: int = 500, model: str = "auto") -> dict:
+    """Î = Ĥ(H) − CE on a given split (see :func:`_bound_terms`, which this returns without ψ)."""
+    return _bound_terms(weights, biases, V_train, E_train, V_test, E_test, seed=seed, l2=l2,
+                        groups_test=groups_test, max_iter=max_iter, model=model)[0]
+
+
+def _bound_terms(weights, biases, V_train, E_train, V_test, E_test, *, seed=None, l2="auto",
+                 groups_test=None, max_iter: int = 500, model: str = "auto") -> tuple[dict, np.ndarray]:
     """Î = Ĥ(H) − CE on a given split: classifier fitted on (V_train, E_train), scored on the test split.
 
     See :func:`estimate_mi`, which draws the split and calls this. ``seed`` drives only the
@@ -401,7 +432,7 @@ def classifier_bound(weights, biases, V_train, E_train, V_test, E_test, *, seed=
     "chain" or "auto" (module docstring). Returns dict(mi, stderr, H, CE, n_train, n_test, l2,
     n_classes); for "chain", ``l2`` is the strength of the e weights when all factors share it,
     else the geometric mean of the N_h factors' e strengths (those of the earlier-bit weights are
-    not returned).
+    not returned); and the per-test-sample terms ψ_n (n_test,) whose mean is Î.
     """
     w, b = as_filter(weights, biases)
     Vtr, Etr = as_samples(V_train, E_train, w.shape[0])
@@ -433,7 +464,7 @@ def classifier_bound(weights, biases, V_train, E_train, V_test, E_test, *, seed=
     CE = float(-log_r_obs.mean())
     mi, se = _mean_and_stderr(psi, groups_test)
     return dict(mi=mi, stderr=se, H=H, CE=CE, n_train=int(Vtr.shape[0]), n_test=int(cte.size),
-                l2=float(l2), n_classes=K)
+                l2=float(l2), n_classes=K), psi
 
 
 def estimate_mi(weights, biases, V, E, *, seed, test_fraction: float = 0.3, l2="auto",
@@ -456,13 +487,13 @@ def estimate_mi(weights, biases, V, E, *, seed, test_fraction: float = 0.3, l2="
     test_fraction : share of samples (or groups) held out.
     l2 : float, or "auto" to choose from :data:`DEFAULT_L2_GRID` on an inner training split.
     groups : optional (n,) labels (e.g. configuration index); splits and error bars respect them.
-    model : "auto" (default: "joint" for N_h ≤ 4, "chain" above), "joint" or "chain".
+    model : "auto" (default: "chain" for N_h ≥ 2, "joint" for N_h = 1, the same fit there), "joint" or "chain".
 
     Returns
     -------
     dict(mi, stderr, H, CE, n_train, n_test, l2, n_classes) — the same keys for every model (they
     are the columns of the ``mi.csv`` tables); under "auto" the chain model was used exactly when
-    ``n_classes > 16``. For "chain", ``l2`` summarises the per-factor strengths (see
+    ``n_classes > 2``. For "chain", ``l2`` summarises the per-factor strengths (see
     :func:`classifier_bound`).
     """
     w, _ = as_filter(weights, biases)
@@ -473,6 +504,81 @@ def estimate_mi(weights, biases, V, E, *, seed, test_fraction: float = 0.3, l2="
     gte = None if groups is None else np.asarray(groups)[ite]
     return classifier_bound(weights, biases, V[itr], E[itr], V[ite], E[ite], seed=rng, l2=l2,
                             groups_test=gte, max_iter=max_iter, model=model)
+
+
+# --------------------------------------------------------------------------------------------
+# Data processing: a code against its parts
+
+
+def estimate_mi_with_subcodes(weights, biases, V, E, *, seed, test_fraction: float = 0.3, l2="auto",
+                              groups=None, max_iter: int = 500, model: str = "auto",
+                              max_size: int = 2) -> tuple[dict, list[dict]]:
+    """:func:`estimate_mi` of the code h and of each of its sub-codes h_S (|S| ≤ ``max_size``), one split.
+
+    Data processing: h_S is a function of h, so I(H:E) ≥ I(H_S:E) for every S ⊂ {0 … N_h−1}, and
+    an estimate Î(H) far below some Î(H_S) says the conditional model r(h|e) of the full code
+    misses what the model of its part finds (method.md §5, "Multi-bit codes"). Every sub-code
+    is scored on the *same* train/test split as the full code (same windows, same test samples),
+    so the difference has a paired standard error from the per-sample terms,
+
+        Δ_S = Î(H) − Î(H_S) = mean_n (ψ_n − ψ_n^S),   SE(Δ_S) from ψ − ψ^S (cluster-robust over
+        ``groups`` as the estimates'),
+
+    and the check is Δ_S / SE(Δ_S) ≥ −2 for every S. The full code's dict is what
+    :func:`estimate_mi` returns with the same arguments (same seed → same split, same inner L2
+    split, same numbers); each sub-code's inner L2 split is drawn from its own child of the
+    split's generator (spawned after the full code is scored). Sub-codes keep the unit order of
+    h (bit k of h_S is unit S_k).
+
+    Returns (full, subs): subs one dict per S with keys units (tuple), mi, stderr, diff, diff_se.
+    """
+    w, b = as_filter(weights, biases)
+    _resolve_model(model, w.shape[1])
+    V, E = as_samples(V, E, w.shape[0])
+    rng = np.random.default_rng(seed)
+    itr, ite = grouped_split(V.shape[0], test_fraction, rng, groups)
+    gte = None if groups is None else np.asarray(groups)[ite]
+    args = (V[itr], E[itr], V[ite], E[ite])
+    kw = dict(l2=l2, groups_test=gte, max_iter=max_iter)
+    full, psi = _bound_terms(w, b, *args, seed=rng, model=model, **kw)
+    from itertools import combinations
+
+    subsets = [S for k in range(1, min(max_size, w.shape[1] - 1) + 1) for S in combinations(range(w.shape[1]), k)]
+    subs = []
+    for S, child in zip(subsets, rng.spawn(len(subsets))):
+        idx = list(S)
+        est, psi_s = _bound_terms(w[:, idx], b[idx], *args, seed=child, model=model, **kw)
+        diff, diff_se = _mean_and_stderr(psi - psi_s, gte)
+        subs.append(dict(units=tuple(int(u) for u in S), mi=est["mi"], stderr=est["stderr"], diff=diff,
+                         diff_se=diff_se))
+    return full, subs
+
+
+def subcode_summary(full: dict, subs: list[dict]) -> dict:
+    """The columns the ``mi.csv`` tables carry for the data-processing check (NaN without sub-codes):
+
+    n_subcodes; sub_min_z = min_S Δ_S / SE(Δ_S) and the S that attains it (sub_worst, units joined
+    by '+', its estimate sub_worst_mi ± sub_worst_se); the claim is sub_min_z ≥ −2."""
+    if not subs:
+        return dict(n_subcodes=0, sub_min_z=float("nan"), sub_worst="", sub_worst_mi=float("nan"),
+                    sub_worst_se=float("nan"))
+    z = [s["diff"] / s["diff_se"] if s["diff_se"] > 0 else (np.inf if s["diff"] >= 0 else -np.inf) for s in subs]
+    k = int(np.argmin(z))
+    return dict(n_subcodes=len(subs), sub_min_z=float(z[k]), sub_worst="+".join(map(str, subs[k]["units"])),
+                sub_worst_mi=subs[k]["mi"], sub_worst_se=subs[k]["stderr"])
+
+
+def estimator_limited(mi, stderr, l2) -> np.ndarray:
+    """Which estimates are the estimator's limit rather than a measurement of I(H:E): boolean array.
+
+    An estimate is *estimator-limited* when the L2 choice fell to the strong end of
+    :data:`DEFAULT_L2_GRID` (l2 ≥ 1, where the classifier is practically the marginal p(h)) and
+    the estimate does not resolve a positive value (Î < 2·SE). Such a point says "the raw-bit
+    classifier found nothing on these windows", not "I(H:E) ≈ 0": Findings 6 shows the dimer
+    L_B 6 code at ≈ 0.1 nats with more windows or field features. Figures draw these points apart
+    from the physics curve (rsmi.plotting)."""
+    mi, stderr, l2 = (np.asarray(x, dtype=np.float64) for x in (mi, stderr, l2))
+    return (l2 >= 1.0) & (mi < 2.0 * stderr)
 
 
 # --------------------------------------------------------------------------------------------

@@ -769,6 +769,26 @@ def _mi_panels(df, height: float):
     return df, models, fig, fig.subplots(1, len(models), squeeze=False)[0]
 
 
+def _limited_rows(g) -> np.ndarray:
+    """rsmi.mi.estimator_limited per row of ``g`` (all False without an ``l2`` column)."""
+    from rsmi.mi import estimator_limited
+
+    if "l2" not in g.columns:
+        return np.zeros(len(g), dtype=bool)
+    return estimator_limited(g["mi"], g["stderr"], g["l2"])
+
+
+def _limited_by_lb(g, lbs) -> np.ndarray:
+    """Per L_B in ``lbs``: every row of ``g`` at that L_B is estimator-limited (rsmi.mi.estimator_limited);
+    False where the table has no ``l2`` column."""
+    from rsmi.mi import estimator_limited
+
+    if "l2" not in g.columns:
+        return np.zeros(len(lbs), dtype=bool)
+    flag = estimator_limited(g["mi"], g["stderr"], g["l2"])
+    return np.array([bool(flag[(g["L_B"] == lb).to_numpy()].all()) for lb in lbs])
+
+
 def plot_mi_vs_buffer(df) -> Figure:
     """Estimated I(H:E) ± s.e. against buffer width L_B, one panel per model.
 
@@ -780,7 +800,8 @@ def plot_mi_vs_buffer(df) -> Figure:
     :func:`plot_mi_comparison`; a panel without any such curve says so); colour and marker name the coarse-graining (the same in every
     panel), line style the (L_V, N_h) pair, and each panel's legend names every curve it shows.
     Rows with the same key and L_B (e.g. several random filters) are averaged, their standard
-    errors combined as √(Σ s²)/n.
+    errors combined as √(Σ s²)/n. Points that are the estimator's limit (rsmi.mi.estimator_limited,
+    needs an ``l2`` column) are left out of their curve and drawn as open markers labelled so.
     """
     with style_context():
         df, models, fig, axes = _mi_panels(df, 3.6)
@@ -800,9 +821,14 @@ def plot_mi_vs_buffer(df) -> Figure:
                 i, k = cats.index(cat), sizes.index((int(lv), int(nh)))
                 n_avg = int(g.groupby("L_B").size().max())
                 label = f"{cat}, $L_V$={lv}, $N_h$={nh}" + (f" (mean of {n_avg})" if n_avg > 1 else "")
-                ax.errorbar(agg.index.to_numpy(dtype=float), agg["mi"], yerr=agg["se"], color=f"C{i % 8}",
-                            marker=_MARKERS[i % len(_MARKERS)], ms=4, lw=1.0, ls=_LINESTYLES[k % len(_LINESTYLES)],
-                            label=label)
+                lim = _limited_by_lb(g, agg.index)
+                ax.errorbar(agg.index.to_numpy(dtype=float)[~lim], agg["mi"].to_numpy()[~lim], yerr=agg["se"].to_numpy()[~lim],
+                            color=f"C{i % 8}", marker=_MARKERS[i % len(_MARKERS)], ms=4, lw=1.0,
+                            ls=_LINESTYLES[k % len(_LINESTYLES)], label=label)
+                if lim.any():
+                    ax.errorbar(agg.index.to_numpy(dtype=float)[lim], agg["mi"].to_numpy()[lim], yerr=agg["se"].to_numpy()[lim],
+                                color=f"C{i % 8}", marker=_MARKERS[i % len(_MARKERS)], ms=5, lw=0.8, ls="none",
+                                mfc="white", label=f"{cat}, $L_V$={lv}, $N_h$={nh}: estimator limit, not a zero of I")
             ax.set_xlabel(r"buffer width $L_B$")
             ax.axhline(0.0, color="#999999", lw=0.5, zorder=0)
             ax.set_xticks(sorted({int(x) for _, g in curves for x in g["L_B"]}))
@@ -818,7 +844,8 @@ def plot_mi_comparison(df, *, L_B: int | Mapping[str, int] | None = None) -> Fig
     brackets for RSMI filters; RSMI first), colour = the (L_V, N_h) pair, dodged sideways.
     ``L_B`` selects the buffer width (an int, or a dict per model); default: the largest L_B
     present for each model. Columns as in :func:`plot_mi_vs_buffer`; every row is drawn (several
-    random filters give several points).
+    random filters give several points), estimator-limited ones (rsmi.mi.estimator_limited) as
+    open markers labelled so.
     """
     with style_context():
         df, models, fig, axes = _mi_panels(df, 3.2)
@@ -841,8 +868,14 @@ def plot_mi_comparison(df, *, L_B: int | Mapping[str, int] | None = None) -> Fig
                 g = d[(d["L_V"] == p[0]) & (d["N_h"] == p[1])]
                 x = np.array([cats.index(c) for c in g["_cat"]], dtype=float) + (i - (len(present) - 1) / 2) * width
                 k = sizes.index(p)
-                ax.errorbar(x, g["mi"], yerr=g["stderr"], fmt=_MARKERS[k % len(_MARKERS)], ms=4, lw=1.0,
-                            color=f"C{k % 8}", label=f"$L_V$={p[0]}, $N_h$={p[1]}")
+                lim = _limited_rows(g)
+                ax.errorbar(x[~lim], g["mi"].to_numpy()[~lim], yerr=g["stderr"].to_numpy()[~lim],
+                            fmt=_MARKERS[k % len(_MARKERS)], ms=4, lw=1.0, color=f"C{k % 8}",
+                            label=f"$L_V$={p[0]}, $N_h$={p[1]}")
+                if lim.any():
+                    ax.errorbar(x[lim], g["mi"].to_numpy()[lim], yerr=g["stderr"].to_numpy()[lim],
+                                fmt=_MARKERS[k % len(_MARKERS)], ms=5, lw=0.8, color=f"C{k % 8}", mfc="white",
+                                label=f"$L_V$={p[0]}, $N_h$={p[1]}: estimator limit")
             ax.set_xticks(range(len(cats)))
             ax.set_xticklabels(cats, rotation=25, ha="right")
             ax.set_xlim(-0.6, len(cats) - 0.4)
@@ -853,22 +886,25 @@ def plot_mi_comparison(df, *, L_B: int | Mapping[str, int] | None = None) -> Fig
     return fig
 
 
-def plot_exact_torus(df, fit: Mapping[str, float]) -> Figure:
+def plot_exact_torus(df, fit: Mapping[str, float], multibit=None) -> Figure:
     """The MI estimator against the exact I(H:E) of the critical torus (rsmi.torus).
 
     ``df``: columns ``L_B, exact, mi, stderr`` (one row per buffer width, nats); ``fit``: keys
     ``L``, ``fit_from``, ``delta_estimate``, ``delta_estimate_se``, ``intercept`` (of ln Î's
     weighted fit, drawn over L_B ≥ fit_from) and ``delta_exact``.  (A) I and Î ± s.e. on a log
-    axis with the fitted decay; (B) (Î − I)/I ± 2 s.e./I against the ±5 % band.
+    axis with the fitted decay; (B) (Î − I)/I ± 2 s.e./I against the ±5 % band; with
+    ``multibit`` (columns ``L_B, bits, code, exact, mi, stderr``, rsmi.torus's part codes) a
+    panel (C): (Î − I)/I ± 2 s.e./I of every multi-bit code per L_B against the same band.
     """
     d = df.sort_values("L_B")
     x = d["L_B"].to_numpy(dtype=float)
     exact, mi, se = (d[c].to_numpy(dtype=float) for c in ("exact", "mi", "stderr"))
     if x.size < 2 or np.any(exact <= 0):
         raise ValueError("need at least two buffer widths with a positive exact I")
+    has_mb = multibit is not None and len(multibit) > 0
     with style_context():
         fig = new_figure(_PAGE, 3.0)
-        ax, bx = fig.subplots(1, 2)
+        ax, bx, *cx = fig.subplots(1, 3 if has_mb else 2)
         ax.plot(x, exact, color="black", lw=1.0, marker=".", label="exact (transfer matrix)")
         ax.errorbar(x, mi, yerr=se, fmt="o", ms=3.5, color="C0", lw=1.0, label="estimate_mi ± s.e.")
         xs = x[x >= fit["fit_from"]]
@@ -891,6 +927,23 @@ def plot_exact_torus(df, fit: Mapping[str, float]) -> Figure:
         _panel_label(bx, "B")
         for a in (ax, bx):
             a.set_xticks(x)
+        if has_mb:
+            c = cx[0]
+            c.axhspan(-0.05, 0.05, color="#dddddd", zorder=0, label="±5 %")
+            c.axhline(0.0, color="black", lw=0.6)
+            bits = sorted(set(int(b) for b in multibit["bits"]))
+            for k, nb in enumerate(bits):
+                g = multibit[multibit["bits"] == nb].sort_values("L_B")
+                xb = g["L_B"].to_numpy(dtype=float) + 0.12 * (k - (len(bits) - 1) / 2)
+                ex = g["exact"].to_numpy(dtype=float)
+                c.errorbar(xb, (g["mi"].to_numpy(dtype=float) - ex) / ex, yerr=2 * g["stderr"].to_numpy(dtype=float) / ex,
+                           fmt=_MARKERS[k % len(_MARKERS)], ms=3.5, lw=1.0, color=f"C{k + 1}",
+                           label=f"{g['code'].iloc[0]} ({nb} bits)")
+            c.set_xticks(sorted(set(multibit["L_B"].astype(int))))
+            c.set_xlabel(r"buffer width $L_B$ (rows), L = " + str(int(multibit["L"].iloc[0])))
+            c.set_ylabel("relative deviation, multi-bit codes")
+            c.legend(fontsize=7, loc="lower left")
+            _panel_label(c, "C")
     return fig
 
 

@@ -32,7 +32,7 @@ from rsmi.exact_mi import mutual_information_rows, row_regions, sample_torus_row
 from rsmi.mi import estimate_mi, hard_codes
 
 __all__ = ["sign_code", "sign_filter", "torus_windows", "fit_delta_sigma", "estimates_vs_exact", "torus_fit",
-           "criteria_rows"]
+           "criteria_rows", "part_code", "part_filter", "multibit_estimates_vs_exact", "multibit_criteria_rows"]
 
 DELTA_SIGMA = 0.125  # the Ising spin's scaling dimension
 TH_REL = 0.05  # |Î − I| ≤ max(5 % of I, 2·SE) at every L_B (issue 13)
@@ -204,4 +204,91 @@ def criteria_rows(rows: Sequence[dict[str, Any]], fit: dict[str, float], run: st
                    se=fit["delta_estimate_se"],
                    note=f"{span}: |Δ_σ(estimates) − 1/8|, Δ_σ = {fit['delta_estimate']:.4f} ± "
                         f"{fit['delta_estimate_se']:.4f} (the exact curve itself gives {fit['delta_exact']:.4f} here)"))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Multi-bit codes (issue 25): the signs of the parts of the row
+
+#: Names of the part codes of an L = 8 row by their number of bits.
+PART_NAMES = {1: "row sign", 2: "halves", 4: "quarters", 8: "single spins"}
+
+
+def part_code(v: np.ndarray, n_parts: int) -> np.ndarray:
+    """Class index Σ_j h_j 2^j of the part code: the row (n, …, L) cut into ``n_parts`` equal parts
+    of p = L/n_parts consecutive sites, h_j = [Σ_{i∈part j} v_i > 0], a tie taking the sign of the
+    part's first spin (n_parts = 1: [sign_code(v) = +1]; n_parts = L: the spins themselves)."""
+    flat = np.asarray(v).reshape(len(v), -1).astype(np.int64)
+    L = flat.shape[1]
+    if not isinstance(n_parts, (int, np.integer)) or n_parts < 1 or L % n_parts:
+        raise ValueError(f"n_parts must divide the row length {L}, got {n_parts!r}")
+    p = L // n_parts
+    blocks = flat.reshape(len(flat), n_parts, p)
+    m = blocks.sum(axis=2)
+    bits = np.where(m != 0, m > 0, blocks[:, :, 0] > 0).astype(np.int64)
+    return (bits << np.arange(n_parts, dtype=np.int64)).sum(axis=1)
+
+
+def part_filter(L: int, n_parts: int) -> tuple[np.ndarray, np.ndarray]:
+    """Filter (L, n_parts), b = 0 whose hard code is :func:`part_code`: λ_ij = 1 on part j plus 0.5 on
+    its first site, so s_j(v) = Σ_{i∈j} v_i + 0.5 v_first; with an even part length p the sum is even
+    and 1[s_j > 0] is the part's sign with ties to the first spin; with p = 1 it is [v_i = +1]."""
+    if not isinstance(L, (int, np.integer)) or not isinstance(n_parts, (int, np.integer)) or n_parts < 1 or L % n_parts:
+        raise ValueError(f"n_parts must divide L, got L={L!r}, n_parts={n_parts!r}")
+    p = L // n_parts
+    if p > 1 and p % 2:
+        raise ValueError(f"parts of odd length {p} > 1 have no tie rule in this filter")
+    w = np.zeros((L, n_parts))
+    for j in range(n_parts):
+        w[j * p:(j + 1) * p, j] = 1.0
+        w[j * p, j] += 0.5
+    return w, np.zeros(n_parts)
+
+
+def multibit_estimates_vs_exact(L: int, M: int, T: float, buffers: Sequence[int], bits: Sequence[int], n_configs: int,
+                                *, seed, window_stride: int = 1, log=None) -> list[dict[str, Any]]:
+    """Exact I(H:E) and :func:`rsmi.mi.estimate_mi` (``model="auto"``, as the workflow scores codes)
+    of the part codes with ``bits`` parts of one row, per L_B.
+
+    Same geometry as :func:`estimates_vs_exact` (L_V = L_E = 1); for each L_B one set of fresh
+    exact configurations (SeedSequence([entropy of ``seed``, L, L_B, 25])) serves every code, each
+    code with its own split seed. The exact value is :func:`rsmi.exact_mi.mutual_information_rows`
+    of :func:`part_code`. One dict per (L_B, bits): L, M, L_B, bits, code, exact, mi, stderr, H,
+    n_configs, n_windows."""
+    base = np.random.SeedSequence(seed).entropy if not isinstance(seed, np.random.SeedSequence) else seed.entropy
+    rows = []
+    for L_B in buffers:
+        ss = np.random.SeedSequence([base, L, L_B, 25])
+        configs = sample_torus_rows(L, M, T, n_configs, seed=np.random.default_rng(ss))
+        V, E, groups = torus_windows(configs, L_B, window_stride)
+        for n_bits, child in zip(bits, ss.spawn(len(bits))):
+            w, b = part_filter(L, n_bits)
+            if not np.array_equal(hard_codes(w, b, V), part_code(V, n_bits)):
+                raise AssertionError("the part filter's codes differ from the exact code's rule")
+            exact = mutual_information_rows(L, M, T, 1, L_B, 1, lambda v, k=n_bits: part_code(v, k))
+            est = estimate_mi(w, b, V, E, seed=np.random.default_rng(child), groups=groups)
+            rows.append(dict(L=L, M=M, L_B=int(L_B), bits=int(n_bits), code=PART_NAMES.get(int(n_bits), f"{n_bits} parts"),
+                             exact=float(exact), mi=est["mi"], stderr=est["stderr"], H=est["H"],
+                             n_configs=n_configs, n_windows=int(V.shape[0])))
+            if log is not None:
+                log.info("L_B=%d, %d bits: exact %.5f, estimate %.5f ± %.5f (%d windows)", L_B, n_bits, exact,
+                         est["mi"], est["stderr"], V.shape[0])
+    return rows
+
+
+def multibit_criteria_rows(rows: Sequence[dict[str, Any]], run: str = "exact_torus") -> list[dict[str, Any]]:
+    """Claims (figure ``torus``) on :func:`multibit_estimates_vs_exact`, one per code and L_B:
+
+    ``mi_vs_exact_bits<k>_LB<b>`` = |Î − I| / max(0.05·I, 2·SE) ≤ 1 (issue 25: every multi-bit
+    estimate within max(5 %, 2·SE) of the exact I(H:E); the tolerance holds the estimate's error,
+    so the comparison is exact, se 0)."""
+    from rsmi.tables import row
+
+    out = []
+    for r in rows:
+        tol = max(TH_REL * r["exact"], 2 * r["stderr"])
+        out.append(row(run, "torus", f"mi_vs_exact_bits{r['bits']}_LB{r['L_B']}", abs(r["mi"] - r["exact"]) / tol, "<=", 1.0,
+                       note=f"L={r['L']}, M={r['M']}, L_B={r['L_B']}, {r['code']} ({r['bits']} bits, {r['n_windows']} windows): "
+                            f"estimate {r['mi']:.5f} ± {r['stderr']:.5f} vs exact {r['exact']:.5f} nats "
+                            f"({(r['mi'] - r['exact']) / r['exact']:+.1%}); |Î − I| / max(5% of I, 2·SE)"))
     return out

@@ -219,6 +219,7 @@ rule exact_torus:
         warm=warmed("samplers"),
     output:
         estimates=f"{RESULTS}/exact_torus/estimates.csv",
+        multibit=f"{RESULTS}/exact_torus/multibit.csv",
         metrics=f"{RESULTS}/exact_torus/metrics.csv",
     params:
         spec=lambda wc: canonical(config["exact_torus"]),

@@ -163,6 +163,7 @@ rule fig_exact_torus:
     """Beyond the paper: the MI estimator against the exact torus, and Δ_σ from the decay."""
     input:
         estimates=f"{RESULTS}/exact_torus/estimates.csv",
+        multibit=f"{RESULTS}/exact_torus/multibit.csv",
         metrics=f"{RESULTS}/metrics.csv",
     output:
         pdf=report(f"{RESULTS}/figures/exact_torus.pdf", caption=caption_of("exact_torus"), category="Beyond the paper"),

@@ -13,7 +13,7 @@ from rsmi.data import N_EVAL_WINDOWS, load_windows  # noqa: E402
 from rsmi.io import atomic_write_text  # noqa: E402
 from rsmi.metrics import criteria_rows, meeting_runs  # noqa: E402
 from rsmi.tables import write_table  # noqa: E402
-from rsmi.mi import MAX_HIDDEN, estimate_mi  # noqa: E402
+from rsmi.mi import MAX_HIDDEN, estimate_mi_with_subcodes, subcode_summary  # noqa: E402
 from rsmi.rbm import RBM  # noqa: E402
 from rsmi.seeding import derive_seed  # noqa: E402
 
@@ -45,8 +45,13 @@ write_table(rows, smk.output.metrics)
 mi_rows = []
 if n_hidden <= MAX_HIDDEN:
     w = rbm.weights_.reshape(L_V, L_V, n_hidden)
-    mi = estimate_mi(w, rbm.hidden_bias_, win.V_val, win.E_val, seed=derive_seed(par.seed, "mi", run), groups=win.G_val)
-    mi_rows.append(dict(run=run, **geom, N_h=n_hidden, estimator="-", filter="cd-rbm", method="classifier", **mi))
+    mi, subs = estimate_mi_with_subcodes(w, rbm.hidden_bias_, win.V_val, win.E_val, seed=derive_seed(par.seed, "mi", run),
+                                         groups=win.G_val)
+    for s in subs:
+        log.info("sub-code %s: %.4f +- %.4f; code - sub-code %+.4f +- %.4f", s["units"], s["mi"], s["stderr"],
+                 s["diff"], s["diff_se"])
+    mi_rows.append(dict(run=run, **geom, N_h=n_hidden, estimator="-", filter="cd-rbm", method="classifier", **mi,
+                        **subcode_summary(mi, subs)))
     log.info("I(H:E) of the CD filters >= %.4f +- %.4f nats", mi["mi"], mi["stderr"])
 else:
     log.info("N_h=%d > %d: no classifier I(H:E) for this RBM", n_hidden, MAX_HIDDEN)

@@ -14,7 +14,7 @@ from rsmi.data import N_EVAL_WINDOWS, load_samples, load_windows  # noqa: E402
 from rsmi.io import atomic_write_text  # noqa: E402
 from rsmi.metrics import criteria_rows  # noqa: E402
 from rsmi.tables import write_table  # noqa: E402
-from rsmi.mi import estimate_mi  # noqa: E402
+from rsmi.mi import estimate_mi_with_subcodes, subcode_summary  # noqa: E402
 from rsmi.nulltests import run_null_tests  # noqa: E402
 from rsmi.regions import cut_regions  # noqa: E402
 from rsmi.rbm import RBM  # noqa: E402
@@ -69,9 +69,14 @@ for est in (wc.estimator, "classifier"):
     rows += null
 write_table(rows, smk.output.metrics)
 
-mi = estimate_mi(result.weights, result.biases, win.V_val, win.E_val, seed=derive_seed(par.seed, "mi", run),
-                 groups=win.G_val)
+# the code and (N_h > 1) its 1- and 2-unit sub-codes on one split: the data-processing check
+mi, subs = estimate_mi_with_subcodes(result.weights, result.biases, win.V_val, win.E_val,
+                                     seed=derive_seed(par.seed, "mi", run), groups=win.G_val)
+for s in subs:
+    log.info("sub-code %s: %.4f +- %.4f; code - sub-code %+.4f +- %.4f", s["units"], s["mi"], s["stderr"],
+             s["diff"], s["diff_se"])
 table = pd.DataFrame([dict(run=run, model=wc.model, L_V=geom["L_V"], N_h=int(wc.N_h), L_B=geom["L_B"],
-                           L_E=geom["L_E"], estimator=wc.estimator, filter="rsmi", method="classifier", **mi)])
+                           L_E=geom["L_E"], estimator=wc.estimator, filter="rsmi", method="classifier", **mi,
+                           **subcode_summary(mi, subs))])
 atomic_write_text(smk.output.mi, table.to_csv(index=False))
 log.info("I(H:E) >= %.4f +- %.4f nats; %d criteria rows", mi["mi"], mi["stderr"], len(rows))

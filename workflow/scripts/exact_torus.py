@@ -12,7 +12,8 @@ import pandas as pd  # noqa: E402
 from rsmi.io import atomic_write_text  # noqa: E402
 from rsmi.seeding import derive_seed  # noqa: E402
 from rsmi.tables import write_table  # noqa: E402
-from rsmi.torus import criteria_rows, estimates_vs_exact, torus_fit  # noqa: E402
+from rsmi.torus import (criteria_rows, estimates_vs_exact, multibit_criteria_rows,  # noqa: E402
+                        multibit_estimates_vs_exact, torus_fit)
 
 smk = snakemake  # noqa: F821
 spec = smk.params.spec
@@ -23,4 +24,9 @@ atomic_write_text(smk.output.estimates, pd.DataFrame(rows).to_csv(index=False))
 fit = torus_fit(rows, spec["fit_from"])
 log.info("Δ_σ over L_B >= %d: estimates %.4f ± %.4f, exact curve %.4f (same weights %.4f)", spec["fit_from"],
          fit["delta_estimate"], fit["delta_estimate_se"], fit["delta_exact"], fit["delta_exact_weighted"])
-write_table(criteria_rows(rows, fit), smk.output.metrics)
+mb = spec.get("multibit")
+mb_rows = [] if not mb else multibit_estimates_vs_exact(
+    mb["L"], mb["M"], spec["T"], mb["buffers"], mb["bits"], mb["n_configs"],
+    seed=derive_seed(smk.params.seed, "exact_torus", "multibit"), window_stride=mb.get("window_stride", 1), log=log)
+atomic_write_text(smk.output.multibit, pd.DataFrame(mb_rows).to_csv(index=False))
+write_table(criteria_rows(rows, fit) + multibit_criteria_rows(mb_rows), smk.output.metrics)
