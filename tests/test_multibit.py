@@ -188,3 +188,12 @@ def test_default_multibit_geometry_fails_with_five_times_fewer_windows():
     weak = multibit_estimates_vs_exact(8, 64, T_C, [3], [8], 2000, seed=11, window_stride=8)
     assert [r["verdict"] for r in multibit_criteria_rows(full)] == ["pass"]
     assert [r["verdict"] for r in multibit_criteria_rows(weak)] == ["fail"]
+
+
+def test_inner_split_keeps_groups_on_one_side():
+    groups = np.repeat(np.arange(40), 7)
+    val, fit = mi_mod._inner_split(groups.size, np.random.default_rng(0), groups)
+    assert set(groups[val]).isdisjoint(groups[fit]) and val.size + fit.size == groups.size
+    assert np.unique(groups[val]).size == 8  # 1/5 of the groups
+    val2, fit2 = mi_mod._inner_split(280, np.random.default_rng(0))  # no groups: 1/5 of the samples
+    assert val2.size == 56 and np.intersect1d(val2, fit2).size == 0
