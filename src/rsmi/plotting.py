@@ -828,7 +828,7 @@ def plot_mi_vs_buffer(df) -> Figure:
                 if lim.any():
                     ax.errorbar(agg.index.to_numpy(dtype=float)[lim], agg["mi"].to_numpy()[lim], yerr=agg["se"].to_numpy()[lim],
                                 color=f"C{i % 8}", marker=_MARKERS[i % len(_MARKERS)], ms=5, lw=0.8, ls="none",
-                                mfc="white", label=f"{cat}, $L_V$={lv}, $N_h$={nh}: estimator limit, not a zero of I")
+                                mfc="white", label=f"{cat}, $L_V$={lv}, $N_h$={nh}: estimator limit (L2 at the marginal end, Î < 2 s.e.)")
             ax.set_xlabel(r"buffer width $L_B$")
             ax.axhline(0.0, color="#999999", lw=0.5, zorder=0)
             ax.set_xticks(sorted({int(x) for _, g in curves for x in g["L_B"]}))
@@ -875,12 +875,15 @@ def plot_mi_comparison(df, *, L_B: int | Mapping[str, int] | None = None) -> Fig
                 if lim.any():
                     ax.errorbar(x[lim], g["mi"].to_numpy()[lim], yerr=g["stderr"].to_numpy()[lim],
                                 fmt=_MARKERS[k % len(_MARKERS)], ms=5, lw=0.8, color=f"C{k % 8}", mfc="white",
-                                label=f"$L_V$={p[0]}, $N_h$={p[1]}: estimator limit")
+                                label="_nolegend_")  # open marker: estimator limit (said once, below)
             ax.set_xticks(range(len(cats)))
             ax.set_xticklabels(cats, rotation=25, ha="right")
             ax.set_xlim(-0.6, len(cats) - 0.4)
             ax.axhline(0.0, color="#999999", lw=0.5, zorder=0)
             ax.set_title(f"{model}, $L_B$={lb}")
+            if "l2" in d.columns and _limited_rows(d).any():
+                ax.text(0.99, 0.98, "open markers: estimator limit\n(L2 at the marginal end, Î < 2 s.e.)",
+                        transform=ax.transAxes, ha="right", va="top", fontsize=6)
         axes[0].set_ylabel(r"$I(H:E)$ estimate (nats)")
         _legend_below(fig, axes, ncols=4)
     return fig

@@ -31,9 +31,10 @@ desc = ("Held-out classifier lower bound I(H:E) ≥ H(H) − CE (method.md §5),
         "the Θ-RBMs, for the hard code h = 1[s(v) > 0] of each coarse-graining; codes of several units "
         "through the chain rule r(h|e) = Π_j r_j(h_j | h_<j, e), one logistic model with its own L2 per "
         "factor (issue 25), checked against their 1- and 2-unit sub-codes (claims mi_subcodes). "
-        "Open markers: the estimator's limit, not a zero of I(H:E) — the L2 choice fell to the "
-        "marginal end (l2 ≥ 1) and the estimate is below 2·SE (rsmi.mi.estimator_limited; README "
-        "Findings 6: the dimer L_B 6 code carries ≈ 0.1 nats, seen with 51 200 windows or field features).")
+        "Open markers: the estimator's limit — the L2 choice fell to the marginal end (l2 ≥ 1) and the "
+        "estimate is below 2·SE (rsmi.mi.estimator_limited): the raw-bit classifier found nothing on these "
+        "windows, which is not a measurement of I(H:E) = 0 (README Findings 6: the old estimator's zero at "
+        "dimer L_B 6 hid ≈ 0.1 nats, seen with 51 200 windows or field features).")
 write(plot_mi_vs_buffer(mi), caption("I(H:E) against the buffer width", desc + " One line per model, block and "
       "coarse-graining.", {"rows": len(mi)}, table(mi)), out.buffer_pdf, out.buffer_png, out.buffer_caption)
 paper_window = mi[mi.L_B == mi.L_V // 2]
