@@ -37,8 +37,9 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["COLUMNS", "FINDINGS", "verdict", "row", "classify", "failed_claims", "unresolved_claims",
-           "changed_findings", "write_table", "truthy"]
+__all__ = ["COLUMNS", "FINDINGS", "MI_COLUMNS", "TableError", "verdict", "row", "classify", "failed_claims",
+           "unresolved_claims", "changed_findings", "write_table", "truthy", "read_metrics", "read_mi", "read_csv",
+           "read_other", "missing_claims", "OTHER_TABLES", "REMAKE_HINT"]
 
 COLUMNS = ("run", "figure", "criterion", "value", "se", "op", "threshold", "verdict", "pass", "gate", "kind",
            "expected", "note")
@@ -145,3 +146,150 @@ def write_table(rows: Iterable[Mapping[str, Any]], path) -> None:
             raise ValueError(f"row {dict(r)} lacks column(s) {missing}")
         w.writerow({c: ("" if r[c] is None else r[c]) for c in COLUMNS})
     atomic_write_text(path, buf.getvalue())
+
+
+# --------------------------------------------------------------------------------------------
+# Reading tables back: every table the workflow reads is checked here (columns, types, rows, the
+# run it claims to be) and a damaged one stops the reading job with an error naming the file.
+
+#: Columns of every ``mi.csv`` (rsmi.mi.estimate_mi's keys and the run's parameters), any order.
+MI_COLUMNS = ("run", "model", "L_V", "N_h", "L_B", "L_E", "estimator", "filter", "method", "mi", "stderr", "H", "CE",
+              "n_train", "n_test", "l2", "n_classes")
+_MI_INTS = ("L_V", "N_h", "L_B", "L_E", "n_train", "n_test", "n_classes")
+_MI_FINITE = ("mi", "stderr")
+_OPS = ("", "<=", "<", ">=", ">")
+_VERDICTS = ("", "pass", "fail", "inconclusive")
+_KINDS = ("claim", "finding", "report")
+#: How to remake a damaged or doubtful result file of the workflow.
+REMAKE_HINT = "delete it and run the same snakemake command again (it remakes every missing result and what depends on it)"
+
+
+#: Other tables the workflow reads back: kind -> (columns, the columns that must be numbers).
+OTHER_TABLES = {
+    "torus_estimates": (("L", "M", "L_B", "exact", "mi", "stderr", "n_configs", "n_windows"),
+                        ("L", "M", "L_B", "exact", "mi", "stderr", "n_configs", "n_windows")),
+    "exponents": (("rule", "lattice", "level", "y_t", "y_t_se", "y_h", "y_h_se", "lambda_t", "lambda_t_se", "lambda_h",
+                   "lambda_h_se", "n_samples", "n_blocks"),
+                  ("lattice", "level", "y_t", "y_t_se", "y_h", "y_h_se", "lambda_t", "lambda_t_se", "lambda_h",
+                   "lambda_h_se", "n_samples", "n_blocks")),
+    "flow": (("temperature", "rule", "level", "lattice", "nn", "nn_se", "n_samples"),
+             ("level", "lattice", "nn", "nn_se", "n_samples")),
+    "theta_curve": (("epoch", "val_loglik", "val_loglik_err", "train_pseudo_loglik", "weight_rms", "lr"),
+                    ("epoch", "val_loglik", "val_loglik_err", "train_pseudo_loglik", "weight_rms", "lr")),
+}
+
+
+class TableError(ValueError):
+    """A table is missing, damaged, or not the one it claims to be; the message names the file."""
+
+
+def _fail(path, msg: str):
+    raise TableError(f"{path}: {msg}; {REMAKE_HINT}") from None
+
+
+def read_csv(path, columns: Iterable[str], *, floats: Iterable[str] = (), ints: Iterable[str] = (),
+             finite: Iterable[str] = (), allow_empty: bool = False) -> list[dict[str, str]]:
+    """Rows of the CSV file ``path`` as dicts of strings, after checking that it ends with a line
+    break (a cut file does not), that its header has exactly ``columns`` (any order), that every
+    line has as many fields as the header, and that ``floats`` parse (an empty field is NaN),
+    ``ints`` are integers and ``finite`` finite numbers.  ``allow_empty``: a file with no rows at all (not even a header) gives [].
+    Raises :class:`TableError` naming the file."""
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            text = fh.read()
+    except FileNotFoundError:
+        _fail(path, "file does not exist")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(path, f"not a readable text file ({type(exc).__name__}: {exc})")
+    if not text.strip():
+        if allow_empty:
+            return []
+        _fail(path, "empty file (no header, no rows)")
+    if not text.endswith("\n"):
+        _fail(path, "does not end with a line break: the file is cut short")
+    reader = csv.reader(io.StringIO(text))
+    try:
+        lines = [(reader.line_num, r) for r in reader]
+    except csv.Error as exc:
+        _fail(path, f"not a valid CSV file ({exc})")
+    header = lines[0][1]
+    columns = tuple(columns)
+    if sorted(header) != sorted(columns) or len(set(header)) != len(header):
+        _fail(path, f"columns {header} are not the expected {list(columns)}")
+    out = []
+    for num, fields in lines[1:]:
+        if len(fields) != len(header):
+            _fail(path, f"line {num} has {len(fields)} fields, the header {len(header)}")
+        r = dict(zip(header, fields))
+        for c in (*floats, *finite):
+            if r[c] == "" and c not in finite:
+                continue  # pandas writes NaN as an empty field
+            try:
+                x = float(r[c])
+            except ValueError:
+                _fail(path, f"line {num}: column {c} is {r[c]!r}, not a number")
+            if c in finite and not math.isfinite(x):
+                _fail(path, f"line {num}: column {c} is {r[c]!r}, not a finite number")
+        for c in ints:
+            if not re.fullmatch(r"-?\d+", r[c]):
+                _fail(path, f"line {num}: column {c} is {r[c]!r}, not an integer")
+        out.append(r)
+    return out
+
+
+def read_other(path, kind: str, *, min_rows: int = 1) -> list[dict[str, str]]:
+    """Rows of a table of :data:`OTHER_TABLES` ``kind``, checked like :func:`read_csv`, with at
+    least ``min_rows`` rows."""
+    columns, numbers = OTHER_TABLES[kind]
+    rows = read_csv(path, columns, floats=numbers)
+    if len(rows) < min_rows:
+        _fail(path, f"{len(rows)} rows, expected at least {min_rows}")
+    return rows
+
+
+def read_metrics(path, *, run: str | None = None, claims: Iterable[tuple[str, str]] = (),
+                 min_rows: int = 1) -> list[dict[str, str]]:
+    """Rows of a criteria table (columns :data:`COLUMNS`; per run, per CD-RBM, the exact torus,
+    Fig. 7 or ``results/metrics.csv``) as dicts of strings, checked: columns, types and allowed
+    values, at least ``min_rows`` rows, no (run, figure, criterion) twice, every row of ``run``
+    (if given), and a gated row for each (figure, criterion) of ``claims``."""
+    rows = read_csv(path, COLUMNS, floats=("value", "se", "threshold"))
+    if len(rows) < min_rows:
+        _fail(path, f"{len(rows)} rows, expected at least {min_rows}")
+    seen = set()
+    for i, r in enumerate(rows, start=2):
+        for col, allowed in (("op", _OPS), ("verdict", _VERDICTS), ("pass", ("", "True", "False")),
+                             ("gate", ("True", "False")), ("kind", _KINDS)):
+            if r[col] not in allowed:
+                _fail(path, f"row {i - 1}: column {col} is {r[col]!r}, expected one of {list(allowed)}")
+        if run is not None and r["run"] != run:
+            _fail(path, f"row {i - 1} is of run {r['run']!r}, but the file is run {run!r}'s")
+        key = (r["run"], r["figure"], r["criterion"])
+        if key in seen:
+            _fail(path, f"criterion {key[2]!r} of run {key[0]!r} (figure {key[1]}) appears twice")
+        seen.add(key)
+    lost = missing_claims(rows, [(run if run is not None else "", f, c) for f, c in claims], runs=run is not None)
+    if lost:
+        _fail(path, f"lacks {len(lost)} claim(s) its run must have: " + ", ".join(f"[{f}] {c}" for _, f, c in lost))
+    return rows
+
+
+def missing_claims(rows: Iterable[Mapping[str, Any]], expected: Iterable[tuple[str, str, str]], *,
+                   runs: bool = True) -> list[tuple[str, str, str]]:
+    """The (run, figure, criterion) of ``expected`` that ``rows`` do not hold as a gated row
+    (``runs`` False: the run is not compared)."""
+    have = {((r["run"] if runs else ""), str(r["figure"]), r["criterion"]) for r in rows if truthy(r["gate"])}
+    return [k for k in expected if (k[0] if runs else "", k[1], k[2]) not in have]
+
+
+def read_mi(path, runs: Iterable[str]) -> list[dict[str, str]]:
+    """Rows of an ``mi.csv`` (columns :data:`MI_COLUMNS`), checked: types, finite estimate and
+    SE, and exactly the runs ``runs`` in that order (one row each); a file expected to hold no
+    estimate may be empty."""
+    runs = list(runs)
+    rows = read_csv(path, MI_COLUMNS, floats=("H", "CE", "l2"), ints=_MI_INTS, finite=_MI_FINITE,
+                    allow_empty=not runs)
+    got = [r["run"] for r in rows]
+    if got != runs:
+        _fail(path, f"holds the estimates of {got or 'no run'}, expected {runs or 'none'}")
+    return rows

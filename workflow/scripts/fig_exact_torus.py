@@ -7,15 +7,14 @@ from _common import setup  # noqa: E402
 
 log = setup(snakemake)  # noqa: F821
 
-import pandas as pd  # noqa: E402
-from _figures import metrics, write  # noqa: E402
+from _figures import metrics, table, write  # noqa: E402
 
 from rsmi.plotting import plot_exact_torus  # noqa: E402
 from rsmi.report import caption, criteria_table  # noqa: E402
 from rsmi.torus import torus_fit  # noqa: E402
 
 smk = snakemake  # noqa: F821
-df = pd.read_csv(smk.input.estimates)
+df = table(smk.input.estimates, "torus_estimates")
 fit = torus_fit(df.to_dict("records"), smk.params.fit_from)
 text = caption(
     "I(H:E) against an exact answer",

@@ -7,14 +7,13 @@ from _common import setup  # noqa: E402
 
 log = setup(snakemake)  # noqa: F821
 
-import pandas as pd  # noqa: E402
-from _figures import write  # noqa: E402
+from _figures import table, write  # noqa: E402
 
 from rsmi.plotting import plot_mi_comparison, plot_mi_vs_buffer  # noqa: E402
 from rsmi.report import caption  # noqa: E402
 
 smk = snakemake  # noqa: F821
-mi = pd.read_csv(smk.input.mi)
+mi = table(smk.input.mi, "mi")
 out = smk.output
 
 
