@@ -22,6 +22,8 @@ from rsmi.registry import REQUIRED_RUNS
 __all__ = [
     "ConfigError",
     "GRID_COLUMNS",
+    "UniqueKeyLoader",
+    "load_yaml",
     "SCHEMA_PATH",
     "load_config",
     "check_config",
@@ -46,10 +48,41 @@ def lattice_side(sample_cfg: Mapping[str, Any]) -> int:
     return int(sample_cfg["L"]) * (2 if sample_cfg["model"] == "dimer" else 1)
 
 
-def load_config(path: str | Path, *, schema: str | Path | None = SCHEMA_PATH) -> dict:
-    """Read YAML with ``safe_load``, check it against the schema and :func:`check_config`."""
+class UniqueKeyLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` (the same tags and types as ``yaml.safe_load``) that refuses a mapping
+    with the same key twice, naming the key and both lines: plain YAML keeps the last one
+    silently (``seed: 7`` then ``seed: 8``; a second ``samples: ising:`` block).  Keys merged in
+    with ``<<`` may still be overridden, as YAML says."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = seen.get(key)
+                except TypeError:  # an unhashable key: SafeConstructor refuses it below
+                    continue
+                line = key_node.start_mark.line + 1
+                if first is not None:
+                    raise ConfigError(f"{key_node.start_mark.name}: line {line}: duplicate key {key!r} (first on line "
+                                      f"{first}); YAML would silently keep the last one")
+                seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml(path: str | Path) -> Any:
+    """Read a YAML file like ``yaml.safe_load``, refusing duplicate keys (:class:`UniqueKeyLoader`)."""
     with open(path, encoding="utf-8") as fh:
-        config = yaml.safe_load(fh)
+        return yaml.load(fh, Loader=UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+
+
+def load_config(path: str | Path, *, schema: str | Path | None = SCHEMA_PATH) -> dict:
+    """Read YAML (:func:`load_yaml`: ``safe_load`` without duplicate keys), check it against the
+    schema and :func:`check_config`."""
+    config = load_yaml(path)
     if schema is not None:
         import jsonschema
 
@@ -96,6 +129,7 @@ def check_config(config: Mapping[str, Any]) -> None:
         _require(samples[src]["model"] == model, f"{key}.samples", f"data set {src!r} holds model {samples[src]['model']!r}, not {model!r}")
         if model == "dimer":
             _require(spec["stride"] % 2 == 0, f"{key}.stride", f"stride={spec['stride']} is odd; dimer windows must start at even fat coordinates")
+    _check_sample_counts(config)
     null = config.get("null_tests") or {}
     if "paramagnet_samples" in null:
         src = null["paramagnet_samples"]
@@ -155,6 +189,44 @@ def check_config(config: Mapping[str, Any]) -> None:
         n_fit = sum(b >= torus["fit_from"] for b in torus["buffers"])
         _require(n_fit >= 3, "exact_torus.fit_from",
                  f"the Δ_σ fit over L_B >= {torus['fit_from']} has {n_fit} buffer widths; it needs at least 3")
+
+
+def held_out_count(n: int, validation_fraction: float) -> int:
+    """Configurations :func:`rsmi.data.split_configurations` holds out of ``n`` (same formula)."""
+    return min(n - 1, max(1, int(round(validation_fraction * n))))
+
+
+def _check_sample_counts(config: Mapping[str, Any]) -> None:
+    """Data sets whose windows are split by configuration (training / held out, then the held-out
+    windows again by configuration for the MI estimate and the null tests) need at least one
+    training and two held-out configurations; the data sets that are only averaged need two."""
+    samples = config.get("samples") or {}
+    windows = config.get("windows") or {}
+    f = windows.get("validation_fraction")
+    split = {windows[m]["samples"]: f"windows.{m}.samples" for m in ("ising", "dimer") if m in windows}
+    null = config.get("null_tests") or {}
+    if "paramagnet_samples" in null:
+        split.setdefault(null["paramagnet_samples"], "null_tests.paramagnet_samples")
+    whole = {}
+    if "dimer_samples" in null:
+        whole[null["dimer_samples"]] = "null_tests.dimer_samples"
+    for key in ("below", "above"):
+        if config.get("rg"):
+            whole[config["rg"][key]] = f"rg.{key}"
+    for name, used_by in split.items():
+        if name not in samples or f is None or not 0 < f < 1:
+            continue  # named in the checks below / by the schema
+        n = samples[name]["n_samples"]
+        need = next(m for m in range(3, 10**6) if held_out_count(m, f) >= 2 and m - held_out_count(m, f) >= 1)
+        _require(n >= need, f"samples.{name}.n_samples",
+                 f"n_samples={n} is too small: {used_by} splits its configurations into training and held-out "
+                 f"(windows.validation_fraction={f}), and the held-out windows are split again by configuration "
+                 f"(MI estimate, null tests): that needs at least 1 + 2 configurations, i.e. n_samples >= {need}")
+    for name, used_by in whole.items():
+        if name in samples:
+            n = samples[name]["n_samples"]
+            _require(n >= 2, f"samples.{name}.n_samples",
+                     f"n_samples={n} is too small: {used_by} needs at least 2 configurations for a standard error")
 
 
 def _check_epochs(key: str, spec: Mapping[str, Any]) -> None:

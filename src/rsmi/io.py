@@ -19,14 +19,27 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-__all__ = ["CorruptFileError", "save_npz", "load_npz", "atomic_write_text", "META_KEY"]
+__all__ = ["CorruptFileError", "save_npz", "load_npz", "atomic_write_text", "META_KEY", "REMAKE_HINT"]
 
 #: Key under which a JSON document of parameters (model, sizes, seed, ...) is stored.
 META_KEY = "meta_json"
 
 
+#: How to remake a damaged result file of the workflow (every file a verdict depends on is a
+#: target of `rule all` and an input of the tables, so a deleted one is remade, and what was made
+#: from it is redone).
+REMAKE_HINT = ("to remake it, delete it and run the same snakemake command again (a missing result is remade, "
+               "and everything made from it)")
+
+
 class CorruptFileError(RuntimeError):
-    """A result file is missing, unreadable, truncated or lacks required arrays."""
+    """A result file is missing, unreadable, truncated or lacks required arrays.
+
+    The message names the file and what is wrong; ``str()`` adds how to remake it
+    (:data:`REMAKE_HINT`)."""
+
+    def __str__(self) -> str:
+        return f"{super().__str__()}; {REMAKE_HINT}"
 
 
 def _current_umask() -> int:
@@ -124,6 +137,16 @@ def load_npz(path: str | os.PathLike, required: Iterable[str] = ()) -> tuple[dic
     path = Path(path)
     if not path.is_file():
         raise CorruptFileError(f"{path}: file does not exist")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(6)
+    except OSError as exc:
+        raise CorruptFileError(f"{path}: not a readable .npz archive ({type(exc).__name__}: {exc})") from exc
+    if head.startswith(b"\x93NUMPY"):
+        raise CorruptFileError(f"{path}: not a readable .npz archive (it is a single .npy array)")
+    if not head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        # np.load would take it for a pickle and advise allow_pickle=True: never right here
+        raise CorruptFileError(f"{path}: not a readable .npz archive (not a zip file: it starts with {head[:4]!r})")
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}

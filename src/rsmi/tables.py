@@ -37,6 +37,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from rsmi.io import REMAKE_HINT, CorruptFileError
+
 __all__ = ["COLUMNS", "FINDINGS", "MI_COLUMNS", "TableError", "verdict", "row", "classify", "failed_claims",
            "unresolved_claims", "changed_findings", "write_table", "truthy", "read_metrics", "read_mi", "read_csv",
            "read_other", "missing_claims", "OTHER_TABLES", "REMAKE_HINT"]
@@ -160,8 +162,6 @@ _MI_FINITE = ("mi", "stderr")
 _OPS = ("", "<=", "<", ">=", ">")
 _VERDICTS = ("", "pass", "fail", "inconclusive")
 _KINDS = ("claim", "finding", "report")
-#: How to remake a damaged or doubtful result file of the workflow.
-REMAKE_HINT = "delete it and run the same snakemake command again (it remakes every missing result and what depends on it)"
 
 
 #: Other tables the workflow reads back: kind -> (columns, the columns that must be numbers).
@@ -179,12 +179,13 @@ OTHER_TABLES = {
 }
 
 
-class TableError(ValueError):
-    """A table is missing, damaged, or not the one it claims to be; the message names the file."""
+class TableError(CorruptFileError, ValueError):
+    """A table is missing, damaged, or not the one it claims to be; the message names the file
+    (and ``str()`` how to remake it, :data:`rsmi.io.REMAKE_HINT`)."""
 
 
 def _fail(path, msg: str):
-    raise TableError(f"{path}: {msg}; {REMAKE_HINT}") from None
+    raise TableError(f"{path}: {msg}") from None
 
 
 def read_csv(path, columns: Iterable[str], *, floats: Iterable[str] = (), ints: Iterable[str] = (),

@@ -7,10 +7,17 @@ from snakemake.utils import Paramspace, validate
 # The workflow runs the library from this checkout, whether or not it is pip-installed.
 sys.path.insert(0, f"{workflow.basedir}/src")
 from rsmi.claims import expected_claims, mi_runs, source_claims  # noqa: E402
-from rsmi.config import ConfigError, check_config, expand_grid, run_settings, theta_grid  # noqa: E402
+from rsmi.config import ConfigError, check_config, expand_grid, load_yaml, run_settings, theta_grid  # noqa: E402
 from rsmi.registry import figure_rows, is_figure_run  # noqa: E402
 from rsmi.warmup import GROUPS as WARMUP_STEPS  # noqa: E402
 
+try:
+    # Snakemake's own YAML reading keeps the last of two equal keys; read every config file again
+    # with a loader that refuses them (naming the key and the line).
+    for _path in workflow.configfiles:
+        load_yaml(_path)
+except ConfigError as exc:
+    raise WorkflowError(f"invalid configuration: {exc}") from None
 validate(config, schema="../schemas/config.schema.yaml")
 try:
     check_config(config)

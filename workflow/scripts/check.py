@@ -15,7 +15,8 @@ log = setup(snakemake)  # noqa: F821
 import pandas as pd  # noqa: E402
 
 from rsmi.io import atomic_write_text  # noqa: E402
-from rsmi.tables import (REMAKE_HINT, changed_findings, failed_claims, missing_claims, read_metrics,  # noqa: E402
+from rsmi.io import REMAKE_HINT  # noqa: E402
+from rsmi.tables import (changed_findings, failed_claims, missing_claims, read_metrics,  # noqa: E402
                          truthy, unresolved_claims)
 
 path = snakemake.input.metrics  # noqa: F821
