@@ -14,8 +14,7 @@ log = setup(snakemake)  # noqa: F821
 
 import pandas as pd  # noqa: E402
 
-from rsmi.io import atomic_write_text  # noqa: E402
-from rsmi.io import REMAKE_HINT  # noqa: E402
+from rsmi.io import REMAKE_HINT, atomic_write_text  # noqa: E402
 from rsmi.tables import (changed_findings, failed_claims, missing_claims, read_metrics,  # noqa: E402
                          truthy, unresolved_claims)
 
@@ -27,8 +26,9 @@ rows = table.to_dict("records")
 # or an unexpected claim stops the check, so the count cannot change without an error.
 expected = [tuple(k) for k in snakemake.params.claims]  # noqa: F821
 lost = missing_claims(rows, expected)
+expected_set = set(expected)
 extra = [k for k in ((r["run"], str(r["figure"]), r["criterion"]) for r in rows if truthy(r["gate"]))
-         if k not in set(expected)]
+         if k not in expected_set]
 if lost or extra:
     detail = [f"missing claim: {run} [{fig}] {crit}" for run, fig, crit in lost]
     detail += [f"unexpected claim: {run} [{fig}] {crit}" for run, fig, crit in extra]
