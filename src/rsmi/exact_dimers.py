@@ -118,20 +118,24 @@ def _covering_term(K: np.ndarray, w: np.ndarray, b: np.ndarray, weight: np.ndarr
 
 
 def _reference_coverings(L: int) -> list[np.ndarray]:
-    """Occupied-link ids of coverings that span the four winding-parity classes.
+    """Occupied-link ids of one covering per winding-parity class (W₀ mod 2, W₁ mod 2).
 
-    The columnar covering and coverings of the exact worm sampler (fixed seed) until the
-    classes' term vectors have rank 4; which coverings does not matter, only that every class
-    is present (the coefficients are then checked on all of them)."""
-    from rsmi.dimers import sample_dimers  # only here: the sampler is not needed for probabilities
+    Drawn by the exact worm sampler (fixed seed) until all four classes are present; term_τ
+    depends on the class only, so which coverings does not matter."""
+    from rsmi.dimers import sample_dimers, winding_numbers  # only here: the sampler is not needed for probabilities
 
     full = np.ones((2 * L, 2 * L), dtype=bool)
-    fats = sample_dimers(L, 512, seed=20261206, noise=False, burn_in=2, gap=1)
-    out = []
-    for fat in fats:
-        ids, occ = pattern_from_fat(fat, full)
-        out.append(ids[occ])
-    return out
+    out, classes = [], set()
+    for batch in range(64):
+        for fat in sample_dimers(L, 64, seed=np.random.SeedSequence([20261206, batch]), noise=False, burn_in=2, gap=1):
+            ids, occ = pattern_from_fat(fat, full)
+            W = tuple(winding_numbers(fat) % 2)
+            if W not in classes:
+                classes.add(W)
+                out.append(ids[occ])
+        if len(classes) == 4:
+            return out
+    raise RuntimeError(f"L = {L}: the sampler did not reach all four winding-parity classes")
 
 
 class DimerMeasure:
@@ -148,21 +152,28 @@ class DimerMeasure:
         self.w, self.b, base, seam = _link_ends(L, axis, x, y)
         self.parts = []  # per twist: (k (links,), G (n,n) pseudo-inverse, V0 (n,N), U0 (n,N), logdet₊, phase₊)
         self.k = []
-        terms = []
         refs = _reference_coverings(L)
+        Ks = []
         for t0, t1 in _TWISTS:
             k = base * np.where(seam & (axis == 0), (-1) ** t0, 1) * np.where(seam & (axis == 1), (-1) ** t1, 1)
             K = np.zeros((n, n), dtype=np.complex128)
             np.add.at(K, (self.w, self.b), k)
-            U, s, Vh = np.linalg.svd(K)
-            zero = s < _NULL_TOL * s[0]
-            inv_s = np.where(zero, 0.0, 1.0 / np.where(zero, 1.0, s))
-            G = (Vh.conj().T * inv_s) @ U.conj().T
-            phase = np.linalg.det(U) * np.linalg.det(Vh)
-            self.parts.append((G, Vh.conj().T[:, zero], U[:, zero], float(np.log(s[~zero]).sum()),
-                               phase / abs(phase), int(zero.sum())))
             self.k.append(k)
-            terms.append([_covering_term(K, self.w[r], self.b[r], k[r]) for r in refs])
+            Ks.append(K)
+        slog = [np.linalg.slogdet(K) for K in Ks]
+        top = max(float(ld) for _, ld in slog)
+        for K, (sign, logdet) in zip(Ks, slog):
+            if logdet > top - 30:  # a zero mode leaves det K at rounding level, e^{-30} below the others or less
+                self.parts.append((np.linalg.inv(K), np.zeros((n, 0)), np.zeros((n, 0)), float(logdet), sign, 0))
+            else:  # zero modes: pseudo-inverse, null vectors and det₊ from the SVD
+                U, s, Vh = np.linalg.svd(K)
+                zero = s < _NULL_TOL * s[0]
+                inv_s = np.where(zero, 0.0, 1.0 / np.where(zero, 1.0, s))
+                G = (Vh.conj().T * inv_s) @ U.conj().T
+                phase = np.linalg.det(U) * np.linalg.det(Vh)
+                self.parts.append((G, Vh.conj().T[:, zero], U[:, zero], float(np.log(s[~zero]).sum()),
+                                   phase / abs(phase), int(zero.sum())))
+        terms = [[_covering_term(K, self.w[r], self.b[r], k[r]) for r in refs] for K, k in zip(Ks, self.k)]
         T = np.array(terms).T  # (coverings, twists)
         c, *_ = np.linalg.lstsq(T, np.ones(len(refs)), rcond=None)
         if np.linalg.matrix_rank(T, tol=1e-6) < 4 or np.abs(T @ c - 1).max() > 1e-9:
