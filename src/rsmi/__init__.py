@@ -24,6 +24,7 @@ _LAZY = {
     "block_field": "rsmi.dimers",
     "field_filters": "rsmi.dimers",
     "fat_site_kinds": "rsmi.dimers",
+    "dimer_pattern_log_prob": "rsmi.exact_dimers",
     "cut_regions": "rsmi.regions",
     "region_masks": "rsmi.regions",
     "RBM": "rsmi.rbm",
