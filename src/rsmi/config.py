@@ -33,6 +33,8 @@ __all__ = [
 
 GRID_COLUMNS = ["model", "L_V", "N_h", "L_B", "L_E", "estimator"]
 ESTIMATORS_NEEDING_THETA = ("jensen", "logmeanexp")
+#: The proxy with the exact dimer measure (rsmi.exact_proxy): no Θ-RBMs, pool pairs per geometry.
+EXACT_ESTIMATOR = "exact"
 
 #: Schema shipped with the workflow (repository layout: src/rsmi/config.py -> workflow/schemas).
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
@@ -190,6 +192,12 @@ def _check_grid_entry(config, i: int, entry: Mapping[str, Any]) -> None:
                                       f"is larger than the lattice side {side} of data set {spec['samples']!r}")
     for est in entry["estimator"]:
         _require(est in (config.get("rsmi") or {}), f"{key}.estimator", f"estimator {est!r} has no settings under rsmi.{est}")
+        if est == EXACT_ESTIMATOR:
+            _require(model == "dimer", f"{key}.estimator",
+                     "the 'exact' estimator is the exact dimer measure: it applies to model dimer only")
+            _require(bool((config.get("null_tests") or {}).get("dimer_samples")) and "exact_pairs" in config,
+                     f"{key}.estimator", "the 'exact' estimator draws its pool from null_tests.dimer_samples and "
+                                         "needs the exact_pairs settings")
 
 
 def expand_grid(config: Mapping[str, Any]) -> pd.DataFrame:

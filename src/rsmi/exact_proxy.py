@@ -38,11 +38,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from rsmi.exact_dimers import DimerMeasure, _has_covering, dimer_measure
+from rsmi.io import CorruptFileError, load_npz, save_npz
 from rsmi.pooled import jackknife_mean
-from rsmi.regions import region_masks, window_side
+from rsmi.regions import cut_regions, region_masks, window_side
 from rsmi.validation import check_filter, check_int
 
-__all__ = ["WindowMeasure", "Conditioned", "PairedWindows", "pair_log_ratios", "mi_terms", "train_exact_mi"]
+__all__ = ["WindowMeasure", "Conditioned", "PairedWindows", "pair_log_ratios", "mi_terms", "train_exact_mi", "train_exact",
+           "build_pairs", "save_pairs", "load_pairs"]
 
 _ZERO = 1e-14  # P(v | e) below: impossible pair (rounding level), unless the matching says otherwise
 _SURE = 1e-10  # P(v | e) above: certainly possible
@@ -248,7 +250,12 @@ def pair_log_ratios(wm: WindowMeasure, V, E, pool, idx, *, chunk: int = 256, log
     windows (memory ∝ chunk · 4 · nv² complex)."""
     V, E = np.asarray(V), np.asarray(E)
     idx = np.asarray(idx, dtype=np.int64)
-    lpv = wm.log_p_v(pool) if log_p_pool is None else log_p_pool
+    if log_p_pool is None:  # only the pool rows that are paired
+        used = np.unique(idx)
+        lpv = np.zeros(pool.shape[0])
+        lpv[used] = wm.log_p_v(np.asarray(pool)[used])
+    else:
+        lpv = log_p_pool
     out = np.empty(idx.shape)
     J = idx.shape[1]
     for st in range(0, V.shape[0], chunk):
@@ -262,8 +269,9 @@ def pair_log_ratios(wm: WindowMeasure, V, E, pool, idx, *, chunk: int = 256, log
 
 
 def _q_states(s: np.ndarray, hs: np.ndarray) -> np.ndarray:
-    """q(h | v) for every state h (rows of hs) from the pre-activations s (…, N_h): Π_j σ(±s_j)."""
-    return np.exp(-np.logaddexp(0.0, -s[..., None, :] * (2 * hs - 1)).sum(axis=-1))
+    """q(h | v) for every state h (rows of hs) from the pre-activations s (n, N_h):
+    log q = Σ_j [h_j s_j − softplus(s_j)] (one matrix product for all states)."""
+    return np.exp(s @ hs.T - np.logaddexp(0.0, s).sum(axis=1, keepdims=True))
 
 
 def _states(n_h: int) -> np.ndarray:
@@ -309,11 +317,11 @@ def mi_terms(V, pool, idx, logr, lam, bias, *, want_grad: bool = False):
     sig_d = 1.0 / (1.0 + np.exp(-sd))
     T1 = U @ hs - sig_d * U.sum(axis=1, keepdims=True)
     g_lam, g_b = V.T @ T1, T1.sum(axis=0)
-    R = (Qd / Phe)[:, None, :] * w[:, :, None] * Qpair / n  # (n, J, H)
-    Rk = np.zeros((pool.shape[0], hs.shape[0]))
-    np.add.at(Rk, idx.ravel(), R.reshape(-1, hs.shape[0]))
-    sig_p = 1.0 / (1.0 + np.exp(-sp))
-    T2 = Rk @ hs - sig_p * Rk.sum(axis=1, keepdims=True)
+    # second term per pair: Σ_h R_bjh D(u_bj, h) = R_bj·hs − σ(s(u_bj)) Σ_h R_bjh, R = q(h|v′)/P̂(h|e) w q(h|u)/n
+    R = ((Qd / Phe)[:, None, :] * Qpair).reshape(-1, hs.shape[0]) * (w.reshape(-1, 1) / n)
+    flat = idx.ravel()
+    T2p = R @ hs - (1.0 / (1.0 + np.exp(-sp)))[flat] * R.sum(axis=1, keepdims=True)  # (n·J, N_h)
+    T2 = np.stack([np.bincount(flat, weights=T2p[:, k], minlength=pool.shape[0]) for k in range(hs.shape[1])], axis=1)
     return d, g_lam + pool.T @ T2, g_b + T2.sum(axis=0)
 
 
@@ -355,6 +363,29 @@ class PairedWindows:
         uniq, inv = np.unique(self.groups, return_inverse=True)
         return jackknife_mean(d, inv % n_blocks, n_blocks)
 
+    def compact(self) -> "PairedWindows":
+        """The same pairs with the pool cut down to the rows they use (for storage)."""
+        used, inv = np.unique(self.idx, return_inverse=True)
+        return PairedWindows(self.V, self.pool[used], inv.reshape(self.idx.shape), self.g, self.groups,
+                             self.n_dropped, self.incompatible)
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        """Arrays for :func:`rsmi.io.save_npz` (binary blocks stored as uint8)."""
+        c = self.compact()
+        return {f"{prefix}_V": c.V.astype(np.uint8), f"{prefix}_pool": c.pool.astype(np.uint8),
+                f"{prefix}_idx": c.idx.astype(np.int64), f"{prefix}_g": c.g, f"{prefix}_groups": c.groups.astype(np.int64),
+                f"{prefix}_n_dropped": np.array(c.n_dropped), f"{prefix}_incompatible": c.incompatible}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict, prefix: str) -> "PairedWindows":
+        a = {k[len(prefix) + 1:]: v for k, v in arrays.items() if k.startswith(prefix + "_")}
+        if a["idx"].shape != a["g"].shape or a["V"].shape[0] != a["idx"].shape[0]:
+            raise ValueError(f"{prefix}: inconsistent shapes of V, idx and g")
+        if a["idx"].size and (a["idx"].min() < 0 or a["idx"].max() >= a["pool"].shape[0]):
+            raise ValueError(f"{prefix}: pair indices outside the pool")
+        return cls(a["V"].astype(np.float64), a["pool"].astype(np.float64), a["idx"], a["g"], a["groups"],
+                   int(a["n_dropped"]), a["incompatible"])
+
     def incompatible_fraction(self) -> tuple[float, float]:
         """(fraction of pairs that no covering has, SE over windows): where log P(e | u) = −∞."""
         x = self.incompatible
@@ -363,11 +394,12 @@ class PairedWindows:
 
 def train_exact_mi(train: PairedWindows, n_hidden: int, *, n_steps: int = 300, learning_rate: float = 0.02,
                    init_scale: float = 0.01, seed=None, monitor: PairedWindows | None = None,
-                   monitor_every: int = 25, log=None):
+                   monitor_every: int = 25, snapshot_steps=(), log=None):
     """Maximise Î_Λ(H:E) (:func:`mi_terms`, exact measure) over Λ = (λ, b) by full-batch Adam.
 
     Adam (β₁ 0.9, β₂ 0.999, ε 1e-8) on the fixed pairs of ``train``; λ starts as init_scale·N(0,1),
-    b at 0. Returns (λ (|V|, N_h), b (N_h,), history rows (step, Î_train, Î_monitor, SE_monitor))."""
+    b at 0. Returns (λ (|V|, N_h), b (N_h,), history rows (step, Î_train, Î_monitor, SE_monitor),
+    {step: λ} at ``snapshot_steps``)."""
     n_hidden = check_int("n_hidden", n_hidden, 1)
     n_steps = check_int("n_steps", n_steps, 1)
     rng = np.random.default_rng(seed)
@@ -377,15 +409,89 @@ def train_exact_mi(train: PairedWindows, n_hidden: int, *, n_steps: int = 300, l
     m1 = [np.zeros_like(p) for p in params]
     m2 = [np.zeros_like(p) for p in params]
     hist = []
+    snaps = {0: lam.copy()} if 0 in snapshot_steps else {}
+    d0 = mi_terms(train.V, train.pool, train.idx, train.g, lam, bias)
+    hist.append((0, float(d0.mean()), *(monitor.estimate(lam, bias) if monitor is not None else (math.nan, math.nan))))
     for step in range(1, n_steps + 1):
         d, g_lam, g_b = mi_terms(train.V, train.pool, train.idx, train.g, lam, bias, want_grad=True)
         for k, g in enumerate((g_lam, g_b)):  # ascent
             m1[k] = 0.9 * m1[k] + 0.1 * g
             m2[k] = 0.999 * m2[k] + 0.001 * g * g
             params[k] += learning_rate * (m1[k] / (1 - 0.9**step)) / (np.sqrt(m2[k] / (1 - 0.999**step)) + 1e-8)
+        if step in snapshot_steps:
+            snaps[step] = lam.copy()
         if step % monitor_every == 0 or step == n_steps:
             mon = monitor.estimate(lam, bias) if monitor is not None else (math.nan, math.nan)
             hist.append((step, float(d.mean()), *mon))
             if log is not None:
                 log(f"step {step}: I_train {d.mean():.4f}  I_monitor {mon[0]:.4f} ± {mon[1]:.4f}")
-    return lam, bias, hist
+    return lam, bias, hist, snaps
+
+
+def train_exact(train: PairedWindows, monitor: PairedWindows, n_hidden: int, *, block_shape, n_steps: int = 300,
+                learning_rate: float = 0.02, init_scale: float = 0.01, monitor_every: int = 25,
+                snapshot_steps=(0, 25, 100, 300), seed=None, log=None):
+    """:func:`train_exact_mi` as a :class:`rsmi.results.FilterResult`: ``history`` is Î_Λ on the
+    training pairs and ``val_history`` on the held-out ``monitor`` pairs (NaN between monitored
+    steps), ``history_err`` the held-out jackknife SE; a "step" plays the role of an epoch."""
+    from rsmi.results import FilterResult
+
+    lam, bias, hist, snaps = train_exact_mi(train, n_hidden, n_steps=n_steps, learning_rate=learning_rate,
+                                            init_scale=init_scale, seed=seed, monitor=monitor,
+                                            monitor_every=monitor_every, snapshot_steps=snapshot_steps, log=log)
+    value, err, val = (np.full(n_steps + 1, np.nan) for _ in range(3))
+    for step, i_train, i_mon, se_mon in hist:
+        value[step], val[step], err[step] = i_train, i_mon, se_mon
+    steps = sorted(snaps)
+    L0, L1 = block_shape
+    meta = dict(estimator="rsmi-exact", objective="I(H:E) with the exact dimer measure (A^lme, no Jensen step)",
+                n_hidden=n_hidden, n_steps=n_steps, learning_rate=float(learning_rate), init_scale=float(init_scale),
+                monitor_every=monitor_every, n_windows=int(train.n_windows), pairs=int(train.idx.shape[1]),
+                n_val_windows=int(monitor.n_windows), val_pairs=int(monitor.idx.shape[1]),
+                history_quantity="I_Lambda(H:E) (exact measure; train pairs / held-out pairs)")
+    return FilterResult(weights=lam.reshape(L0, L1, n_hidden), biases=bias, history=value, history_err=err,
+                        val_history=val, snapshot_epochs=np.array(steps, dtype=np.int64),
+                        snapshots=np.array([snaps[s] for s in steps]).reshape(len(steps), L0, L1, n_hidden), meta=meta)
+
+
+def build_pairs(win, pool_configs, *, L_V: int, L_B: int, L_E: int, stride: int, train_windows: int, pairs: int,
+                eval_windows: int, eval_pairs: int, seed, log=None):
+    """Training and held-out :class:`PairedWindows` of one dimer geometry.
+
+    ``win``: :class:`rsmi.data.Windows` of the run's data set (the first ``train_windows`` training
+    and ``eval_windows`` held-out windows of its seeded order); ``pool_configs``: (n, 2L, 2L)
+    independent configurations whose blocks (every window position) are the pool, exact draws
+    of P(v). The training and held-out windows get disjoint halves of the pool's configurations,
+    so the monitor's pairs are independent of the training's."""
+    pool_configs = np.asarray(pool_configs)
+    if pool_configs.ndim != 3 or pool_configs.shape[0] < 2:
+        raise ValueError(f"pool_configs must be (n >= 2, 2L, 2L), got shape {pool_configs.shape}")
+    L = pool_configs.shape[1] // 2
+    rng = np.random.default_rng(seed)
+    half = pool_configs.shape[0] // 2
+    pools = [cut_regions(c, L_V, L_B, L_E, stride=stride, model="dimer")[0] for c in (pool_configs[:half],
+                                                                                     pool_configs[half:])]
+    Vt, Et, Gt = win.V_train[:train_windows], win.E_train[:train_windows], win.G_train[:train_windows]
+    Vv, Ev, Gv = win.V_val[:eval_windows], win.E_val[:eval_windows], win.G_val[:eval_windows]
+    wm = WindowMeasure(L, L_V, L_B, L_E, Et[0])
+    if log is not None:
+        log(f"exact measure of the {L}x{L} torus ready; pairing {len(Vt)} training windows x {pairs} and "
+            f"{len(Vv)} held-out windows x {eval_pairs} with pools of {len(pools[0])} and {len(pools[1])} blocks")
+    train = PairedWindows.build(wm, Vt, Et, pools[0], Gt, pairs, rng)
+    ev = PairedWindows.build(wm, Vv, Ev, pools[1], Gv, eval_pairs, rng)
+    return train, ev
+
+
+def save_pairs(path, train: PairedWindows, ev: PairedWindows, meta) -> None:
+    """Both pair sets in one ``.npz`` (atomic, :func:`rsmi.io.save_npz`)."""
+    save_npz(path, meta=meta, **train.arrays("train"), **ev.arrays("eval"))
+
+
+def load_pairs(path) -> tuple[PairedWindows, PairedWindows, dict]:
+    """(training pairs, held-out pairs, meta) of a :func:`save_pairs` file; a damaged file names itself."""
+    keys = ("V", "pool", "idx", "g", "groups", "n_dropped", "incompatible")
+    arrays, meta = load_npz(path, required=[f"{p}_{k}" for p in ("train", "eval") for k in keys])
+    try:
+        return PairedWindows.from_arrays(arrays, "train"), PairedWindows.from_arrays(arrays, "eval"), meta
+    except ValueError as exc:
+        raise CorruptFileError(f"{path}: {exc}") from exc

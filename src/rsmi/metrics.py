@@ -48,6 +48,7 @@ __all__ = [
     "criteria_rows",
     "meeting_runs",
     "figure4_verdict",
+    "exact_measure_rows",
     "mi_rows",
 ]
 
@@ -647,6 +648,21 @@ def figure4_verdict(rows: Iterable[Mapping[str, Any]], run_id: str, *, figure: s
     note = (f"runs meeting every figure-{figure} criterion and their own null tests: {', '.join(ok) or 'none'} "
             f"(of {n_runs}; failing: {len(failed)})")
     return row(run_id, figure, "estimators_meeting_all", len(ok), ">=", 1, gate=True, note=note, verdict_override=v)
+
+
+def exact_measure_rows(run: str, pairs) -> list[dict[str, Any]]:
+    """What the exact dimer measure says of the paper's Jensen step (method.md §4c), for one run.
+
+    The proxy A_Λ = E Σ_h q(h|v′) E_{p_Λ(v|h)} log P(e|v) is finite only if P(e|v) > 0 for every
+    block v the posterior can draw; q_Λ > 0 everywhere, so one incompatible (block, environment)
+    pair of positive P(v) makes Φ(h, e) = −∞ for every h and A_Λ = −∞ for every Λ. The row is the
+    fraction of pool pairs (exact draws of P(v)) that no covering has, ± SE over windows:
+    "≤ 0" fails when the fraction is resolved above 0 (a finding: README Findings 1)."""
+    frac, se = pairs.incompatible_fraction()
+    return [row(run, "null", "jensen_step_incompatible_pairs", frac, "<=", 0.0, se=se,
+                note=f"fraction of (pool block, environment) pairs with P(e|v) = 0 under the exact measure, "
+                     f"{pairs.incompatible.size} held-out windows x {pairs.idx.shape[1]} pairs; any > 0 makes the "
+                     "Jensen proxy −∞ for every filter")]
 
 
 def mi_rows(table: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -8,6 +8,8 @@ with an arbitrary additive constant, like A_Λ, are tested the same way as the b
   :func:`rsmi.network.evaluate_proxy` with the run's Θ-RBMs, evaluated on the test split;
 * ``"variational"`` — :func:`rsmi.variational.score_filter`: critic fitted on the training
   split for the fixed filter, Barber–Agakov bound on the test split (soft code q_Λ);
+* ``"exact"`` — I_Λ(H:E) with the exact dimer measure (:mod:`rsmi.exact_proxy`, dimers only),
+  on the windows and pool pairs it is given (``pairs``); nothing is fitted, no split;
 * ``"classifier"`` — :func:`rsmi.mi.estimate_mi` (hard code, method.md §5);
 * or any callable ``f(weights, biases, V_train, E_train, V_test, E_test, *, seed) -> (value, stderr)``.
 
@@ -73,7 +75,7 @@ __all__ = [
     "run_null_tests",
 ]
 
-ESTIMATORS = ("jensen", "logmeanexp", "variational", "classifier")
+ESTIMATORS = ("jensen", "logmeanexp", "variational", "exact", "classifier")
 #: Standard deviation of s = v·λ + b of every test filter over the data it is scored on.
 DEFAULT_FILTER_SCALE = 8.0
 #: Largest score a noise-only filter may have, nats (method.md §4b).
@@ -177,6 +179,8 @@ def make_scorer(estimator, *, theta_v=None, theta_ve=None, proxy_kwargs=None) ->
         from rsmi.variational import score_filter
 
         return score_filter
+    if estimator == "exact":
+        raise ValueError("the 'exact' estimator scores the windows of its PairedWindows: pass pairs= to run_null_tests")
 
     from rsmi.mi import classifier_bound
 
@@ -199,10 +203,27 @@ def _pooled_scores(directions, V, E, Vall, groups, theta_v, theta_ve, filter_sca
     return {k: pp.summarise(t) for k, t in terms.items()}, terms, pp
 
 
+def _exact_scores(directions, pairs, own_filter, L_V, filter_scale):
+    """I_Λ (exact measure) of every standardised direction on the pairs' windows, its per-window
+    terms (for paired margins) and, with ``own_filter``, the score of its noise sites alone."""
+    from rsmi.dimers import fat_site_kinds
+    from rsmi.exact_proxy import mi_terms
+
+    def terms_of(w, b):
+        return mi_terms(pairs.V, pairs.pool, pairs.idx, pairs.g, np.asarray(w, dtype=np.float64).reshape(L_V * L_V, -1),
+                        np.asarray(b, dtype=np.float64))
+
+    terms = {name: terms_of(*standardise_filter(d, pairs.V, filter_scale)) for name, d in directions.items()}
+    if own_filter is not None:
+        noise = np.isin(fat_site_kinds(L_V), (0, 1))[:, :, None]
+        terms["own_noise_part"] = terms_of(np.asarray(own_filter[0]).reshape(L_V, L_V, -1) * noise, own_filter[1])
+    return {k: pairs.estimate_terms(t) for k, t in terms.items()}, terms
+
+
 def run_null_tests(V, E, *, model: str, estimator, theta_v=None, theta_ve=None,
                    filter_scale: float = DEFAULT_FILTER_SCALE, n_random: int = 3,
                    test_fraction: float = 0.3, groups=None, seed=0, run: str = "",
-                   proxy_kwargs=None, own_filter=None, L_B: int | None = None) -> list[dict]:
+                   proxy_kwargs=None, own_filter=None, L_B: int | None = None, pairs=None) -> list[dict]:
     """Run the null tests that apply to ``model`` and return rows for ``results/metrics.csv``.
 
     Parameters
@@ -223,8 +244,10 @@ def run_null_tests(V, E, *, model: str, estimator, theta_v=None, theta_ve=None,
         so those rows are recorded, not gated; and the field's information decays with the
         buffer, so field_beats_noise gates only for L_B ≤ L_V/2 (the figures' window), where it
         is resolvable.
+    pairs : the :class:`rsmi.exact_proxy.PairedWindows` the "exact" estimator scores on (V, E
+        are then not used for it).
     own_filter : (weights (L_V, L_V, N_h), biases) of the run's trained filter. With the pooled
-        proxy on dimers, its noise sites alone (links zeroed) are scored too
+        proxy or the exact estimator on dimers, its noise sites alone (links zeroed) are scored too
         (``null_noise_only_own_noise_part``): the proxy's own choice, restricted to what carries
         no information, must score ≤ 0.01 nats like every noise-only filter.
 
@@ -239,8 +262,11 @@ def run_null_tests(V, E, *, model: str, estimator, theta_v=None, theta_ve=None,
     if model not in ("dimer", "ising"):
         raise ValueError(f"model must be 'dimer' or 'ising', got {model!r}")
     n_random = check_int("n_random", n_random, 0)
-    score = make_scorer(estimator, theta_v=theta_v, theta_ve=theta_ve, proxy_kwargs=proxy_kwargs)
     est_name = estimator if isinstance(estimator, str) else getattr(estimator, "__name__", "custom")
+    if est_name == "exact" and (pairs is None or model != "dimer"):
+        raise ValueError("the 'exact' estimator needs model='dimer' and pairs (rsmi.exact_proxy.PairedWindows)")
+    score = None if est_name == "exact" else make_scorer(estimator, theta_v=theta_v, theta_ve=theta_ve,
+                                                          proxy_kwargs=proxy_kwargs)
     V, E = as_samples(V, E)
     L_V = square_block(V.shape[1])[0]
     # one stream, in this order: the split, the random filters' seed, the estimators' seed
@@ -262,6 +288,13 @@ def run_null_tests(V, E, *, model: str, estimator, theta_v=None, theta_ve=None,
 
         def margin(a, b):  # its own error: the per-window terms of a and b share the pool
             return pp.summarise(terms[a] - terms[b])
+    elif est_name == "exact":
+        scores, terms = _exact_scores(directions, pairs, own_filter, L_V, filter_scale)
+        base = (f"estimator=exact (I_Λ with the exact dimer measure, {pairs.n_windows} windows, "
+                f"{pairs.idx.shape[1]} pool pairs each); filter_scale={filter_scale}")
+
+        def margin(a, b):
+            return pairs.estimate_terms(terms[a] - terms[b])
     else:
         scores = _split_scores(score, directions, V, E, itr, ite, L_V, filter_scale, est_seed)
         base = f"estimator={est_name}; filter_scale={filter_scale}; n_train={itr.size}, n_test={ite.size}"

@@ -52,6 +52,11 @@ FINDINGS: tuple[dict[str, str], ...] = (
          finding="Findings 1: trained on the 8x8 noisy dimer block, the paper's proxy couples to noise "
                  "(its filter's noise sites alone score > 0 in 10 of 10 runs, > 0.01 nats by 2·SE in 5, "
                  "≤ 0.01 in none; docs/jensen_decision.md)"),
+    dict(figure="null", criterion=r"^jensen_step_incompatible_pairs$", run=r"model~dimer/.*estimator~exact",
+         expected="fail",
+         finding="Findings 1: with the exact dimer measure the paper's Jensen step is undefined: a quarter of "
+                 "(block, environment) pairs have P(e|v) = 0, so A_Λ = −∞ for every filter; the objective before "
+                 "the step (I_Λ(H:E)) gives Fig. 4's field filters (docs/exact_dimer_proxy.md)"),
     dict(figure="7", criterion=r"^y_t_best\[rsmi(_stochastic)?\]$", run=r"^rg$", expected="fail",
          finding="Findings 7: the learned 2x2 rule sends ties to +1 (the proxy leaves its bias free), so "
                  "its even-sector MCRG exponent is not y_t (0.64, 1.06, 1.31 at levels 1-3)"),

@@ -50,7 +50,7 @@ wildcard_constraints:
     N_h=r"\d+",
     L_B=r"\d+",
     L_E=r"\d+",
-    estimator=r"jensen|logmeanexp|variational",
+    estimator=r"jensen|logmeanexp|variational|exact",
     part=r"v|ve",
     n_hidden=r"\d+",
 
@@ -93,7 +93,11 @@ def theta_paths(dataset, L_V, L_B, L_E):
 
 
 def needs_theta(estimator):
-    return estimator != "variational"
+    return estimator not in ("variational", "exact")
+
+
+def exact_pairs_path(dataset, L_V, L_B, L_E):
+    return f"{RESULTS}/exact/dataset~{dataset}/L_V~{L_V}/L_B~{L_B}/L_E~{L_E}/pairs.npz"
 
 
 def run_id(row):
@@ -101,7 +105,9 @@ def run_id(row):
 
 
 def theta_inputs(wc):
-    """Θ-RBMs of the run's window geometry; the variational estimator needs none."""
+    """Θ-RBMs of the run's window geometry (the exact estimator: its pool pairs; variational: none)."""
+    if wc.estimator == "exact":
+        return {"pairs": exact_pairs_path(config["windows"][wc.model]["samples"], wc.L_V, wc.L_B, wc.L_E)}
     if not needs_theta(wc.estimator):
         return {}
     return theta_paths(config["windows"][wc.model]["samples"], wc.L_V, wc.L_B, wc.L_E)

@@ -15,6 +15,19 @@ wc = smk.wildcards
 geom = dict(model=wc.model, L_V=int(wc.L_V), L_B=int(wc.L_B), L_E=int(wc.L_E))
 n_hidden, estimator = int(wc.N_h), wc.estimator
 settings = dict(smk.params.settings)
+if estimator == "exact":
+    # the exact dimer measure: the windows and their pool pairs come from rule exact_pairs
+    from rsmi.exact_proxy import load_pairs, train_exact
+
+    train, ev, pmeta = load_pairs(smk.input.pairs)
+    log.info("training exact filter, N_h=%d, on %d windows x %d pairs (%d held out)", n_hidden, train.n_windows,
+             train.idx.shape[1], ev.n_windows)
+    result = train_exact(train, ev, n_hidden, block_shape=(geom["L_V"], geom["L_V"]), log=log.info,
+                         seed=derive_seed(smk.params.seed, "rsmi", *geom.values(), n_hidden, estimator), **settings)
+    result.meta.update(geom, N_h=n_hidden, estimator=estimator, master_seed=smk.params.seed)
+    result.save(smk.output[0])
+    log.info("wrote %s; held-out I = %.4f", smk.output[0], result.val_history[-1])
+    sys.exit(0)
 max_train = settings.pop("max_train_windows")
 win = load_windows(
     smk.input.samples, stride=smk.params.windows["stride"], validation_fraction=smk.params.validation_fraction,
