@@ -137,7 +137,12 @@ class WindowMeasure:
             Qvv = self.m.q_matrix(t, self.v_ids, self.v_ids, border_rows=False, border_cols=False)
             F, Gm = Qvr @ Qinv, Qinv @ Qrv
             Q0 = self.m.q_matrix(t, self.v_ids, self.v_ids, border_rows=True, border_cols=True)
-            self.tw.append(dict(N=N, Qinv=Qinv, F=F, G=Gm, T0=Qvv - F @ Qrv, logdet=logdet, sign=sign, Q0=Q0))
+            # one zero row/column more (the last): padded Woodbury entries gather zeros
+            Qinv_pad = np.zeros((Qinv.shape[0] + 1,) * 2, dtype=np.complex128)
+            Qinv_pad[:-1, :-1] = Qinv
+            self.tw.append(dict(N=N, Qinv_pad=Qinv_pad, F_pad=np.hstack([F, np.zeros((nv, 1))]),
+                                G_pad=np.vstack([Gm, np.zeros((1, nv))]), T0=Qvv - F @ Qrv, logdet=logdet, sign=sign,
+                                Q0=Q0))
         self.nv = nv
 
     # --- P(v) --------------------------------------------------------------------------------------
@@ -166,55 +171,40 @@ class WindowMeasure:
         occ_v = np.asarray(V_ref)[:, self.v_cols].astype(bool)
         n = occ_e.shape[0]
         rows, sizes, signs = _delta(occ_e, np.broadcast_to(self.ref_e, occ_e.shape))
+        m = rows.shape[1]
+        valid = np.arange(m)[None, :] < sizes[:, None]
+        rows = np.where(valid, rows, -1)  # padded entries index the last, zero row/column
+        diag = np.where(valid, signs, 1.0)  # and get 1 on the diagonal: identity rows, no coupling
+        neg = ((signs < 0) & valid).sum(axis=1)  # det D = (−1)^{#(δ = −1)}
         X = np.empty((n, 4, self.nv, self.nv), dtype=np.complex128)
-        logw = np.empty((n, 4), dtype=np.complex128)
-        iv = np.arange(self.nv)
+        log_ve = np.empty((n, 4), dtype=np.complex128)  # log of the twist terms of P(v′, e)
+        log_e = np.empty((n, 4), dtype=np.complex128)  # ... and of P(e)
+        iv, im = np.arange(self.nv), np.arange(m)
         for t, tw in enumerate(self.tw):
-            Qi, F, G = tw["Qinv"], tw["F"], tw["G"]
-            # Woodbury over Δ_E: K_b = D + Q*⁻¹[Δ, Δ] (padded rows: identity, no coupling)
-            m = rows.shape[1]
-            valid = np.arange(m)[None, :] < sizes[:, None]
-            sub = Qi[rows[:, :, None], rows[:, None, :]] * (valid[:, :, None] & valid[:, None, :])
-            Kb = sub + np.where(valid, signs, 1.0)[:, :, None] * np.eye(m)[None]
-            Fd = F[:, rows].transpose(1, 0, 2) * valid[:, None, :]  # (n, nv, m)
-            Gd = G[rows, :] * valid[:, :, None]  # (n, m, nv)
-            T = tw["T0"][None] + Fd @ np.linalg.solve(Kb, Gd)
-            # det(Q_RR + O_R) = det Q* · det(D) · det(D + Q*⁻¹[Δ,Δ]); det D = (−1)^{#(δ = −1)}
+            # Woodbury over Δ_E: K_b = D + Q*⁻¹[Δ, Δ];  T = T0 + F[:, Δ] K_b⁻¹ G[Δ, :]
+            Kb = tw["Qinv_pad"][rows[:, :, None], rows[:, None, :]]
+            Kb[:, im, im] += diag
+            Fd = np.ascontiguousarray(tw["F_pad"][:, rows].transpose(1, 0, 2))  # (n, nv, m); contiguous for BLAS
+            T = tw["T0"][None] + Fd @ np.linalg.solve(Kb, tw["G_pad"][rows, :])
+            # det(Q_RR + O_R) = det Q* · det(D) · det(D + Q*⁻¹[Δ,Δ])
             s_k, ld_k = np.linalg.slogdet(Kb)
-            neg = ((signs < 0) & valid).sum(axis=1)
-            Tv = T.copy()
-            Tv[:, iv, iv] += occ_v
-            s_t, ld_t = np.linalg.slogdet(Tv)
-            X[:, t] = np.linalg.inv(Tv)
-            logw[:, t] = (np.log(self.m.beta[t] + 0j) + tw["logdet"] + np.log(tw["sign"]) + ld_k + np.log(s_k)
-                          + 1j * math.pi * neg + ld_t + np.log(s_t + 0j))
-        # P(v′, e) ∝ (−1)^{#empty(v′) + #empty(e)} Re Σ_τ exp(logw); normalise per window by P(e)
+            T[:, iv, iv] += occ_v
+            s_t, ld_t = np.linalg.slogdet(T)
+            X[:, t] = np.linalg.inv(T)
+            log_e[:, t] = (np.log(self.m.beta[t] + 0j) + tw["logdet"] + np.log(tw["sign"]) + ld_k + np.log(s_k)
+                           + 1j * math.pi * neg)
+            log_ve[:, t] = log_e[:, t] + ld_t + np.log(s_t + 0j)
+        # P(v′, e) = (−1)^{#empty(v′) + #empty(e)} Re Σ_τ exp(log_ve), P(e) likewise; scaled per window
         sgn_e = np.where((~occ_e).sum(axis=1) % 2, -1.0, 1.0)
         sgn_v = np.where((~occ_v).sum(axis=1) % 2, -1.0, 1.0)
-        top = logw.real.max(axis=1, keepdims=True)
-        w = np.exp(logw - top)  # relative to the window's largest twist term
+        top = log_ve.real.max(axis=1, keepdims=True)
+        w = np.exp(log_ve - top)
         pve = sgn_e * sgn_v * w.sum(axis=1).real  # P(v′, e) / e^{top}
-        pe = self._p_e_scaled(occ_e, top[:, 0])  # P(e) / e^{top}
+        pe = sgn_e * np.exp(log_e - top).sum(axis=1).real  # P(e) / e^{top}
         if (pve <= 0).any() or (pe <= 0).any():
             raise ValueError("a window's own block or environment has probability <= 0 under the exact measure")
         coef = w * (sgn_e * sgn_v / pe)[:, None]  # Σ_τ coef = P(v′ | e) (real part)
         return Conditioned(X, coef, occ_v, occ_e)
-
-    def _p_e_scaled(self, occ_e, top) -> np.ndarray:
-        """P(e) / e^{top} per window, from det(Q_RR + O_R) of the four twists (Woodbury form)."""
-        rows, sizes, signs = _delta(occ_e, np.broadcast_to(self.ref_e, occ_e.shape))
-        m = rows.shape[1]
-        valid = np.arange(m)[None, :] < sizes[:, None]
-        tot = np.zeros(occ_e.shape[0], dtype=np.complex128)
-        for t, tw in enumerate(self.tw):
-            sub = tw["Qinv"][rows[:, :, None], rows[:, None, :]] * (valid[:, :, None] & valid[:, None, :])
-            Kb = sub + np.where(valid, signs, 1.0)[:, :, None] * np.eye(m)[None]
-            s_k, ld_k = np.linalg.slogdet(Kb)
-            neg = ((signs < 0) & valid).sum(axis=1)
-            lw = (np.log(self.m.beta[t] + 0j) + tw["logdet"] + np.log(tw["sign"]) + ld_k + np.log(s_k)
-                  + 1j * math.pi * neg)
-            tot += np.exp(lw - top)
-        return np.where((~occ_e).sum(axis=1) % 2, -1.0, 1.0) * tot.real
 
     def log_p_v_given_e(self, cond: "Conditioned", V, win) -> np.ndarray:
         """log P(v_k | e_{win[k]}) for blocks V (k, |V|) paired with conditioned windows ``win``
