@@ -56,6 +56,8 @@ SEMANTIC = [
     (("rg", "levels"), 4, "rg.critical", "at least 8 sites"),
     (("rg", "run", "L_B"), 2, "rg.run", "no jensen Ising run"),
     (("rg", "n_blocks"), 20000, "rg.n_blocks", "at least 40000 samples"),
+    (("grid", 0, "estimator"), ["exact"], "grid[0].estimator", "model dimer only"),
+    (("exact_pairs",), _DELETE, "grid[3].estimator", "exact_pairs settings"),
 ]
 
 

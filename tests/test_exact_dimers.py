@@ -223,3 +223,55 @@ def test_pooled_exact_mi_against_enumeration_on_the_4x4_block():
     for k in range(2):
         assert abs(grads[:, k].mean() - exact_grad[k]) <= 3 * gse[k], (grads[:, k].mean(), exact_grad[k], gse[k])
     assert exact > 5 * se  # a filter with resolved information: the comparison is not of two zeros
+
+
+def test_null_tests_under_the_exact_estimator():
+    """run_null_tests(estimator="exact") scores the test filters on the pairs' windows: noise-only
+    filters (truth 0) come out at ≤ 0.01, the field filters above them, and the own-noise-part row
+    is the run's filter with its links zeroed; the Jensen-step row is the incompatible fraction."""
+    from rsmi.metrics import exact_measure_rows
+    from rsmi.nulltests import run_null_tests
+    from rsmi.tables import classify
+
+    L = 16
+    m = dimer_measure(L)
+    fats = sample_dimers(L, 120, seed=31, noise=True)
+    V, E = cut_regions(fats[:80], 8, 4, 4, stride=8, model="dimer")
+    pool = cut_regions(fats[80:], 8, 4, 4, stride=8, model="dimer")[0]
+    groups = np.repeat(np.arange(80), V.shape[0] // 80)
+    wm = WindowMeasure(L, 8, 4, 4, E[0], measure=m)
+    pw = PairedWindows.build(wm, V, E, pool, groups, 64, np.random.default_rng(2))
+    own = (np.random.default_rng(3).normal(size=(8, 8, 2)), np.zeros(2))
+    rows = run_null_tests(V, E, model="dimer", estimator="exact", pairs=pw, seed=0, run="r",
+                          own_filter=own, L_B=4, n_random=1)
+    by = {r["criterion"]: r for r in rows}
+    assert {"null_noise_only_noise_all", "null_noise_only_own_noise_part", "null_field_beats_noise_axis0"} <= set(by)
+    for name in ("null_noise_only_noise_all", "null_noise_only_noise_pair", "null_noise_only_noise_random0"):
+        assert by[name]["verdict"] == "pass", by[name]
+    assert by["null_field_beats_noise_axis0"]["value"] > 0.03
+    with pytest.raises(ValueError, match="pairs"):
+        run_null_tests(V, E, model="dimer", estimator="exact", seed=0)
+    (jr,) = exact_measure_rows("model~dimer/L_V~8/N_h~2/L_B~4/L_E~4/estimator~exact", pw)
+    frac = np.isinf(pw.g).mean()
+    assert jr["value"] == pytest.approx(frac, rel=0.2) and jr["value"] > 0.1 and jr["verdict"] == "fail"
+    (classified,) = classify([jr])
+    assert classified["kind"] == "finding" and classified["expected"] == "fail"
+
+
+def test_pairs_round_trip_and_damaged_file(tmp_path):
+    from rsmi.exact_proxy import load_pairs, save_pairs
+    from rsmi.io import CorruptFileError
+
+    m, V, E, groups = _small_setup(20)
+    wm = WindowMeasure(8, 4, 2, 2, E[0], measure=m)
+    rng = np.random.default_rng(0)
+    a = PairedWindows.build(wm, V[:40], E[:40], V[40:], groups[:40], 8, rng)
+    path = tmp_path / "pairs.npz"
+    save_pairs(path, a, a, meta={"x": 1})
+    tr, ev, meta = load_pairs(path)
+    lam, b = rng.normal(size=(16, 1)), np.zeros(1)
+    assert tr.estimate(lam, b) == pytest.approx(a.estimate(lam, b), rel=1e-12)
+    assert meta == {"x": 1} and tr.n_dropped == a.n_dropped
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(CorruptFileError, match="pairs.npz"):
+        load_pairs(path)
