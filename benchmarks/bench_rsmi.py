@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rsmi import network as net
-from rsmi._network_kernels import heat_bath_kernel
-from rsmi.network import train_rsmi
-from rsmi.regions import region_masks
+from rsmi.coarse import network as net
+from rsmi.coarse.kernels import heat_bath_kernel
+from rsmi.coarse.network import train_rsmi
+from rsmi.windows.regions import region_masks
 
 
 @dataclass

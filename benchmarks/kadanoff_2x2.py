@@ -41,11 +41,11 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import log_expit, logsumexp
 
-from rsmi import network as net
-from rsmi.ising import T_C, sample_ising
-from rsmi.network import train_rsmi
-from rsmi.rbm import RBM
-from rsmi.regions import cut_regions, region_masks
+from rsmi.coarse import network as net
+from rsmi.sampling.ising import T_C, sample_ising
+from rsmi.coarse.network import train_rsmi
+from rsmi.theta.rbm import RBM
+from rsmi.windows.regions import cut_regions, region_masks
 
 STATES = net._binary_states(4)
 CODE = 2.0 ** np.arange(4)

@@ -1,4 +1,4 @@
-"""Tests of the RSMI network (rsmi.network): exact gradient vs finite differences, Monte Carlo
+"""Tests of the RSMI network (rsmi.coarse.network): exact gradient vs finite differences, Monte Carlo
 vs exact, numba kernels vs NumPy twins, the posterior sampler vs enumeration (chi-square),
 Kadanoff's block spin on critical Ising data, determinism and input validation."""
 
@@ -14,16 +14,16 @@ import pytest
 from scipy import stats
 from scipy.special import logsumexp
 
-from rsmi import network as net
-from rsmi._network_kernels import (
+from rsmi.coarse import network as net
+from rsmi.coarse.kernels import (
     _heat_bath_fast_ok,
     g_matrix_kernel,
     g_matrix_reference,
     heat_bath_kernel,
     heat_bath_reference,
 )
-from rsmi.network import evaluate_proxy, proxy_and_gradient_exact, train_rsmi
-from rsmi.results import FilterResult
+from rsmi.coarse.network import evaluate_proxy, proxy_and_gradient_exact, train_rsmi
+from rsmi.coarse.results import FilterResult
 
 
 @dataclass
@@ -304,9 +304,9 @@ def test_posterior_sampler_chi_square(code):
 # (d) Kadanoff's block spin on critical Ising data
 # ------------------------------------------------------------------------------------------
 def _ising_windows(L_V, seed, L=32, n_conf=100, stride=1):
-    from rsmi.ising import T_C, sample_ising
-    from rsmi.rbm import RBM
-    from rsmi.regions import cut_regions
+    from rsmi.sampling.ising import T_C, sample_ising
+    from rsmi.theta.rbm import RBM
+    from rsmi.windows.regions import cut_regions
 
     ss = np.random.SeedSequence(seed).spawn(3)
     X = sample_ising(L, T_C, n_conf, seed=ss[0])
@@ -406,7 +406,7 @@ def test_mc_training_on_critical_ising_2x2():
 
 
 def test_l2_is_the_gradient_of_half_l2_lambda_squared():
-    """The step is η (∇A_Λ − l2·λ), the ascent on A_Λ − (l2/2)‖λ‖² (as in rsmi.variational): one
+    """The step is η (∇A_Λ − l2·λ), the ascent on A_Λ − (l2/2)‖λ‖² (as in rsmi.coarse.variational): one
     step on all windows from the same λ_0 differs from the unpenalised one by −η·l2·λ_0."""
     V, E, tv, tve = _small_training_problem(n_v=4, n=120)
     kw = dict(n_epochs=1, batch_size=120, learning_rate=0.3, path="exact", init_scale=0.5, n_eval=20, seed=8)
@@ -495,7 +495,7 @@ def test_momentum_outside_zero_one_is_refused():
 def test_zero_burn_in_is_accepted_on_the_mc_path_and_for_the_pool():
     """Kill network.py:588 and :624 (`mc_burn_in` / `pool_burn_in` minimum 0 -> 1): no burn-in
     is a valid choice (the chains then start at data windows / the base-rate model)."""
-    from rsmi.rbm import RBM
+    from rsmi.theta.rbm import RBM
 
     rng = np.random.default_rng(21)
     V = rng.integers(0, 2, (64, 4)).astype(np.uint8)
@@ -512,7 +512,7 @@ def test_zero_burn_in_is_accepted_on_the_mc_path_and_for_the_pool():
 
 def test_pooled_path_pairs_each_window_with_64_pool_states_by_default():
     """Kills network.py:886 (default `pairs` 64 -> 65 in train_rsmi's signature)."""
-    from rsmi.rbm import RBM
+    from rsmi.theta.rbm import RBM
 
     rng = np.random.default_rng(24)
     V = rng.integers(0, 2, (32, 4)).astype(np.uint8)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rsmi import plotting as P
-from rsmi.dimers import block_field, fat_site_kinds, field_filters, is_perfect_covering
+from rsmi.figures import plotting as P
+from rsmi.sampling.dimers import block_field, fat_site_kinds, field_filters, is_perfect_covering
 
 
 def _write_runs(tmp_path, make, name, runs=2, pdf=True):
@@ -160,7 +160,7 @@ def test_hand_built_coverings():
 
 
 def test_fig3(tmp_path):
-    from rsmi.dimers import sample_dimers
+    from rsmi.sampling.dimers import sample_dimers
 
     samples = sample_dimers(4, 2, seed=3)
     _check(tmp_path, lambda: P.plot_fig3(samples, L_hand=4), "fig3")

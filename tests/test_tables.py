@@ -1,10 +1,10 @@
-"""The 2·SE verdict rule, claims and findings (rsmi.tables, method.md §6)."""
+"""The 2·SE verdict rule, claims and findings (rsmi.judge.tables, method.md §6)."""
 
 import math
 
 import pytest
 
-from rsmi.tables import changed_findings, classify, failed_claims, row, unresolved_claims, verdict
+from rsmi.judge.tables import changed_findings, classify, failed_claims, row, unresolved_claims, verdict
 
 
 @pytest.mark.parametrize("value, se, op, t, expected", [
@@ -70,7 +70,7 @@ def test_verdict_at_the_threshold_is_inconclusive():
 
 
 def test_classify_appends_the_finding_to_the_note():
-    from rsmi.tables import FINDINGS
+    from rsmi.judge.tables import FINDINGS
 
     finding = next(f for f in FINDINGS if f["figure"] == "6")["finding"]
     bare, noted = classify([row("cd_rbm/n_hidden~4", "6", "noise_weight_share", 0.16, ">=", 0.5, note=n)

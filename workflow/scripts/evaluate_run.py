@@ -10,16 +10,16 @@ log = setup(snakemake)  # noqa: F821
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from rsmi.data import N_EVAL_WINDOWS, load_samples, load_windows  # noqa: E402
-from rsmi.io import atomic_write_text  # noqa: E402
-from rsmi.metrics import criteria_rows  # noqa: E402
-from rsmi.tables import write_table  # noqa: E402
-from rsmi.mi import estimate_mi  # noqa: E402
-from rsmi.nulltests import run_null_tests  # noqa: E402
-from rsmi.regions import cut_regions  # noqa: E402
-from rsmi.rbm import RBM  # noqa: E402
-from rsmi.results import FilterResult  # noqa: E402
-from rsmi.seeding import derive_seed  # noqa: E402
+from rsmi.windows.data import N_EVAL_WINDOWS, load_samples, load_windows  # noqa: E402
+from rsmi.utils.io import atomic_write_text  # noqa: E402
+from rsmi.judge.metrics import criteria_rows  # noqa: E402
+from rsmi.judge.tables import write_table  # noqa: E402
+from rsmi.coarse.mi import estimate_mi  # noqa: E402
+from rsmi.judge.nulltests import run_null_tests  # noqa: E402
+from rsmi.windows.regions import cut_regions  # noqa: E402
+from rsmi.theta.rbm import RBM  # noqa: E402
+from rsmi.coarse.results import FilterResult  # noqa: E402
+from rsmi.utils.seeding import derive_seed  # noqa: E402
 
 smk = snakemake  # noqa: F821
 wc, inp, par = smk.wildcards, smk.input, smk.params
@@ -64,7 +64,7 @@ for est in (wc.estimator, "classifier"):
         r["criterion"] = f"{r['criterion']}[{est}]"
         if wc.model == "dimer" and est == "jensen":
             # the paper's proxy on noisy dimers is a decided finding (README Findings 1): its rows
-            # are recorded, not gated; the finding's own row is marked by rsmi.tables.FINDINGS
+            # are recorded, not gated; the finding's own row is marked by rsmi.judge.tables.FINDINGS
             r.update(gate=False, kind="report")
     rows += null
 write_table(rows, smk.output.metrics)

@@ -9,10 +9,10 @@ log = setup(snakemake)  # noqa: F821
 
 import numpy as np  # noqa: E402
 
-from rsmi.dimers import sample_dimers  # noqa: E402
-from rsmi.io import save_npz  # noqa: E402
-from rsmi.ising import sample_ising  # noqa: E402
-from rsmi.seeding import derive_seed  # noqa: E402
+from rsmi.sampling.dimers import sample_dimers  # noqa: E402
+from rsmi.utils.io import save_npz  # noqa: E402
+from rsmi.sampling.ising import sample_ising  # noqa: E402
+from rsmi.utils.seeding import derive_seed  # noqa: E402
 
 spec = dict(snakemake.params.spec)  # noqa: F821
 dataset = snakemake.wildcards.dataset  # noqa: F821
