@@ -87,6 +87,7 @@ from rsmi.coarse.kernels import g_matrix_kernel, heat_bath_kernel
 from rsmi.coarse.kernels import log_q as _log_q
 from rsmi.utils.numerics import logsumexp
 from rsmi.coarse.results import FilterResult
+from rsmi.registry import FIG5_SNAPSHOT_EPOCHS
 from rsmi.theta.parts import ThetaParts as _Theta
 from rsmi.utils.validation import check_choice as _check_choice
 from rsmi.utils.validation import check_filter as _check_filter
@@ -886,7 +887,7 @@ def train_rsmi(
     objective: str = "jensen", path: str = "auto", n_mc: int = 32, mc_burn_in: int = 100,
     mc_sweeps_between: int = 2, h_sampling: str = "auto", n_pool: int = 16384, pairs: int = 64,
     pool_chains: int = 1024, pool_burn_in: int = 200, pool_thin: int = 10, init_scale: float = 0.01,
-    snapshot_epochs=(0, 10, 100, 190), eval_every: int = 1, n_eval: int = 1000, eval_rounds: int = 4,
+    snapshot_epochs=FIG5_SNAPSHOT_EPOCHS, eval_every: int = 1, n_eval: int = 1000, eval_rounds: int = 4,
     monitor: str = "path", V_val=None, E_val=None, seed=None,
 ) -> FilterResult:
     """Maximise A_Λ (or A^lme_Λ) over Λ = (λ, b) by stochastic gradient ascent.

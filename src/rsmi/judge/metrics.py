@@ -25,6 +25,8 @@ import numpy as np
 
 from rsmi.registry import CRITERIA_GROUPS, FIG5_SNAPSHOT_EPOCHS, criteria_groups
 from rsmi.judge.tables import row
+from rsmi.judge.thresholds import (TH_2A_RATIO, TH_4_CANCORR, TH_4_NOISE_LINK, TH_4_R2, TH_5_SPREAD,
+                                   TH_5_TAIL_FRACTION, TH_6_NOISE_SHARE, TH_MI_REL_SE, TH_MI_Z)
 from rsmi.utils.validation import as_columns, block_filters, square_block
 
 __all__ = [
@@ -56,17 +58,6 @@ __all__ = [
 #: :func:`rsmi.sampling.dimers.fat_site_kinds`.
 NOISE_KINDS = (0, 1)  # vertex noise bit, face noise bit
 LINK_KINDS = (2, 3)  # link along axis 1, link along axis 0
-
-# Thresholds of method.md §6, in one place.
-TH_2A_RATIO = 1.1
-TH_4_R2 = 0.7
-TH_4_NOISE_LINK = 0.1
-TH_4_CANCORR = 0.9
-TH_5_TAIL_FRACTION = 0.1
-TH_5_SPREAD = 0.05
-TH_6_NOISE_SHARE = 0.5
-TH_MI_Z = -2.0  # a lower bound on I(H:E) below 0 by more than 2·SE is a defect of the estimate
-TH_MI_REL_SE = 0.1  # every MI estimate's SE ≤ 10% of the largest value of its panel (model)
 
 
 # --------------------------------------------------------------------------------------------

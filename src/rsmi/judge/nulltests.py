@@ -60,12 +60,12 @@ from collections.abc import Callable
 import numpy as np
 
 from rsmi.judge.tables import row
+from rsmi.judge.thresholds import NOISE_TOLERANCE
 from rsmi.utils.validation import as_samples, check_int, square_block
 
 __all__ = [
     "ESTIMATORS",
     "DEFAULT_FILTER_SCALE",
-    "NOISE_TOLERANCE",
     "standardise_filter",
     "dimer_null_filters",
     "ising_null_filters",
@@ -76,8 +76,6 @@ __all__ = [
 ESTIMATORS = ("jensen", "logmeanexp", "variational", "classifier")
 #: Standard deviation of s = v·λ + b of every test filter over the data it is scored on.
 DEFAULT_FILTER_SCALE = 8.0
-#: Largest score a noise-only filter may have, nats (method.md §4b).
-NOISE_TOLERANCE = 0.01
 
 #: Pool settings of the null tests: 16384 draws of Θ^V, 64 per window, 16 jackknife blocks.
 POOLED_SETTINGS = dict(n_pool=16384, pairs=64, n_blocks=16, chains_per_block=64, burn_in=200, thin=10)

@@ -30,13 +30,12 @@ import numpy as np
 
 from rsmi.sampling.exact_mi import mutual_information_rows, row_regions, sample_torus_rows
 from rsmi.coarse.mi import estimate_mi, hard_codes
+from rsmi.judge.thresholds import TH_TORUS_CHI2_P, TH_TORUS_DELTA, TH_TORUS_REL
 
 __all__ = ["sign_code", "sign_filter", "torus_windows", "fit_delta_sigma", "estimates_vs_exact", "torus_fit",
            "criteria_rows"]
 
 DELTA_SIGMA = 0.125  # the Ising spin's scaling dimension
-TH_REL = 0.05  # |Î − I| ≤ max(5 % of I, 2·SE) at every L_B (issue 13)
-TH_DELTA = 0.01  # Δ_σ within 0.01
 
 
 def sign_code(v: np.ndarray) -> np.ndarray:
@@ -176,7 +175,7 @@ def criteria_rows(rows: Sequence[dict[str, Any]], fit: dict[str, float], run: st
     out = []
     z2, rel, w = [], [], []
     for r in rows:
-        tol = max(TH_REL * r["exact"], 2 * r["stderr"])
+        tol = max(TH_TORUS_REL * r["exact"], 2 * r["stderr"])
         out.append(row(run, "torus", f"mi_vs_exact_LB{r['L_B']}", abs(r["mi"] - r["exact"]) / tol, "<=", 1.0,
                        gate=False,
                        note=f"L={r['L']}, M={r['M']}, L_B={r['L_B']}: estimate {r['mi']:.5f} ± {r['stderr']:.5f} vs "
@@ -185,22 +184,22 @@ def criteria_rows(rows: Sequence[dict[str, Any]], fit: dict[str, float], run: st
         rel.append((r["mi"] - r["exact"]) / r["exact"])
         w.append((r["exact"] / r["stderr"]) ** 2)
     chi = float(np.sum(z2))
-    out.append(row(run, "torus", "mi_vs_exact_chi2_p", float(chi2.sf(chi, len(z2))), ">=", 0.01,
+    out.append(row(run, "torus", "mi_vs_exact_chi2_p", float(chi2.sf(chi, len(z2))), ">=", TH_TORUS_CHI2_P,
                    note=f"χ² = Σ ((Î − I)/SE)² = {chi:.2f} over {len(z2)} buffer widths"))
     w = np.asarray(w)
     mean_rel = float(np.sum(w * np.asarray(rel)) / w.sum())
-    out.append(row(run, "torus", "mi_vs_exact_mean_rel_dev", abs(mean_rel), "<=", TH_REL, se=float(1 / math.sqrt(w.sum())),
+    out.append(row(run, "torus", "mi_vs_exact_mean_rel_dev", abs(mean_rel), "<=", TH_TORUS_REL, se=float(1 / math.sqrt(w.sum())),
                    note=f"|weighted mean of (Î − I)/I| ({mean_rel:+.4f}; weights (I/SE)²)"))
     span = f"L_B {fit['fit_from']}–{fit['fit_to']}, L={fit['L']}"
-    out.append(row(run, "torus", "delta_sigma_exact", abs(fit["delta_exact"] - DELTA_SIGMA), "<=", TH_DELTA,
+    out.append(row(run, "torus", "delta_sigma_exact", abs(fit["delta_exact"] - DELTA_SIGMA), "<=", TH_TORUS_DELTA,
                    note=f"{span}: Δ_σ of the exact curve (least squares) {fit['delta_exact']:.4f} vs 1/8"))
     diff = fit["delta_estimate"] - fit["delta_exact_weighted"]
-    out.append(row(run, "torus", "delta_sigma_vs_exact_curve", abs(diff), "<=", TH_DELTA, se=fit["delta_estimate_se"],
+    out.append(row(run, "torus", "delta_sigma_vs_exact_curve", abs(diff), "<=", TH_TORUS_DELTA, se=fit["delta_estimate_se"],
                    gate=False,
                    note=f"{span}: Δ_σ of the estimates {fit['delta_estimate']:.4f} ± {fit['delta_estimate_se']:.4f} "
                         f"(χ²/dof {fit['chi2_dof']:.2f}) vs the exact curve with the same weights "
                         f"{fit['delta_exact_weighted']:.4f}; reported"))
-    out.append(row(run, "torus", "delta_sigma_estimate", abs(fit["delta_estimate"] - DELTA_SIGMA), "<=", TH_DELTA,
+    out.append(row(run, "torus", "delta_sigma_estimate", abs(fit["delta_estimate"] - DELTA_SIGMA), "<=", TH_TORUS_DELTA,
                    se=fit["delta_estimate_se"],
                    note=f"{span}: |Δ_σ(estimates) − 1/8|, Δ_σ = {fit['delta_estimate']:.4f} ± "
                         f"{fit['delta_estimate_se']:.4f} (the exact curve itself gives {fit['delta_exact']:.4f} here)"))
