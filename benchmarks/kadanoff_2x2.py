@@ -47,7 +47,7 @@ from rsmi.coarse.network import train_rsmi
 from rsmi.theta.rbm import RBM
 from rsmi.windows.regions import cut_regions, region_masks
 
-STATES = net._binary_states(4)
+STATES = net.binary_states(4)
 CODE = 2.0 ** np.arange(4)
 
 
@@ -81,7 +81,7 @@ def augment_d4_flip(V, E, L_V, L_B, L_E):
 
 def reduce_proxy(V, E, tv, tve):
     """(M (16, 16), log P_Θ^V (16,) unnormalised) of the 2×2 proxy (module docstring)."""
-    th = net._make_theta(tv, tve, 4, E.shape[1])
+    th = net.theta_parts(tv, tve, 4, E.shape[1])
     ex = net._ExactEngine(th, 4)
     codes = (V.astype(float) @ CODE).astype(int)
     M = np.zeros((16, 16))

@@ -129,7 +129,7 @@ def test_sampled_h_gradient_is_unbiased():
     V, E, tv, tve, lam, b = random_problem(4, 4, 2, n=6)
     _, g_lam, g_b = proxy_and_gradient_exact(lam, b, V, E, tv, tve)
     Vf, Ef = V.astype(float), E.astype(float)
-    th = net._make_theta(tv, tve, 4, Ef.shape[1])
+    th = net.theta_parts(tv, tve, 4, Ef.shape[1])
     ex = net._ExactEngine(th, 4)
     rng = np.random.default_rng(0)
     draws = []
@@ -150,7 +150,7 @@ def _mc_vs_exact(n_v, n_h, objective, n_rep, K, burn_in, seed):
     A_ex, gl_ex, gb_ex = proxy_and_gradient_exact(lam, b, V, E, tv, tve, objective=objective)
     exact = np.concatenate([[A_ex], gl_ex.ravel(), gb_ex])
     Vf, Ef = V.astype(float), E.astype(float)
-    th = net._make_theta(tv, tve, n_v, Ef.shape[1])
+    th = net.theta_parts(tv, tve, n_v, Ef.shape[1])
     codes, hs, Q = net._hidden_weights(Vf, lam, b, "sum", None)
     reps = []
     for r in range(n_rep):
@@ -166,7 +166,7 @@ def _mc_vs_exact(n_v, n_h, objective, n_rep, K, burn_in, seed):
 def test_mc_g_computes_each_distinct_sample_once_with_the_same_numbers():
     """_mc_g evaluates g on distinct samples only; the result equals g on every sample, bit for bit."""
     V, E, tv, tve, _, _ = random_problem(3, 6, 2, n_e=12, n=30)
-    th = net._make_theta(tv, tve, 6, 12)
+    th = net.theta_parts(tv, tve, 6, 12)
     rng = np.random.default_rng(4)
     base = rng.integers(0, 2, (5, 6)).astype(float)
     samples = base[rng.integers(0, 5, (4, 7))]  # (H=4, K=7, N=6): many repeats
@@ -278,10 +278,10 @@ def test_posterior_sampler_chi_square(code):
     tv = random_theta(rng, n_v, 5, 1.0)
     tve = random_theta(rng, n_v + 3, 4)
     lam, b = 1.5 * rng.standard_normal((n_v, n_h)), rng.standard_normal(n_h)
-    th = net._make_theta(tv, tve, n_v, 3)
+    th = net.theta_parts(tv, tve, n_v, 3)
     ex = net._ExactEngine(th, n_v)
-    hs = net._binary_states(n_h)
-    logw = ex.logPV[:, None] + net._log_q(ex.Vall @ lam + b, hs)
+    hs = net.binary_states(n_h)
+    logw = ex.logPV[:, None] + net.log_q(ex.Vall @ lam + b, hs)
     p = np.exp(logw[:, code] - logsumexp(logw[:, code]))
     pvals = []
     for rep in range(3):

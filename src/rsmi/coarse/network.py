@@ -82,21 +82,13 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
-from rsmi.coarse.kernels import binary_states as _binary_states
-from rsmi.coarse.kernels import g_matrix_kernel, heat_bath_kernel
-from rsmi.coarse.kernels import log_q as _log_q
-from rsmi.utils.numerics import logsumexp
+from rsmi.coarse.kernels import binary_states, g_matrix_kernel, heat_bath_kernel, log_q
 from rsmi.coarse.results import FilterResult
 from rsmi.registry import FIG5_SNAPSHOT_EPOCHS
-from rsmi.theta.parts import ThetaParts as _Theta
-from rsmi.utils.validation import check_choice as _check_choice
-from rsmi.utils.validation import check_filter as _check_filter
-from rsmi.utils.validation import check_int as _pos_int
-from rsmi.utils.validation import check_windows as _check_data
-from rsmi.utils.validation import is_int as _is_int
-from rsmi.utils.validation import is_real as _is_real
-from rsmi.utils.validation import square_block as _square_block
-from rsmi.theta.parts import theta_parts as _make_theta
+from rsmi.theta.parts import ThetaParts, theta_parts
+from rsmi.utils.numerics import logsumexp
+from rsmi.utils.schedules import learning_rate_at
+from rsmi.utils.validation import check_choice, check_filter, check_int, check_windows, is_int, is_real, square_block
 
 __all__ = ["evaluate_proxy", "train_rsmi", "proxy_and_gradient_exact", "EXACT_MAX_VISIBLE", "H_SUM_MAX"]
 
@@ -170,11 +162,11 @@ def _first_term(lam, bias, hs, Vb, Q, Phi, baseline):
 class _ExactEngine:
     """Enumeration of all 2^N visible states with their Λ-independent quantities."""
 
-    def __init__(self, th: _Theta, n_v: int):
+    def __init__(self, th: ThetaParts, n_v: int):
         if n_v > EXACT_MAX_VISIBLE:
             raise ValueError(f"the exact path enumerates 2^|V| states and is limited to |V| <= {EXACT_MAX_VISIBLE}, got {n_v}")
         self.th = th
-        self.Vall = _binary_states(n_v)
+        self.Vall = binary_states(n_v)
         self.logPV = -th.free_energy_v(self.Vall)  # unnormalised log P_Θ^V(v)
         self.f, self.X = th.v_parts(self.Vall)
 
@@ -201,7 +193,7 @@ def _exact_core(ex: _ExactEngine, lam, bias, hs, Vb, Q, gsrc: _GSource, objectiv
     H = hs.shape[0]
     B = Q.shape[0]
     s_all = ex.Vall @ lam + bias
-    logw = ex.logPV[:, None] + _log_q(s_all, hs)  # log P(v) q(h|v), (S, H)
+    logw = ex.logPV[:, None] + log_q(s_all, hs)  # log P(v) q(h|v), (S, H)
     logP = logw - logsumexp(logw, axis=0, keepdims=True)  # log p_Λ(v|h)
     P = np.exp(logP)
     if objective == "jensen":
@@ -242,13 +234,13 @@ def proxy_and_gradient_exact(weights, biases, V, E, theta_v, theta_ve, *, object
 
     Returns ``(A, grad_weights (|V|, N_h), grad_biases (N_h,))``.  The reference the tests
     check against finite differences and the Monte Carlo path against; |V| ≤ 16."""
-    _check_choice("objective", objective, _OBJECTIVES)
-    Vf, Ef = _check_data(V, E)
-    th = _make_theta(theta_v, theta_ve, Vf.shape[1], Ef.shape[1])
-    lam, bias = _check_filter(weights, biases, Vf.shape[1])
+    check_choice("objective", objective, _OBJECTIVES)
+    Vf, Ef = check_windows(V, E)
+    th = theta_parts(theta_v, theta_ve, Vf.shape[1], Ef.shape[1])
+    lam, bias = check_filter(weights, biases, Vf.shape[1])
     ex = _ExactEngine(th, Vf.shape[1])
-    hs = _binary_states(lam.shape[1])
-    Q = np.exp(_log_q(Vf @ lam + bias, hs))
+    hs = binary_states(lam.shape[1])
+    Q = np.exp(log_q(Vf @ lam + bias, hs))
     a_b, g_lam, g_b = _exact_core(ex, lam, bias, hs, Vf, Q, ex.g_source(Ef), objective)
     return float(a_b.mean()), g_lam, g_b
 
@@ -256,7 +248,7 @@ def proxy_and_gradient_exact(weights, biases, V, E, theta_v, theta_ve, *, object
 # ----------------------------------------------------------------------------------------------
 # Monte Carlo path
 # ----------------------------------------------------------------------------------------------
-def _mc_g(th: _Theta, samples, ep) -> np.ndarray:
+def _mc_g(th: ThetaParts, samples, ep) -> np.ndarray:
     """G[h, k, b] = g(v_k^h, e_b) for samples (H, K, N) and the e parts ep = (α, Y) of a batch.
 
     g is computed once per distinct sample: once Λ has learned, the chains of one h-state sit in
@@ -276,7 +268,7 @@ def _mc_phi(G, objective) -> np.ndarray:
     return logsumexp(G, axis=1) - math.log(G.shape[1])
 
 
-def _mc_core(th: _Theta, samples, lam, bias, hs, Vb, Eb, Q, objective, baseline=0.0, want_grad=True, G=None):
+def _mc_core(th: ThetaParts, samples, lam, bias, hs, Vb, Eb, Q, objective, baseline=0.0, want_grad=True, G=None):
     """Monte Carlo A-estimate per window and gradient for one batch.
 
     samples: (H, K, N) float — K draws of p_Λ(·|h) per h-state (rows of hs); G as from _mc_g.
@@ -311,7 +303,7 @@ class _PosteriorChains:
     Chains are created on first use (initialised at random data blocks, then ``burn_in``
     sweeps) and keyed by the h-state's integer code Σ_j h_j 2^j."""
 
-    def __init__(self, th: _Theta, n_v: int, n_h: int, n_chains: int, burn_in: int, rng, init_pool: np.ndarray):
+    def __init__(self, th: ThetaParts, n_v: int, n_h: int, n_chains: int, burn_in: int, rng, init_pool: np.ndarray):
         self.th, self.n_v, self.n_h = th, n_v, n_h
         self.K, self.burn_in, self.rng = n_chains, burn_in, rng
         self.init_pool = init_pool
@@ -352,8 +344,8 @@ def _hidden_weights(Vb, lam, bias, h_mode, rng):
     n_h = lam.shape[1]
     s = Vb @ lam + bias
     if h_mode == "sum":
-        hs = _binary_states(n_h)
-        return np.arange(hs.shape[0]), hs, np.exp(_log_q(s, hs))
+        hs = binary_states(n_h)
+        return np.arange(hs.shape[0]), hs, np.exp(log_q(s, hs))
     h = (rng.random(s.shape) < expit(s)).astype(np.int64)
     code_b = h @ (1 << np.arange(n_h, dtype=np.int64))
     codes, inv = np.unique(code_b, return_inverse=True)
@@ -413,7 +405,7 @@ def _resolve_path(path, n_v, n_h, n_mc, n_windows, h_mode):
 
 
 def _resolve_h_mode(h_sampling, n_h):
-    _check_choice("h_sampling", h_sampling, _H_MODES)
+    check_choice("h_sampling", h_sampling, _H_MODES)
     if h_sampling == "auto":
         return "sum" if n_h <= H_SUM_MAX else "sample"
     return h_sampling
@@ -485,16 +477,16 @@ def evaluate_proxy(
     from the spread over 8 groups of chains).  The additive constant of A_Λ is arbitrary: compare
     filters by differences on the same data and Θ-RBMs.
     """
-    _check_choice("objective", objective, _OBJECTIVES)
-    _check_choice("path", path, _PATHS)
-    Vf, Ef = _check_data(V, E)
+    check_choice("objective", objective, _OBJECTIVES)
+    check_choice("path", path, _PATHS)
+    Vf, Ef = check_windows(V, E)
     n_v = Vf.shape[1]
-    th = _make_theta(theta_v, theta_ve, n_v, Ef.shape[1])
-    lam, bias = _check_filter(weights, biases, n_v)
-    n_mc = _pos_int("n_mc", n_mc, 2)
-    mc_chains = _pos_int("mc_chains", mc_chains, 2)
-    mc_burn_in = _pos_int("mc_burn_in", mc_burn_in, 0)
-    mc_sweeps_between = _pos_int("mc_sweeps_between", mc_sweeps_between, 1)
+    th = theta_parts(theta_v, theta_ve, n_v, Ef.shape[1])
+    lam, bias = check_filter(weights, biases, n_v)
+    n_mc = check_int("n_mc", n_mc, 2)
+    mc_chains = check_int("mc_chains", mc_chains, 2)
+    mc_burn_in = check_int("mc_burn_in", mc_burn_in, 0)
+    mc_sweeps_between = check_int("mc_sweeps_between", mc_sweeps_between, 1)
     h_mode = _resolve_h_mode(h_sampling, lam.shape[1])
     rng = np.random.default_rng(seed)
     chosen = _resolve_path(path, n_v, lam.shape[1], n_mc, Vf.shape[0], h_mode)
@@ -523,7 +515,7 @@ class _TrainSpec:
     Vf: np.ndarray
     Ef: np.ndarray
     val: tuple[np.ndarray, np.ndarray] | None  # (V_val, E_val)
-    th: _Theta
+    th: ThetaParts
     theta_v: Any
     theta_ve: Any
     n_hidden: int
@@ -562,42 +554,42 @@ def _train_spec(V, E, theta_v, theta_ve, n_hidden, *, block_shape, n_epochs, bat
                 snapshot_epochs, eval_every, n_eval, eval_rounds, monitor, V_val, E_val, seed) -> _TrainSpec:
     """Check the arguments of :func:`train_rsmi` (the first bad one in this order is the one
     reported) and resolve the path, h-mode and monitor."""
-    Vf, Ef = _check_data(V, E)
+    Vf, Ef = check_windows(V, E)
     n, n_v = Vf.shape
     n_e = Ef.shape[1]
-    n_hidden = _pos_int("n_hidden", n_hidden)
+    n_hidden = check_int("n_hidden", n_hidden)
     if n_hidden > n_v:
         raise ValueError(f"n_hidden = {n_hidden} exceeds |V| = {n_v}")
-    block_shape = _square_block(n_v, block_shape)
-    th = _make_theta(theta_v, theta_ve, n_v, n_e)
-    n_epochs = _pos_int("n_epochs", n_epochs, 0)
-    batch_size = _pos_int("batch_size", batch_size)
+    block_shape = square_block(n_v, block_shape)
+    th = theta_parts(theta_v, theta_ve, n_v, n_e)
+    n_epochs = check_int("n_epochs", n_epochs, 0)
+    batch_size = check_int("batch_size", batch_size)
     if windows_per_epoch is not None:
-        windows_per_epoch = min(_pos_int("windows_per_epoch", windows_per_epoch), n)
+        windows_per_epoch = min(check_int("windows_per_epoch", windows_per_epoch), n)
     for nm, val, lo in (("learning_rate", learning_rate, 0.0), ("init_scale", init_scale, 0.0)):
-        if not _is_real(val) or val <= lo:
+        if not is_real(val) or val <= lo:
             raise ValueError(f"{nm} must be a finite number > {lo}, got {val!r}")
-    if not _is_real(l2) or l2 < 0:
+    if not is_real(l2) or l2 < 0:
         raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
-    if not _is_real(momentum) or not 0 <= momentum < 1:
+    if not is_real(momentum) or not 0 <= momentum < 1:
         raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
-    _check_choice("lr_schedule", lr_schedule, _LR_SCHEDULES)
-    if not _is_real(lr_decay) or lr_decay < 0 or (lr_schedule == "exponential" and not 0 < lr_decay <= 1):
+    check_choice("lr_schedule", lr_schedule, _LR_SCHEDULES)
+    if not is_real(lr_decay) or lr_decay < 0 or (lr_schedule == "exponential" and not 0 < lr_decay <= 1):
         raise ValueError(f"lr_decay must be >= 0 (in (0, 1] for 'exponential'), got {lr_decay!r}")
-    _check_choice("objective", objective, _OBJECTIVES)
-    _check_choice("path", path, _PATHS)
-    n_mc = _pos_int("n_mc", n_mc, 2)
-    mc_burn_in = _pos_int("mc_burn_in", mc_burn_in, 0)
-    mc_sweeps_between = _pos_int("mc_sweeps_between", mc_sweeps_between, 1)
-    eval_every = _pos_int("eval_every", eval_every)
-    n_eval = _pos_int("n_eval", n_eval, 2)
-    eval_rounds = _pos_int("eval_rounds", eval_rounds)
-    snaps = sorted({_pos_int("snapshot_epochs entry", s, 0) for s in snapshot_epochs})
+    check_choice("objective", objective, _OBJECTIVES)
+    check_choice("path", path, _PATHS)
+    n_mc = check_int("n_mc", n_mc, 2)
+    mc_burn_in = check_int("mc_burn_in", mc_burn_in, 0)
+    mc_sweeps_between = check_int("mc_sweeps_between", mc_sweeps_between, 1)
+    eval_every = check_int("eval_every", eval_every)
+    n_eval = check_int("n_eval", n_eval, 2)
+    eval_rounds = check_int("eval_rounds", eval_rounds)
+    snaps = sorted({check_int("snapshot_epochs entry", s, 0) for s in snapshot_epochs})
     if (V_val is None) != (E_val is None):
         raise ValueError("pass both V_val and E_val, or neither")
     val = None
     if V_val is not None:
-        Vv, Evl = val = _check_data(V_val, E_val, "V_val", "E_val")
+        Vv, Evl = val = check_windows(V_val, E_val, "V_val", "E_val")
         if Vv.shape[1] != n_v or Evl.shape[1] != n_e:
             raise ValueError(f"V_val/E_val must have {n_v}/{n_e} columns like V/E, got {Vv.shape[1]}/{Evl.shape[1]}")
     h_mode, chosen, pool_kw = _train_paths(path, monitor, h_sampling, objective, n_v, n_hidden, n_mc, n,
@@ -618,13 +610,13 @@ def _train_spec(V, E, theta_v, theta_ve, n_hidden, *, block_shape, n_epochs, bat
 def _train_paths(path, monitor, h_sampling, objective, n_v, n_hidden, n_mc, n, pool) -> tuple[str, str, dict]:
     """(h-mode, path used, pool settings) of a training; refuses a pooled path or monitor that
     cannot estimate this objective or that the monitor's jackknife blocks do not divide."""
-    _check_choice("monitor", monitor, _MONITORS)
+    check_choice("monitor", monitor, _MONITORS)
     h_mode = _resolve_h_mode(h_sampling, n_hidden)
     chosen = _resolve_path(path, n_v, n_hidden, n_mc, n, h_mode)
-    pool_kw = dict(n_pool=_pos_int("n_pool", pool["n_pool"], 2), pairs=_pos_int("pairs", pool["pairs"], 2),
-                   n_chains=_pos_int("pool_chains", pool["pool_chains"]),
-                   burn_in=_pos_int("pool_burn_in", pool["pool_burn_in"], 0),
-                   thin=_pos_int("pool_thin", pool["pool_thin"]))
+    pool_kw = dict(n_pool=check_int("n_pool", pool["n_pool"], 2), pairs=check_int("pairs", pool["pairs"], 2),
+                   n_chains=check_int("pool_chains", pool["pool_chains"]),
+                   burn_in=check_int("pool_burn_in", pool["pool_burn_in"], 0),
+                   thin=check_int("pool_thin", pool["pool_thin"]))
     if chosen == "pooled" or monitor == "pooled":
         what = "path='pooled'" if chosen == "pooled" else "monitor='pooled'"
         if objective != "jensen" or h_mode != "sum":
@@ -814,14 +806,6 @@ class _History:
             )
 
 
-def _lr_at(epoch, lr, schedule, decay):
-    if schedule == "constant":
-        return lr
-    if schedule == "inverse_time":
-        return lr / (1.0 + decay * (epoch - 1))
-    return lr * decay ** (epoch - 1)
-
-
 def _train_loop(spec: _TrainSpec, filt: _Filter, grad, monitor, rng) -> _History:
     """The epochs: a fresh random order of ``n_per_epoch`` windows, minibatch steps, the history."""
     hist = _History(spec)
@@ -829,7 +813,7 @@ def _train_loop(spec: _TrainSpec, filt: _Filter, grad, monitor, rng) -> _History
     n = spec.Vf.shape[0]
     for epoch in range(1, spec.n_epochs + 1):
         t0 = time.perf_counter()
-        lr = _lr_at(epoch, spec.learning_rate, spec.lr_schedule, spec.lr_decay)
+        lr = learning_rate_at(spec.lr_schedule, spec.learning_rate, epoch - 1, decay=spec.lr_decay)
         order = rng.permutation(n)[:spec.n_per_epoch]
         for st in range(0, spec.n_per_epoch, spec.batch_size):
             filt.step(spec, grad, np.sort(order[st:st + spec.batch_size]), lr, rng)
@@ -840,10 +824,10 @@ def _train_loop(spec: _TrainSpec, filt: _Filter, grad, monitor, rng) -> _History
 
 
 def _seed_meta(seed):
-    if seed is None or _is_int(seed):
+    if seed is None or is_int(seed):
         return seed
     if isinstance(seed, np.random.SeedSequence):
-        return {"entropy": int(seed.entropy) if _is_int(seed.entropy) else str(seed.entropy),
+        return {"entropy": int(seed.entropy) if is_int(seed.entropy) else str(seed.entropy),
                 "spawn_key": [int(k) for k in seed.spawn_key]}
     return repr(type(seed).__name__)
 

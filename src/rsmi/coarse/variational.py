@@ -81,6 +81,7 @@ from scipy.special import expit, log_expit
 
 from rsmi.utils.numerics import log_softmax
 from rsmi.coarse.results import FilterResult
+from rsmi.utils.schedules import learning_rate_at
 from rsmi.utils.validation import as_filter, as_samples, check_int, check_real, square_block
 
 __all__ = [
@@ -100,6 +101,8 @@ logger = logging.getLogger("rsmi.coarse.variational")
 CRITICS = ("auto", "softmax", "factorised")
 ENTROPIES = ("auto", "exact", "collision")
 OPTIMIZERS = ("adam", "momentum")
+#: Learning-rate schedules (formulas: :mod:`rsmi.utils.schedules`).
+LR_SCHEDULES = ("constant", "cosine")
 
 _SOFTMAX_AUTO_MAX = 6  # N_h above which "auto" picks the factorised critic
 _SOFTMAX_MAX = 8
@@ -415,7 +418,7 @@ def _training_settings(n_hidden, critic, entropy, n_epochs, batch_size, learning
     init_scale = check_real("init_scale", init_scale)
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
-    if lr_schedule not in ("cosine", "constant"):
+    if lr_schedule not in LR_SCHEDULES:
         raise ValueError(f"lr_schedule must be 'cosine' or 'constant', got {lr_schedule!r}")
     return dict(n_hidden=nh, critic=critic_r, entropy=entropy_r, n_epochs=n_epochs, batch_size=batch_size,
                 learning_rate=lr0, optimizer=optimizer, l2=l2, l2_critic=l2_critic, init_scale=init_scale,
@@ -483,10 +486,7 @@ class _Ascent:
                                                               critic=st["critic"], entropy=st["entropy"])
             g_lam -= st["l2"] * lam
             g_Phi -= st["l2_critic"] * Phi
-            if st["lr_schedule"] == "cosine":
-                lr = st["learning_rate"] * 0.5 * (1.0 + np.cos(np.pi * self.step / total_steps))
-            else:
-                lr = st["learning_rate"]
+            lr = learning_rate_at(st["lr_schedule"], st["learning_rate"], self.step, total_steps)
             self.opt.step(self.params, [g_lam, g_b, g_Phi, g_c], lr)
             self.step += 1
 

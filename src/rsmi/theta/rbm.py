@@ -39,6 +39,7 @@ from rsmi.utils.xoshiro import seed_words
 from rsmi.utils.io import CorruptFileError, load_npz, save_npz
 from rsmi.theta.partition import MAX_EXACT_UNITS, free_energy, log_partition_ais, log_partition_exact, softplus
 from rsmi.theta.kernels import cd_epoch, gibbs_chain
+from rsmi.utils.schedules import learning_rate_at
 from rsmi.utils.validation import check_binary, check_int, check_int_strict, check_rbm_params, is_int, is_real
 
 __all__ = ["RBM"]
@@ -130,6 +131,9 @@ class RBM:
     fit_seconds_ : float — training time of the last fit, monitoring excluded. Kept out of
         ``history_`` and of saved files: timings differ between runs, results must not.
     """
+
+    #: Learning-rate schedules the RBM accepts (formulas: :mod:`rsmi.utils.schedules`).
+    LR_SCHEDULES = ("constant", "linear")
 
     _PARAM_NAMES = (
         "n_hidden",
@@ -238,7 +242,7 @@ class RBM:
                 lb = "(" if lo_open else "["
                 rb = ")" if hi_open else "]"
                 raise ValueError(f"{name} must lie in {lb}{lo}, {hi}{rb}, got {val}")
-        if self.lr_schedule not in ("constant", "linear"):
+        if self.lr_schedule not in self.LR_SCHEDULES:
             raise ValueError(f"lr_schedule must be 'constant' or 'linear', got {self.lr_schedule!r}")
         if self.visible_bias_init not in ("data", "zero"):
             raise ValueError(f"visible_bias_init must be 'data' or 'zero', got {self.visible_bias_init!r}")
@@ -285,9 +289,9 @@ class RBM:
     def _lr_per_update(self, n_batches: int) -> np.ndarray:
         T = n_batches * self.n_epochs
         t = np.arange(T, dtype=np.float64)
-        if self.lr_schedule == "constant" or T == 0:
-            return np.full(T, float(self.learning_rate))
-        return float(self.learning_rate) * (1.0 - (1.0 - float(self.lr_final_fraction)) * t / T)
+        schedule = "constant" if T == 0 else self.lr_schedule
+        return learning_rate_at(schedule, float(self.learning_rate), t, T,
+                                final_fraction=float(self.lr_final_fraction))
 
     def fit(self, X, X_val=None) -> "RBM":
         """Train on the rows of ``X`` ({0,1}); ``X_val`` (optional) gives the held-out curve.
