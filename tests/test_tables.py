@@ -77,3 +77,18 @@ def test_classify_appends_the_finding_to_the_note():
                             for n in ("", "x")])
     assert bare["note"] == finding
     assert noted["note"] == f"x; {finding}"
+
+
+def test_recorded_rows_are_the_proxy_null_tests_on_dimers():
+    """The one rule of rows recorded without a claim (rsmi.judge.tables.RECORDED): the null tests
+    of the jensen proxy on dimer runs under its own estimator, and nothing else."""
+    from rsmi.judge.tables import record_only, row
+
+    dimer = "model~dimer/L_V~8/N_h~2/L_B~4/L_E~4/estimator~jensen"
+    ising = "model~ising/L_V~6/N_h~1/L_B~3/L_E~3/estimator~jensen"
+    rows = [row(dimer, "null", "null_noise_only_a[jensen]", 0.0, "<=", 0.01, se=0.001),
+            row(dimer, "null", "null_noise_only_a[classifier]", 0.0, "<=", 0.01, se=0.001),
+            row(ising, "null", "null_paramagnet_a[jensen]", 0.0, "<=", 0.01, se=0.001),
+            row(dimer, "4", "r2_min[jensen]", 0.9, ">=", 0.7, se=0.01)]
+    out = record_only([dict(r) for r in rows])
+    assert [(r["gate"], r["kind"]) for r in out] == [(False, "report")] + [(r["gate"], r["kind"]) for r in rows[1:]]

@@ -13,7 +13,7 @@ import pandas as pd  # noqa: E402
 from rsmi.windows.data import N_EVAL_WINDOWS, load_samples, load_windows  # noqa: E402
 from rsmi.utils.io import atomic_write_text  # noqa: E402
 from rsmi.judge.metrics import criteria_rows  # noqa: E402
-from rsmi.judge.tables import write_table  # noqa: E402
+from rsmi.judge.tables import record_only, write_table  # noqa: E402
 from rsmi.coarse.mi import estimate_mi  # noqa: E402
 from rsmi.judge.nulltests import run_null_tests  # noqa: E402
 from rsmi.windows.regions import cut_regions  # noqa: E402
@@ -62,11 +62,7 @@ for est in (wc.estimator, "classifier"):
                           L_B=geom["L_B"])
     for r in null:
         r["criterion"] = f"{r['criterion']}[{est}]"
-        if wc.model == "dimer" and est == "jensen":
-            # the paper's proxy on noisy dimers is a decided finding (README Findings 1): its rows
-            # are recorded, not gated; the finding's own row is marked by rsmi.judge.tables.FINDINGS
-            r.update(gate=False, kind="report")
-    rows += null
+    rows += record_only(null)  # rows of decided findings: recorded, not gated (rsmi.judge.tables.RECORDED)
 write_table(rows, smk.output.metrics)
 
 mi = estimate_mi(result.weights, result.biases, win.V_val, win.E_val, seed=derive_seed(par.seed, "mi", run),
