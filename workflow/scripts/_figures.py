@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from rsmi.utils.io import atomic_write_text
-from rsmi.figures.plotting import savefig_pair
+from rsmi.figures.files import savefig_pair
 
 
 def metrics(path) -> pd.DataFrame:

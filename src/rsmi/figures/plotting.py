@@ -1,10 +1,9 @@
 """Every figure's drawing: Ising and dimer filters, dimer configurations, training curves, I(H:E).
 
 All figures use the one style file ``rsmi.mplstyle`` shipped with the package and are built as
-:class:`matplotlib.figure.Figure` objects on the Agg canvas, without ``pyplot`` (no global
-figure registry, no interactive backend). :func:`savefig_both` writes ``stem.pdf`` (vector) and
-``stem.png``, each through a temporary file and a rename, with the time-dependent metadata
-removed so that the same inputs give the same bytes.
+:class:`matplotlib.figure.Figure` objects on the Agg canvas, without ``pyplot``; the style and
+the atomic, reproducible file writing are in :mod:`rsmi.figures.files`, the example dimer
+coverings of Fig. 3 in :mod:`rsmi.sampling.dimers`.
 
 Geometry conventions. Ising filters are drawn like an image of the block: row 0 at the top,
 column 0 at the left. Dimer (fat) arrays are drawn in the same orientation: fat site (r, c) is
@@ -16,42 +15,28 @@ Filters are shown normalised, λ / max|λ|, on a symmetric diverging colour scal
 
 from __future__ import annotations
 
-import contextlib
-import importlib.resources
 import math
-import os
-import tempfile
-from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any, Callable
 
 import matplotlib
-import matplotlib.style
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
 from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Rectangle
 
+from rsmi.figures.files import new_figure, style_context
 from rsmi.judge.metrics import noise_weight_share
 from rsmi.registry import FIG5_SNAPSHOT_EPOCHS
+from rsmi.sampling.dimers import columnar_covering, staggered_covering
 from rsmi.utils.validation import block_filters
 
 __all__ = [
-    "STYLE_NAME",
-    "style_path",
-    "style_context",
-    "new_figure",
-    "savefig",
-    "savefig_both",
-    "savefig_pair",
     "plot_training_curve",
     "draw_ising_filter",
     "plot_filter_grid",
-    "staggered_covering",
-    "columnar_covering",
     "draw_dimer_config",
     "plot_dimer_configs",
     "plot_fig3",
@@ -66,7 +51,6 @@ __all__ = [
     "MI_COLUMNS",
 ]
 
-STYLE_NAME = "rsmi.mplstyle"
 CMAP = "RdBu_r"
 NORM_LABEL = r"$\lambda\,/\,\max|\lambda|$"
 DIMER_COLOR = "#1f4e9c"
@@ -77,91 +61,6 @@ MI_COLUMNS = ("run", "model", "L_V", "N_h", "L_B", "estimator", "filter", "mi", 
 # Width of one panel (inches) in grids of filters; figures are at most a page (7 in) wide.
 _PANEL = 1.25
 _PAGE = 7.0
-
-
-# --------------------------------------------------------------------------------------------
-# style, figures and output
-
-
-def style_path() -> Path:
-    """Path of the package's style file (inside the installed package)."""
-    return Path(str(importlib.resources.files("rsmi") / STYLE_NAME))
-
-
-@contextlib.contextmanager
-def style_context() -> Iterator[None]:
-    """Apply the project style for the duration of a ``with`` block."""
-    with importlib.resources.as_file(importlib.resources.files("rsmi") / STYLE_NAME) as p:
-        with matplotlib.style.context(str(p)):
-            yield
-
-
-def new_figure(width: float, height: float) -> Figure:
-    """A Figure on the Agg canvas with constrained layout (call inside :func:`style_context`)."""
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
-_PDF_META = {"Creator": "rsmi", "Producer": "rsmi (matplotlib pdf backend)", "CreationDate": None, "ModDate": None}
-_PNG_META = {"Software": None}
-
-
-def _atomic_savefig(fig: Figure, path: Path, fmt: str, metadata: Mapping[str, Any], **kwargs) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format=fmt, metadata=dict(metadata), **kwargs)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; figures are ordinary readable outputs
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-_FORMATS = {".pdf": ("pdf", _PDF_META), ".png": ("png", _PNG_META)}
-
-
-def savefig(fig: Figure, path: str | os.PathLike, *, dpi: float | None = None) -> Path:
-    """Write one file (``.pdf`` or ``.png``, from the suffix) atomically and reproducibly.
-
-    ``dpi``: raster resolution (None: the style's ``savefig.dpi``, 300)."""
-    path = Path(path)
-    if path.suffix.lower() not in _FORMATS:
-        raise ValueError(f"path must end in .pdf or .png, got {path.name!r}")
-    if dpi is not None and not (isinstance(dpi, (int, float)) and not isinstance(dpi, bool) and dpi > 0):
-        raise ValueError(f"dpi must be a positive number or None, got {dpi!r}")
-    fmt, meta = _FORMATS[path.suffix.lower()]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with style_context():
-        _atomic_savefig(fig, path, fmt, meta, **({} if dpi is None else {"dpi": dpi}))
-    return path
-
-
-def savefig_both(fig: Figure, stem: str | os.PathLike) -> tuple[Path, Path]:
-    """Write ``stem.pdf`` and ``stem.png`` atomically and reproducibly; return both paths.
-
-    ``stem`` is the path without suffix (dots in it are kept: ``a/fig~2.1`` → ``a/fig~2.1.pdf``).
-    PDFs carry no creation/modification date, PNGs no software tag, so output bytes depend
-    only on the figure (and the matplotlib version).
-    """
-    stem = Path(stem)
-    return savefig_pair(fig, stem.with_name(stem.name + ".pdf"), stem.with_name(stem.name + ".png"))
-
-
-def savefig_pair(fig: Figure, pdf: str | os.PathLike, png: str | os.PathLike) -> tuple[Path, Path]:
-    """Write the PNG, then the PDF with the layout the PNG's draw computed (``pdf``, ``png``: paths).
-
-    Constrained layout runs on every draw and is ~40 % of a figure's save time (Fig. 6: 44
-    axes); after the first draw the positions are kept (the figure's layout engine is set to
-    "none"), so the PDF has the PNG's layout and skips that pass. Redrawing the PNG afterwards
-    gives the same bytes (the positions are exactly those of the first draw)."""
-    png_path = savefig(fig, png)
-    fig.set_layout_engine("none")
-    return savefig(fig, pdf), png_path
 
 
 def _normalised(w: np.ndarray) -> np.ndarray:
@@ -315,46 +214,6 @@ def _fat(fat, name="fat") -> np.ndarray:
     if not np.isin(a, (0, 1)).all():
         raise ValueError(f"{name} must hold bits 0/1")
     return a.astype(np.uint8)
-
-
-def staggered_covering(L: int, axis: int = 1) -> np.ndarray:
-    """Staggered dimer covering of the L×L torus as a fat (2L, 2L) array (no noise bits).
-
-    axis 1: vertex row x holds dimers on the links (x, y)–(x, y+1) with y ≡ x (mod 2), so every
-    dimer sits on a link with η = +1 and the field is maximal, E₁ = L²/2 (E₀ = 0). axis 0: the
-    transpose.
-    """
-    L = _even_side(L)
-    fat = np.zeros((2 * L, 2 * L), np.uint8)
-    for x in range(L):
-        for y in range(x % 2, L, 2):
-            fat[2 * x, 2 * y + 1] = 1
-    if axis == 0:
-        return np.ascontiguousarray(fat.T)
-    if axis != 1:
-        raise ValueError(f"axis must be 0 or 1, got {axis}")
-    return fat
-
-
-def columnar_covering(L: int, axis: int = 1) -> np.ndarray:
-    """Columnar dimer covering: every vertex row holds dimers on the links (x, y)–(x, y+1), y even.
-
-    Rows alternate in η, so E = (0, 0). axis 0: the transpose.
-    """
-    L = _even_side(L)
-    fat = np.zeros((2 * L, 2 * L), np.uint8)
-    fat[0::2, 1::4] = 1
-    if axis == 0:
-        return np.ascontiguousarray(fat.T)
-    if axis != 1:
-        raise ValueError(f"axis must be 0 or 1, got {axis}")
-    return fat
-
-
-def _even_side(L) -> int:
-    if not isinstance(L, (int, np.integer)) or isinstance(L, bool) or L < 2 or L % 2:
-        raise ValueError(f"L must be an even integer >= 2, got {L!r}")
-    return int(L)
 
 
 def _lattice_lines(ax, n: int, lw: float = 0.5) -> None:

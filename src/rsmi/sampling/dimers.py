@@ -72,6 +72,8 @@ from rsmi.utils.xoshiro import make_rng, next_u64, seed_words
 from rsmi.utils.validation import check_int_strict
 
 __all__ = [
+    "staggered_covering",
+    "columnar_covering",
     "SITE_VERTEX",
     "SITE_FACE",
     "SITE_LINK_AXIS1",
@@ -476,3 +478,43 @@ def winding_numbers(fat) -> np.ndarray:
     W = np.stack([(a0[:, 0, :].astype(np.int64) * sign).sum(axis=1),
                   (a1[:, :, 0].astype(np.int64) * sign).sum(axis=1)], axis=1)
     return W[0] if single else W
+
+
+def staggered_covering(L: int, axis: int = 1) -> np.ndarray:
+    """Staggered dimer covering of the L×L torus as a fat (2L, 2L) array (no noise bits).
+
+    axis 1: vertex row x holds dimers on the links (x, y)–(x, y+1) with y ≡ x (mod 2), so every
+    dimer sits on a link with η = +1 and the field is maximal, E₁ = L²/2 (E₀ = 0). axis 0: the
+    transpose.
+    """
+    L = _even_side(L)
+    fat = np.zeros((2 * L, 2 * L), np.uint8)
+    for x in range(L):
+        for y in range(x % 2, L, 2):
+            fat[2 * x, 2 * y + 1] = 1
+    if axis == 0:
+        return np.ascontiguousarray(fat.T)
+    if axis != 1:
+        raise ValueError(f"axis must be 0 or 1, got {axis}")
+    return fat
+
+
+def columnar_covering(L: int, axis: int = 1) -> np.ndarray:
+    """Columnar dimer covering: every vertex row holds dimers on the links (x, y)–(x, y+1), y even.
+
+    Rows alternate in η, so E = (0, 0). axis 0: the transpose.
+    """
+    L = _even_side(L)
+    fat = np.zeros((2 * L, 2 * L), np.uint8)
+    fat[0::2, 1::4] = 1
+    if axis == 0:
+        return np.ascontiguousarray(fat.T)
+    if axis != 1:
+        raise ValueError(f"axis must be 0 or 1, got {axis}")
+    return fat
+
+
+def _even_side(L) -> int:
+    if not isinstance(L, (int, np.integer)) or isinstance(L, bool) or L < 2 or L % 2:
+        raise ValueError(f"L must be an even integer >= 2, got {L!r}")
+    return int(L)
