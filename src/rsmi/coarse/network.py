@@ -80,13 +80,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.special import expit
 
-from rsmi.coarse.kernels import binary_states, g_matrix_kernel, heat_bath_kernel, log_q
+from rsmi.coarse.exact import EXACT_MAX_VISIBLE, ExactEngine, exact_core, proxy_and_gradient_exact
+from rsmi.coarse.montecarlo import PosteriorChains, hidden_weights, mc_core, mc_estimate
 from rsmi.coarse.results import FilterResult
+from rsmi.coarse.terms import CHUNK_BYTES, OBJECTIVES
 from rsmi.registry import FIG5_SNAPSHOT_EPOCHS
 from rsmi.theta.parts import ThetaParts, theta_parts
-from rsmi.utils.numerics import logsumexp
 from rsmi.utils.schedules import learning_rate_at
 from rsmi.utils.validation import check_choice, check_filter, check_int, check_windows, is_int, is_real, square_block
 
@@ -94,15 +94,10 @@ __all__ = ["evaluate_proxy", "train_rsmi", "proxy_and_gradient_exact", "EXACT_MA
 
 logger = logging.getLogger("rsmi.coarse.network")
 
-#: Largest block the exact path enumerates (2^16 = 65536 visible states).
-EXACT_MAX_VISIBLE = 16
 #: ``h_sampling="auto"`` sums over all 2^{N_h} hidden states up to this N_h and samples beyond.
 H_SUM_MAX = 6
-# Memory bound of one chunk of the exact path's (states × windows [× h-states]) arrays.
-_CHUNK_BYTES = 32 * 2**20
 # G[state, window] for the whole training set is cached (exact path) when it fits in this.
 _G_CACHE_BYTES = 256 * 2**20
-_OBJECTIVES = ("jensen", "logmeanexp")
 _PATHS = ("auto", "exact", "mc", "pooled")
 _MONITORS = ("path", "pooled")
 _H_MODES = ("auto", "sum", "sample")
@@ -111,274 +106,6 @@ _LR_SCHEDULES = ("constant", "inverse_time", "exponential")
 _POOL_BLOCKS = 16
 # EMA rate of the scalar baseline used when h is sampled.
 _BASELINE_RATE = 0.1
-
-
-# ----------------------------------------------------------------------------------------------
-# Small pieces
-# ----------------------------------------------------------------------------------------------
-def _g_matrix(f, X, alpha, Y) -> np.ndarray:
-    """G[s, b] = g(v_s, e_b) = f[s] + α[b] + Σ_m softplus(X[s, m] + Y[b, m])  (numba kernel)."""
-    out = np.empty((X.shape[0], Y.shape[0]))
-    return g_matrix_kernel(
-        np.ascontiguousarray(f), np.ascontiguousarray(alpha), np.ascontiguousarray(X), np.ascontiguousarray(Y), out
-    )
-
-
-class _GSource:
-    """G[state, window] of the exact path for one batch, in chunks over the states.
-
-    Either columns of a cached full matrix or computed per chunk from the v and e parts; when
-    the batch's whole G fits one chunk it is computed once and reused by later passes."""
-
-    def __init__(self, f, X, alpha=None, Y=None, G=None):
-        self.f, self.X, self.alpha, self.Y, self.G = f, X, alpha, Y, G
-        S = X.shape[0]
-        B = G.shape[1] if G is not None else Y.shape[0]
-        self.S, self.B = S, B
-        if G is None and S * B * 8 <= _CHUNK_BYTES:
-            self.G = _g_matrix(f, X, alpha, Y)
-
-    def chunks(self, rows: int):
-        for st in range(0, self.S, rows):
-            sl = slice(st, min(st + rows, self.S))
-            if self.G is not None:
-                yield sl, self.G[sl]
-            else:
-                yield sl, _g_matrix(self.f[sl], self.X[sl], self.alpha, self.Y)
-
-
-def _first_term(lam, bias, hs, Vb, Q, Phi, baseline):
-    """Σ_b Σ_h Q[b,h] D(v′_b, h) (Φ[h,b] − β) / B as (grad λ, grad b)."""
-    B = Q.shape[0]
-    U = Q * (Phi.T - baseline) / B  # (B, H)
-    sd = expit(Vb @ lam + bias)
-    T1 = U @ hs - sd * U.sum(axis=1, keepdims=True)
-    return Vb.T @ T1, T1.sum(axis=0)
-
-
-# ----------------------------------------------------------------------------------------------
-# Exact path
-# ----------------------------------------------------------------------------------------------
-class _ExactEngine:
-    """Enumeration of all 2^N visible states with their Λ-independent quantities."""
-
-    def __init__(self, th: ThetaParts, n_v: int):
-        if n_v > EXACT_MAX_VISIBLE:
-            raise ValueError(f"the exact path enumerates 2^|V| states and is limited to |V| <= {EXACT_MAX_VISIBLE}, got {n_v}")
-        self.th = th
-        self.Vall = binary_states(n_v)
-        self.logPV = -th.free_energy_v(self.Vall)  # unnormalised log P_Θ^V(v)
-        self.f, self.X = th.v_parts(self.Vall)
-
-    @property
-    def S(self) -> int:
-        return self.Vall.shape[0]
-
-    def g_source(self, Eb: np.ndarray | None = None, G: np.ndarray | None = None) -> _GSource:
-        if G is not None:
-            return _GSource(self.f, self.X, G=G)
-        alpha, Y = self.th.e_parts(Eb)
-        return _GSource(self.f, self.X, alpha, Y)
-
-    def full_g(self, Ef: np.ndarray) -> np.ndarray:
-        alpha, Y = self.th.e_parts(Ef)
-        return _g_matrix(self.f, self.X, alpha, Y)
-
-
-def _exact_core(ex: _ExactEngine, lam, bias, hs, Vb, Q, gsrc: _GSource, objective, baseline=0.0, want_grad=True):
-    """Exact A-estimate per window and gradient for one batch (see the module docstring).
-
-    Returns (a_b (B,), grad_lam or None, grad_b or None), with a_b[b] = Σ_h Q[b,h] Φ[h,b]."""
-    S = ex.S
-    H = hs.shape[0]
-    B = Q.shape[0]
-    s_all = ex.Vall @ lam + bias
-    logw = ex.logPV[:, None] + log_q(s_all, hs)  # log P(v) q(h|v), (S, H)
-    logP = logw - logsumexp(logw, axis=0, keepdims=True)  # log p_Λ(v|h)
-    P = np.exp(logP)
-    if objective == "jensen":
-        rows = max(1, _CHUNK_BYTES // (8 * max(B, H)))
-        Phi = np.zeros((H, B))
-        GQ = np.empty((S, H))
-        for sl, Gc in gsrc.chunks(rows):
-            Phi += P[sl].T @ Gc
-            GQ[sl] = Gc @ Q
-        if want_grad:
-            # W[v,h] = p(v|h) R[v,h], R = (1/B) Σ_b Q[b,h] (G[v,b] − Φ[h,b])
-            Wt = P * (GQ / B - (Q * Phi.T).sum(axis=0) / B)
-    else:
-        rows = max(1, _CHUNK_BYTES // (8 * B * H))
-        Phi = np.full((H, B), -np.inf)
-        for sl, Gc in gsrc.chunks(rows):
-            Phi = np.logaddexp(Phi, logsumexp(logP[sl][:, :, None] + Gc[:, None, :], axis=0))
-        if want_grad:
-            # W[v,h] = (1/B) Σ_b Q[b,h] (p̃(v|h,b) − p(v|h)),  p̃ = p e^{G − Φ_lme}
-            Wt = np.empty((S, H))
-            for sl, Gc in gsrc.chunks(rows):
-                tilt = np.exp(logP[sl][:, :, None] + Gc[:, None, :] - Phi[None, :, :])
-                Wt[sl] = np.einsum("shb,bh->sh", tilt, Q)
-            Wt = (Wt - P * Q.sum(axis=0)) / B
-    a_b = (Q * Phi.T).sum(axis=1)
-    if not want_grad:
-        return a_b, None, None
-    sig = expit(s_all)
-    T = Wt @ hs - sig * Wt.sum(axis=1, keepdims=True)
-    g_lam = ex.Vall.T @ T
-    g_b = T.sum(axis=0)
-    f_lam, f_b = _first_term(lam, bias, hs, Vb, Q, Phi, baseline)
-    return a_b, g_lam + f_lam, g_b + f_b
-
-
-def proxy_and_gradient_exact(weights, biases, V, E, theta_v, theta_ve, *, objective="jensen"):
-    """Exact A_Λ (mean over the given windows, summing over all h) and its exact gradient.
-
-    Returns ``(A, grad_weights (|V|, N_h), grad_biases (N_h,))``.  The reference the tests
-    check against finite differences and the Monte Carlo path against; |V| ≤ 16."""
-    check_choice("objective", objective, _OBJECTIVES)
-    Vf, Ef = check_windows(V, E)
-    th = theta_parts(theta_v, theta_ve, Vf.shape[1], Ef.shape[1])
-    lam, bias = check_filter(weights, biases, Vf.shape[1])
-    ex = _ExactEngine(th, Vf.shape[1])
-    hs = binary_states(lam.shape[1])
-    Q = np.exp(log_q(Vf @ lam + bias, hs))
-    a_b, g_lam, g_b = _exact_core(ex, lam, bias, hs, Vf, Q, ex.g_source(Ef), objective)
-    return float(a_b.mean()), g_lam, g_b
-
-
-# ----------------------------------------------------------------------------------------------
-# Monte Carlo path
-# ----------------------------------------------------------------------------------------------
-def _mc_g(th: ThetaParts, samples, ep) -> np.ndarray:
-    """G[h, k, b] = g(v_k^h, e_b) for samples (H, K, N) and the e parts ep = (α, Y) of a batch.
-
-    g is computed once per distinct sample: once Λ has learned, the chains of one h-state sit in
-    few block states, and the same numbers come out at a fraction of the cost."""
-    H, K, N = samples.shape
-    flat = np.ascontiguousarray(samples.reshape(H * K, N))
-    _, first, inv = np.unique(flat.view(np.dtype((np.void, flat.dtype.itemsize * N))).ravel(),
-                              return_index=True, return_inverse=True)
-    f, X = th.v_parts(flat[first])
-    return _g_matrix(f, X, ep[0], ep[1])[inv.ravel()].reshape(H, K, ep[1].shape[0])
-
-
-def _mc_phi(G, objective) -> np.ndarray:
-    """Φ̂[h, b]: mean_k G (jensen) or log mean_k e^G (logmeanexp)."""
-    if objective == "jensen":
-        return G.mean(axis=1)
-    return logsumexp(G, axis=1) - math.log(G.shape[1])
-
-
-def _mc_core(th: ThetaParts, samples, lam, bias, hs, Vb, Eb, Q, objective, baseline=0.0, want_grad=True, G=None):
-    """Monte Carlo A-estimate per window and gradient for one batch.
-
-    samples: (H, K, N) float — K draws of p_Λ(·|h) per h-state (rows of hs); G as from _mc_g.
-    Returns (a_b (B,), grad_lam or None, grad_b or None)."""
-    H, K, N = samples.shape
-    B = Q.shape[0]
-    if G is None:
-        G = _mc_g(th, samples, th.e_parts(Eb))
-    Phi = _mc_phi(G, objective)  # (H, B)
-    a_b = (Q * Phi.T).sum(axis=1)
-    if not want_grad:
-        return a_b, None, None
-    if objective == "jensen":
-        # unbiased sample covariance: (1/(K−1)) Σ_k (G_k − Ḡ) D_k, weighted over the batch
-        R = np.einsum("hkb,bh->hk", G, Q) / B - ((Q * Phi.T).sum(axis=0) / B)[:, None]
-        Wt = R / (K - 1)
-    else:
-        # self-normalised tilted weights w_k = e^{G_k} / Σ_k' e^{G_k'}:  Σ_k (w_k − 1/K) D_k
-        w = np.exp(G - (Phi + math.log(K))[:, None, :])
-        Wt = (np.einsum("hkb,bh->hk", w, Q) - Q.sum(axis=0)[:, None] / K) / B
-    sig = expit(samples @ lam + bias)  # (H, K, N_h)
-    T = Wt[:, :, None] * (hs[:, None, :] - sig)
-    g_lam = np.einsum("hki,hkj->ij", samples, T)
-    g_b = T.sum(axis=(0, 1))
-    f_lam, f_b = _first_term(lam, bias, hs, Vb, Q, Phi, baseline)
-    return a_b, g_lam + f_lam, g_b + f_b
-
-
-class _PosteriorChains:
-    """K persistent heat-bath chains per hidden state h, sampling p_Λ(v|h) ∝ e^{−U_h(v)}.
-
-    Chains are created on first use (initialised at random data blocks, then ``burn_in``
-    sweeps) and keyed by the h-state's integer code Σ_j h_j 2^j."""
-
-    def __init__(self, th: ThetaParts, n_v: int, n_h: int, n_chains: int, burn_in: int, rng, init_pool: np.ndarray):
-        self.th, self.n_v, self.n_h = th, n_v, n_h
-        self.K, self.burn_in, self.rng = n_chains, burn_in, rng
-        self.init_pool = init_pool
-        self.chains: dict[int, np.ndarray] = {}
-
-    @staticmethod
-    def signs(codes, n_h) -> np.ndarray:
-        bits = (np.asarray(codes, dtype=np.int64)[:, None] >> np.arange(n_h)[None, :]) & 1
-        return 2.0 * bits - 1.0
-
-    def _sweep(self, states, codes_per_chain, lam, bias, n_sweeps):
-        if n_sweeps == 0 or states.shape[0] == 0:
-            return states
-        u = self.rng.random((states.shape[0], n_sweeps, self.n_v))
-        t = self.signs(codes_per_chain, self.n_h)
-        return heat_bath_kernel(states, t, self.th.Wv, self.th.av, self.th.cv, lam, bias, u)
-
-    def sample(self, lam, bias, codes, n_sweeps) -> np.ndarray:
-        """Advance the chains of ``codes`` by n_sweeps sweeps; return (len(codes), K, N) float."""
-        new = [c for c in codes if c not in self.chains]
-        if new:
-            idx = self.rng.integers(0, self.init_pool.shape[0], size=(len(new), self.K))
-            init = self.init_pool[idx].astype(np.uint8).reshape(-1, self.n_v)
-            init = self._sweep(np.ascontiguousarray(init), np.repeat(new, self.K), lam, bias, self.burn_in)
-            for i, c in enumerate(new):
-                self.chains[c] = init[i * self.K:(i + 1) * self.K].copy()
-        states = np.ascontiguousarray(np.concatenate([self.chains[c] for c in codes], axis=0))
-        states = self._sweep(states, np.repeat(codes, self.K), lam, bias, n_sweeps)
-        for i, c in enumerate(codes):
-            self.chains[c] = states[i * self.K:(i + 1) * self.K].copy()
-        return states.reshape(len(codes), self.K, self.n_v).astype(np.float64)
-
-
-def _hidden_weights(Vb, lam, bias, h_mode, rng):
-    """(codes, hs, Q): the h-states used for this batch and their per-window weights Q[b, h].
-
-    "sum": all 2^{N_h} states, Q = q_Λ(h|v′).  "sample": h_b ∼ q_Λ(h|v′_b), Q the indicator."""
-    n_h = lam.shape[1]
-    s = Vb @ lam + bias
-    if h_mode == "sum":
-        hs = binary_states(n_h)
-        return np.arange(hs.shape[0]), hs, np.exp(log_q(s, hs))
-    h = (rng.random(s.shape) < expit(s)).astype(np.int64)
-    code_b = h @ (1 << np.arange(n_h, dtype=np.int64))
-    codes, inv = np.unique(code_b, return_inverse=True)
-    hs = ((codes[:, None] >> np.arange(n_h)[None, :]) & 1).astype(np.float64)
-    Q = np.zeros((Vb.shape[0], codes.size))
-    Q[np.arange(Vb.shape[0]), inv] = 1.0
-    return codes, hs, Q
-
-
-def _mc_estimate(th, chains: _PosteriorChains, lam, bias, data_sets, objective, h_mode, rng, n_rounds, sweeps, n_groups):
-    """A estimate (value, stderr) on each (Vf, Ef) of ``data_sets`` from n_rounds × K posterior samples per h.
-
-    stderr² = Var_data(a_b)/n + Var(A over chain groups)/n_groups (data and Monte Carlo errors)."""
-    hsets = [_hidden_weights(Vf, lam, bias, h_mode, rng) for Vf, _ in data_sets]
-    codes = np.unique(np.concatenate([c for c, _, _ in hsets]))
-    rounds = [chains.sample(lam, bias, list(codes), sweeps) for _ in range(n_rounds)]
-    samples = np.concatenate(rounds, axis=1)  # (H_all, R·K, N); sample r·K + k is chain k
-    K = chains.K
-    chain_of = np.tile(np.arange(K), n_rounds)
-    out = []
-    for (Vf, Ef), (c, hs, Q) in zip(data_sets, hsets):
-        sm = samples[np.searchsorted(codes, c)]
-        G = _mc_g(th, sm, th.e_parts(Ef))
-        a_b = (Q * _mc_phi(G, objective).T).sum(axis=1)
-        value = float(a_b.mean())
-        var = a_b.var(ddof=1) / a_b.size if a_b.size > 1 else np.nan
-        g = min(n_groups, K)
-        if g >= 2:
-            groups = chain_of % g
-            A_g = [float((Q * _mc_phi(G[:, groups == i], objective).T).sum(axis=1).mean()) for i in range(g)]
-            var += np.var(A_g, ddof=1) / g
-        out.append((value, float(math.sqrt(var)) if np.isfinite(var) else float("nan")))
-    return out
 
 
 # ----------------------------------------------------------------------------------------------
@@ -414,17 +141,17 @@ def _resolve_h_mode(h_sampling, n_h):
 # ----------------------------------------------------------------------------------------------
 # Evaluation of a fixed filter
 # ----------------------------------------------------------------------------------------------
-def _exact_a_b(ex: _ExactEngine, lam, bias, Vs, Es, objective, *, hq=None, G=None, h_mode="sum", rng=None):
+def _exact_a_b(ex: ExactEngine, lam, bias, Vs, Es, objective, *, hq=None, G=None, h_mode="sum", rng=None):
     """a_b = Σ_h Q[b,h] Φ[h,b] of every window (exact path), in blocks of windows that bound the
     per-block arrays.  ``hq`` = (hs, Q) of all windows, or None: each block's own h-states and
-    weights from :func:`_hidden_weights` (``h_mode``, ``rng``); ``G``: the windows' cached G columns."""
-    step = max(1, _CHUNK_BYTES // (8 * ex.S))
+    weights from :func:`hidden_weights` (``h_mode``, ``rng``); ``G``: the windows' cached G columns."""
+    step = max(1, CHUNK_BYTES // (8 * ex.S))
     parts = []
     for st in range(0, Vs.shape[0], step):
         sl = slice(st, st + step)
-        hs, Q = (hq[0], hq[1][sl]) if hq is not None else _hidden_weights(Vs[sl], lam, bias, h_mode, rng)[1:]
+        hs, Q = (hq[0], hq[1][sl]) if hq is not None else hidden_weights(Vs[sl], lam, bias, h_mode, rng)[1:]
         src = ex.g_source(G=G[:, sl]) if G is not None else ex.g_source(Es[sl])
-        parts.append(_exact_core(ex, lam, bias, hs, Vs[sl], Q, src, objective, want_grad=False)[0])
+        parts.append(exact_core(ex, lam, bias, hs, Vs[sl], Q, src, objective, want_grad=False)[0])
     return np.concatenate(parts)
 
 
@@ -477,7 +204,7 @@ def evaluate_proxy(
     from the spread over 8 groups of chains).  The additive constant of A_Λ is arbitrary: compare
     filters by differences on the same data and Θ-RBMs.
     """
-    check_choice("objective", objective, _OBJECTIVES)
+    check_choice("objective", objective, OBJECTIVES)
     check_choice("path", path, _PATHS)
     Vf, Ef = check_windows(V, E)
     n_v = Vf.shape[1]
@@ -497,11 +224,11 @@ def evaluate_proxy(
 
         return PooledProxy(theta_v, theta_ve, Vf, Ef, seed=rng).estimate(lam, bias)
     if chosen == "exact":
-        return _mean_se(_exact_a_b(_ExactEngine(th, n_v), lam, bias, Vf, Ef, objective, h_mode=h_mode, rng=rng))
+        return _mean_se(_exact_a_b(ExactEngine(th, n_v), lam, bias, Vf, Ef, objective, h_mode=h_mode, rng=rng))
     K = min(mc_chains, n_mc)
     rounds = max(1, -(-n_mc // K))
-    chains = _PosteriorChains(th, n_v, lam.shape[1], K, mc_burn_in, rng, Vf)
-    ((value, se),) = _mc_estimate(th, chains, lam, bias, [(Vf, Ef)], objective, h_mode, rng, rounds, mc_sweeps_between, 8)
+    chains = PosteriorChains(th, n_v, lam.shape[1], K, mc_burn_in, rng, Vf)
+    ((value, se),) = mc_estimate(th, chains, lam, bias, [(Vf, Ef)], objective, h_mode, rng, rounds, mc_sweeps_between, 8)
     return value, se
 
 
@@ -576,7 +303,7 @@ def _train_spec(V, E, theta_v, theta_ve, n_hidden, *, block_shape, n_epochs, bat
     check_choice("lr_schedule", lr_schedule, _LR_SCHEDULES)
     if not is_real(lr_decay) or lr_decay < 0 or (lr_schedule == "exponential" and not 0 < lr_decay <= 1):
         raise ValueError(f"lr_decay must be >= 0 (in (0, 1] for 'exponential'), got {lr_decay!r}")
-    check_choice("objective", objective, _OBJECTIVES)
+    check_choice("objective", objective, OBJECTIVES)
     check_choice("path", path, _PATHS)
     n_mc = check_int("n_mc", n_mc, 2)
     mc_burn_in = check_int("mc_burn_in", mc_burn_in, 0)
@@ -635,12 +362,12 @@ class _ExactStep:
 
     def __init__(self, spec: _TrainSpec):
         self.objective = spec.objective
-        self.ex = _ExactEngine(spec.th, spec.Vf.shape[1])
+        self.ex = ExactEngine(spec.th, spec.Vf.shape[1])
         self.G = self.ex.full_g(spec.Ef) if self.ex.S * spec.Vf.shape[0] * 8 <= _G_CACHE_BYTES else None
 
     def __call__(self, idx, Vb, Eb, codes, hs, Q, lam, bias, beta, rng):
         src = self.ex.g_source(G=self.G[:, idx]) if self.G is not None else self.ex.g_source(Eb)
-        return _exact_core(self.ex, lam, bias, hs, Vb, Q, src, self.objective, beta)
+        return exact_core(self.ex, lam, bias, hs, Vb, Q, src, self.objective, beta)
 
 
 class _MCStep:
@@ -649,11 +376,11 @@ class _MCStep:
     def __init__(self, spec: _TrainSpec, rng):
         self.spec = spec
         n_v = spec.Vf.shape[1]
-        self.chains = _PosteriorChains(spec.th, n_v, spec.n_hidden, spec.n_mc, spec.mc_burn_in, rng, spec.Vf)
+        self.chains = PosteriorChains(spec.th, n_v, spec.n_hidden, spec.n_mc, spec.mc_burn_in, rng, spec.Vf)
 
     def __call__(self, idx, Vb, Eb, codes, hs, Q, lam, bias, beta, rng):
         samples = self.chains.sample(lam, bias, list(codes), self.spec.mc_sweeps_between)
-        return _mc_core(self.spec.th, samples, lam, bias, hs, Vb, Eb, Q, self.spec.objective, beta)
+        return mc_core(self.spec.th, samples, lam, bias, hs, Vb, Eb, Q, self.spec.objective, beta)
 
 
 class _PooledStep:
@@ -698,7 +425,7 @@ class _ExactMonitor:
     def __call__(self, lam, bias):
         res = []
         for (Vs, Es), Gs in zip(self.eval_sets, self.G):
-            _, hs, Q = _hidden_weights(Vs, lam, bias, self.spec.h_mode, self.rng)
+            _, hs, Q = hidden_weights(Vs, lam, bias, self.spec.h_mode, self.rng)
             res.append(_mean_se(_exact_a_b(self.ex, lam, bias, Vs, Es, self.spec.objective, hq=(hs, Q), G=Gs)))
         return res
 
@@ -715,8 +442,8 @@ class _MCMonitor:
     def __call__(self, lam, bias):
         sp = self.spec
         crn = np.random.default_rng(self.seed)
-        chains = _PosteriorChains(sp.th, sp.Vf.shape[1], sp.n_hidden, sp.n_mc, sp.mc_burn_in, crn, sp.Vf)
-        return _mc_estimate(sp.th, chains, lam, bias, self.eval_sets, sp.objective, sp.h_mode, crn,
+        chains = PosteriorChains(sp.th, sp.Vf.shape[1], sp.n_hidden, sp.n_mc, sp.mc_burn_in, crn, sp.Vf)
+        return mc_estimate(sp.th, chains, lam, bias, self.eval_sets, sp.objective, sp.h_mode, crn,
                             sp.eval_rounds, sp.mc_sweeps_between, 8)
 
 
@@ -731,7 +458,7 @@ class _Filter:
     def step(self, spec: _TrainSpec, grad, idx, lr, rng):
         """One minibatch: velocity ← μ·velocity + η (∇A_Λ − l2·λ), Λ ← Λ + velocity (b not decayed)."""
         Vb, Eb = spec.Vf[idx], spec.Ef[idx]
-        codes, hs, Q = _hidden_weights(Vb, self.lam, self.bias, spec.h_mode, rng)
+        codes, hs, Q = hidden_weights(Vb, self.lam, self.bias, spec.h_mode, rng)
         beta = self.baseline if spec.h_mode == "sample" else 0.0
         a_b, g_lam, g_b = grad(idx, Vb, Eb, codes, hs, Q, self.lam, self.bias, beta, rng)
         if spec.h_mode == "sample":

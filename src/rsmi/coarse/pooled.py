@@ -76,7 +76,7 @@ def draw_pool(theta_v, n_pool: int, *, n_chains: int, burn_in: int, thin: int, s
 
 @dataclass(frozen=True)
 class _Parts:
-    """Λ-independent pieces of g for a pool (see rsmi.coarse.network._Theta)."""
+    """Λ-independent pieces of g for a pool (see rsmi.theta.parts.ThetaParts)."""
 
     f: np.ndarray  # (K,) v-only part of g on the pool
     X: np.ndarray  # (K, M2) Θ^VE hidden pre-activations from v
