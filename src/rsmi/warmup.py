@@ -8,7 +8,7 @@ Each step goes through the public entry point the workflow uses (so the kernels 
 for the argument types the workflow passes). Covered: every ``@njit`` dispatcher of the
 library modules except
 
-* ``inline="always"`` helpers (``_xoshiro.rotl``/``next_u64``, ``_network_kernels._softplus``):
+* ``inline="always"`` helpers (``utils.xoshiro.rotl``/``next_u64``, ``coarse.kernels._softplus``):
   numba inlines them into their callers and never compiles them on their own;
 * ``rsmi.sampling.ising_reference`` and ``rsmi.sampling.dimers_reference``: plain twins only the tests call.
 
