@@ -86,7 +86,7 @@ def test_every_proxy_parameter_the_config_may_set_has_a_default():
 
 
 def test_theta_settings_pick_the_part():
-    from rsmi.config import theta_settings
+    from rsmi.theta.rbm import theta_settings
 
     spec = dict(n_hidden_v=32, n_hidden_ve=128, max_train_windows=500, k=5, learning_rate=0.05)
     assert theta_settings(spec, "ve") == (128, 500, dict(k=5, learning_rate=0.05))

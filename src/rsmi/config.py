@@ -28,7 +28,6 @@ __all__ = [
     "expand_grid",
     "theta_grid",
     "run_settings",
-    "theta_settings",
     "lattice_side",
 ]
 
@@ -245,18 +244,6 @@ def theta_grid(config: Mapping[str, Any], grid: pd.DataFrame) -> pd.DataFrame:
 
 
 SELECTORS = ("L_V", "N_h", "L_B")
-
-
-def theta_settings(spec: Mapping[str, Any], part: str) -> tuple[int, int, dict]:
-    """(n_hidden, max_train_windows, the other RBM settings) of one Θ-RBM from ``theta_rbm.<model>``:
-    ``part`` "ve" (Θ^VE on [v, e]) takes ``n_hidden_ve``, "v" (Θ^V on v) ``n_hidden_v``; the rest
-    are keyword arguments of :class:`rsmi.theta.rbm.RBM`."""
-    if part not in ("v", "ve"):
-        raise ValueError(f"part must be 'v' or 've', got {part!r}")
-    hp = dict(spec)
-    max_train = hp.pop("max_train_windows")
-    n_hidden_v, n_hidden_ve = hp.pop("n_hidden_v"), hp.pop("n_hidden_ve")
-    return (n_hidden_ve if part == "ve" else n_hidden_v), max_train, hp
 
 
 def run_settings(config: Mapping[str, Any], row: Mapping[str, Any]) -> dict:

@@ -12,10 +12,9 @@ import io  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from rsmi.config import theta_settings  # noqa: E402
 from rsmi.windows.data import N_EVAL_WINDOWS, load_windows  # noqa: E402
 from rsmi.utils.io import atomic_write_text  # noqa: E402
-from rsmi.theta.rbm import RBM  # noqa: E402
+from rsmi.theta.rbm import RBM, theta_settings  # noqa: E402
 from rsmi.utils.seeding import derive_seed  # noqa: E402
 
 smk = snakemake  # noqa: F821

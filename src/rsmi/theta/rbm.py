@@ -31,6 +31,7 @@ import logging
 import math
 import os
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -42,7 +43,7 @@ from rsmi.theta.kernels import cd_epoch, gibbs_chain
 from rsmi.utils.schedules import learning_rate_at
 from rsmi.utils.validation import check_binary, check_int, check_int_strict, check_rbm_params, is_int, is_real
 
-__all__ = ["RBM"]
+__all__ = ["RBM", "theta_settings"]
 
 logger = logging.getLogger("rsmi.theta.rbm")
 
@@ -569,3 +570,15 @@ class RBM:
         rbm.n_visible_ = nv
         rbm.history_ = history
         return rbm
+
+
+def theta_settings(spec: Mapping[str, Any], part: str) -> tuple[int, int, dict]:
+    """(n_hidden, max_train_windows, the other RBM settings) of one Θ-RBM from ``theta_rbm.<model>``:
+    ``part`` "ve" (Θ^VE on [v, e]) takes ``n_hidden_ve``, "v" (Θ^V on v) ``n_hidden_v``; the rest
+    are keyword arguments of :class:`RBM`."""
+    if part not in ("v", "ve"):
+        raise ValueError(f"part must be 'v' or 've', got {part!r}")
+    hp = dict(spec)
+    max_train = hp.pop("max_train_windows")
+    n_hidden_v, n_hidden_ve = hp.pop("n_hidden_v"), hp.pop("n_hidden_ve")
+    return (n_hidden_ve if part == "ve" else n_hidden_v), max_train, hp
