@@ -61,7 +61,7 @@ def test_warm_up_compiles_every_workflow_kernel():
     """
     kernels = _probe()
 
-    checked = {k: v for k, v in kernels.items() if not k.split(".")[1].endswith("_reference")}
+    checked = {k: v for k, v in kernels.items() if not k.rsplit(".", 1)[0].endswith("_reference")}
     covered = {k for k, v in checked.items() if v["signatures"] > 0}
     frontier = list(covered)
     while frontier:
@@ -81,8 +81,8 @@ def test_warm_up_compiles_every_workflow_kernel():
 
 def test_reference_twins_are_not_used_by_the_workflow():
     """The warm-up may skip the *_reference modules only because nothing but the tests uses them."""
-    pattern = re.compile(r"^\s*(from\s+rsmi(\.\w+)?\s+import\s+[^\n]*_reference|(from|import)\s+rsmi\.\w+_reference)", re.M)
-    files = [p for p in SRC.joinpath("rsmi").glob("*.py") if not p.stem.endswith("_reference")]
+    pattern = re.compile(r"^\s*(from\s+rsmi(\.\w+)*\s+import\s+[^\n]*_reference|(from|import)\s+rsmi(\.\w+)*_reference)", re.M)
+    files = [p for p in SRC.joinpath("rsmi").rglob("*.py") if not p.stem.endswith("_reference")]
     files += list(WORKFLOW.rglob("*.py")) + list(WORKFLOW.rglob("*.smk")) + [SRC.parent / "Snakefile"]
     users = [str(p) for p in files if pattern.search(p.read_text(encoding="utf-8"))]
     assert not users
