@@ -1,7 +1,7 @@
 """Issue 24: the paper's objective on the 8×8 noisy dimer block with the *exact* dimer measure.
 
 Nothing is modelled: g(v, e) = log P(e | v) − log P(e) comes from Kasteleyn determinants
-(rsmi.exact_dimers, rsmi.exact_proxy) and the pool is blocks of configurations of the exact
+(rsmi.sampling.exact_dimers, rsmi.coarse.exact_proxy) and the pool is blocks of configurations of the exact
 worm sampler that the windows do not come from. Three questions:
 
 1. The paper's proxy with its Jensen step, A_Λ = E Σ_h q(h|v′) E_{p_Λ(v|h)} log P(e|v): how
@@ -11,7 +11,7 @@ worm sampler that the windows do not come from. Three questions:
    measure is I_Λ(H:E)): trained from small random filters, N_h 2 and 4, several seeds — do
    Fig. 4's field filters come out (R²(E) ≥ 0.7 per filter, noise/link ≤ 0.1, both canonical
    correlations ≥ 0.9 at N_h 2, on held-out windows)?
-3. Fixed filters scored by the exact I_Λ and by the classifier bound (rsmi.mi.estimate_mi):
+3. Fixed filters scored by the exact I_Λ and by the classifier bound (rsmi.coarse.mi.estimate_mi):
    the ideal field filters, noise filters, the trained filters.
 
 Data are drawn here (workflow geometry: L = 32, 8×8 fat block, L_B = L_E = 4, stride 8, noise
@@ -33,12 +33,12 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from rsmi.dimers import block_field, fat_site_kinds, sample_dimers  # noqa: E402
-from rsmi.exact_proxy import PairedWindows, WindowMeasure, train_exact_mi  # noqa: E402
-from rsmi.metrics import canonical_correlations, field_r2, noise_link_ratio, preactivations  # noqa: E402
-from rsmi.mi import estimate_mi  # noqa: E402
-from rsmi.nulltests import dimer_null_filters, standardise_filter  # noqa: E402
-from rsmi.regions import cut_regions  # noqa: E402
+from rsmi.sampling.dimers import block_field, fat_site_kinds, sample_dimers  # noqa: E402
+from rsmi.coarse.exact_proxy import PairedWindows, WindowMeasure, train_exact_mi  # noqa: E402
+from rsmi.judge.metrics import canonical_correlations, field_r2, noise_link_ratio, preactivations  # noqa: E402
+from rsmi.coarse.mi import estimate_mi  # noqa: E402
+from rsmi.judge.nulltests import dimer_null_filters, standardise_filter  # noqa: E402
+from rsmi.windows.regions import cut_regions  # noqa: E402
 
 L, L_V, L_B, L_E, STRIDE = 32, 8, 4, 4, 8
 

@@ -50,6 +50,8 @@ SEMANTIC = [
     (("samples", "dimer", "L"), 31, "samples.dimer.L", "odd"),
     (("rsmi", "jensen", "ising", "snapshot_epochs"), [0, 10000], "rsmi.jensen.ising.snapshot_epochs[1]", "outside"),
     (("null_tests", "paramagnet_samples"), "dimer", "null_tests.paramagnet_samples", "Ising"),
+    (("samples", "dimer", "noise"), False, "samples.dimer.noise", "windows.dimer.samples feed(s) criteria that test the noise"),
+    (("samples", "dimer_null", "noise"), False, "samples.dimer_null.noise", "null_tests.dimer_samples"),
     (("exact_torus", "M"), 26, "exact_torus.M", "need >= 27"),
     (("exact_torus", "fit_from"), 11, "exact_torus.fit_from", "needs at least 3"),
     (("rg", "below"), "dimer", "rg.below", "Ising data set"),
@@ -154,3 +156,22 @@ def test_override_errors_name_the_key(tmp_path, default_config):
     cfg["rsmi"]["jensen"]["ising"]["overrides"] = [{"L_V": 6, "n_epochs": 50}]
     with pytest.raises(ConfigError, match=r"rsmi.jensen.ising.overrides\[0\].snapshot_epochs\[2\]: epoch 100 is outside"):
         check_config(cfg)
+
+
+def test_noise_false_is_honoured(default_config):
+    """samples.<dimer>.noise: false is refused where a criterion reads the noise sites (above), and
+    accepted for a dimer data set nothing judges, or when no dimer run and no CD-RBM exist."""
+    cfg = copy.deepcopy(default_config)
+    cfg["samples"]["dimer_plain"] = {**cfg["samples"]["dimer"], "noise": False}
+    check_config(cfg)  # a data set no criterion reads
+    cfg = copy.deepcopy(default_config)
+    cfg["samples"]["dimer"]["noise"] = False
+    with pytest.raises(ConfigError, match="Fig. 4's noise/link weight ratio.*pass vacuously"):
+        check_config(cfg)
+    cfg["grid"] = [g for g in cfg["grid"] if g["model"] != "dimer"]
+    cfg.pop("cd_rbm")
+    cfg["null_tests"].pop("dimer_samples")
+    try:
+        check_config(cfg)
+    except ConfigError as exc:  # other checks may need the dimer runs (Fig. 4); not the noise one
+        assert "noise" not in str(exc), exc

@@ -1,5 +1,5 @@
-"""The exact dimer measure (rsmi.exact_dimers) against enumeration and the worm sampler, and the
-exact-measure proxy (rsmi.exact_proxy) against direct determinants and full enumeration."""
+"""The exact dimer measure (rsmi.sampling.exact_dimers) against enumeration and the worm sampler, and the
+exact-measure proxy (rsmi.coarse.exact_proxy) against direct determinants and full enumeration."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import pytest
 from scipy.stats import chi2
 
 import rsmi
-from rsmi.dimers import sample_dimers
-from rsmi.dimers_reference import enumerate_coverings
-from rsmi.exact_dimers import DimerMeasure, dimer_measure, pattern_from_fat
-from rsmi.exact_proxy import PairedWindows, WindowMeasure, mi_terms
-from rsmi.regions import cut_regions
+from rsmi.sampling.dimers import sample_dimers
+from rsmi.sampling.dimers_reference import enumerate_coverings
+from rsmi.sampling.exact_dimers import DimerMeasure, dimer_measure, pattern_from_fat
+from rsmi.coarse.exact_proxy import PairedWindows, WindowMeasure, mi_terms
+from rsmi.windows.regions import cut_regions
 
 
 def _links(fat):
@@ -166,7 +166,7 @@ def test_mi_gradient_equals_finite_differences():
 def _exact_block_mi(wm, m, Vd, Ed, lam, bias):
     """I_Λ of the windows by enumeration: P(h | e_b) = Σ_u P(u | e_b) E_noise q(h | u, noise) over every
     possible link pattern u of the 4×4 fat block and the 16 states of its 4 noise pairs."""
-    from rsmi.exact_proxy import _q_states, _states
+    from rsmi.coarse.exact_proxy import _q_states, _states
 
     nl = wm.v_cols.size
     combos = ((np.arange(2**nl)[:, None] >> np.arange(nl)) & 1).astype(bool)
@@ -202,7 +202,7 @@ def test_pooled_exact_mi_against_enumeration_on_the_4x4_block():
     pool = cut_regions(sample_dimers(12, 1000, seed=99), 4, 4, 2, stride=8, model="dimer")[0].astype(float)
     rng = np.random.default_rng(5)
     lam, bias = rng.normal(0, 1.0, (16, 1)), np.array([0.3])
-    from rsmi.dimers import field_filters
+    from rsmi.sampling.dimers import field_filters
     lam[:, 0] += 4.0 * field_filters(4)[:, :, 0].ravel()
     dirs = [field_filters(4)[:, :, 0].reshape(16, 1), rng.normal(size=(16, 1))]
     exact = _exact_block_mi(wm, m, Vd, Ed, lam, bias)
@@ -229,9 +229,9 @@ def test_null_tests_under_the_exact_estimator():
     """run_null_tests(estimator="exact") scores the test filters on the pairs' windows: noise-only
     filters (truth 0) come out at ≤ 0.01, the field filters above them, and the own-noise-part row
     is the run's filter with its links zeroed; the Jensen-step row is the incompatible fraction."""
-    from rsmi.metrics import exact_measure_rows
-    from rsmi.nulltests import run_null_tests
-    from rsmi.tables import classify
+    from rsmi.judge.metrics import exact_measure_rows
+    from rsmi.judge.nulltests import run_null_tests
+    from rsmi.judge.tables import classify
 
     L = 16
     m = dimer_measure(L)
@@ -259,8 +259,8 @@ def test_null_tests_under_the_exact_estimator():
 
 
 def test_pairs_round_trip_and_damaged_file(tmp_path):
-    from rsmi.exact_proxy import load_pairs, save_pairs
-    from rsmi.io import CorruptFileError
+    from rsmi.coarse.exact_proxy import load_pairs, save_pairs
+    from rsmi.utils.io import CorruptFileError
 
     m, V, E, groups = _small_setup(20)
     wm = WindowMeasure(8, 4, 2, 2, E[0], measure=m)

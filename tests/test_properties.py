@@ -20,13 +20,13 @@ from hypothesis import Phase, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import rsmi.io
+import rsmi.utils.io
 from conftest import REPO
 from rsmi.config import ConfigError, check_config, load_config
 from rsmi.registry import REQUIRED_RUNS
-from rsmi.io import META_KEY, load_npz, save_npz
-from rsmi.regions import cut_regions, region_masks, window_origins, window_side
-from rsmi.results import FilterResult
+from rsmi.utils.io import META_KEY, load_npz, save_npz
+from rsmi.windows.regions import cut_regions, region_masks, window_origins, window_side
+from rsmi.coarse.results import FilterResult
 
 # Reproducible and side-effect free: same examples every run, no .hypothesis/ example database.
 SETTINGS = settings(deadline=None, derandomize=True, database=None, print_blob=False)
@@ -462,7 +462,7 @@ def test_failed_write_leaves_old_file_and_no_temporary(arrays, meta, existing):
     """A write that fails after bytes went to disk (a crash, a full disk: simulated by making
     the archive writer raise once it has written) leaves the destination as it was (the old
     file byte for byte, or no file) and no temporary file behind."""
-    real_write = rsmi.io._write_npz
+    real_write = rsmi.utils.io._write_npz
 
     def write_then_fail(fh, payload):
         real_write(fh, payload)
@@ -473,7 +473,7 @@ def test_failed_write_leaves_old_file_and_no_temporary(arrays, meta, existing):
         if existing:
             save_npz(path, meta={"old": True}, old=np.arange(5))
             before = path.read_bytes()
-        with mock.patch.object(rsmi.io, "_write_npz", write_then_fail):
+        with mock.patch.object(rsmi.utils.io, "_write_npz", write_then_fail):
             try:
                 save_npz(path, meta=meta, **arrays)
             except OSError as exc:

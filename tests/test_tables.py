@@ -1,10 +1,10 @@
-"""The 2·SE verdict rule, claims and findings (rsmi.tables, method.md §6)."""
+"""The 2·SE verdict rule, claims and findings (rsmi.judge.tables, method.md §6)."""
 
 import math
 
 import pytest
 
-from rsmi.tables import changed_findings, classify, failed_claims, row, unresolved_claims, verdict
+from rsmi.judge.tables import changed_findings, classify, failed_claims, row, unresolved_claims, verdict
 
 
 @pytest.mark.parametrize("value, se, op, t, expected", [
@@ -70,10 +70,25 @@ def test_verdict_at_the_threshold_is_inconclusive():
 
 
 def test_classify_appends_the_finding_to_the_note():
-    from rsmi.tables import FINDINGS
+    from rsmi.judge.tables import FINDINGS
 
     finding = next(f for f in FINDINGS if f["figure"] == "6")["finding"]
     bare, noted = classify([row("cd_rbm/n_hidden~4", "6", "noise_weight_share", 0.16, ">=", 0.5, note=n)
                             for n in ("", "x")])
     assert bare["note"] == finding
     assert noted["note"] == f"x; {finding}"
+
+
+def test_recorded_rows_are_the_proxy_null_tests_on_dimers():
+    """The one rule of rows recorded without a claim (rsmi.judge.tables.RECORDED): the null tests
+    of the jensen proxy on dimer runs under its own estimator, and nothing else."""
+    from rsmi.judge.tables import record_only, row
+
+    dimer = "model~dimer/L_V~8/N_h~2/L_B~4/L_E~4/estimator~jensen"
+    ising = "model~ising/L_V~6/N_h~1/L_B~3/L_E~3/estimator~jensen"
+    rows = [row(dimer, "null", "null_noise_only_a[jensen]", 0.0, "<=", 0.01, se=0.001),
+            row(dimer, "null", "null_noise_only_a[classifier]", 0.0, "<=", 0.01, se=0.001),
+            row(ising, "null", "null_paramagnet_a[jensen]", 0.0, "<=", 0.01, se=0.001),
+            row(dimer, "4", "r2_min[jensen]", 0.9, ">=", 0.7, se=0.01)]
+    out = record_only([dict(r) for r in rows])
+    assert [(r["gate"], r["kind"]) for r in out] == [(False, "report")] + [(r["gate"], r["kind"]) for r in rows[1:]]

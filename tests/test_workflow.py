@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from conftest import REPO, run_snakemake
-from rsmi.results import FilterResult
+from rsmi.coarse.results import FilterResult
 
 pytestmark = pytest.mark.slow
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from rsmi.io import atomic_write_text
-from rsmi.plotting import savefig_pair
+from rsmi.utils.io import atomic_write_text
+from rsmi.figures.files import savefig_pair
 
 
 def metrics(path) -> pd.DataFrame:

@@ -14,8 +14,8 @@ log = setup(snakemake)  # noqa: F821
 
 import pandas as pd  # noqa: E402
 
-from rsmi.io import atomic_write_text  # noqa: E402
-from rsmi.tables import changed_findings, failed_claims, truthy, unresolved_claims  # noqa: E402
+from rsmi.utils.io import atomic_write_text  # noqa: E402
+from rsmi.judge.tables import changed_findings, failed_claims, truthy, unresolved_claims  # noqa: E402
 
 table = pd.read_csv(snakemake.input.metrics, keep_default_na=False, dtype=str)  # noqa: F821
 rows = table.to_dict("records")

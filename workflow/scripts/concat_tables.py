@@ -9,7 +9,7 @@ log = setup(snakemake)  # noqa: F821
 
 import pandas as pd  # noqa: E402
 
-from rsmi.io import atomic_write_text  # noqa: E402
+from rsmi.utils.io import atomic_write_text  # noqa: E402
 
 frames = [pd.read_csv(p) for p in snakemake.input if open(p).read().strip()]  # noqa: F821
 table = pd.concat(frames, ignore_index=True)

@@ -1,4 +1,4 @@
-"""Glue: the windows of one dimer geometry paired with pool blocks, and their exact g (rsmi.exact_proxy)."""
+"""Glue: the windows of one dimer geometry paired with pool blocks, and their exact g (rsmi.coarse.exact_proxy)."""
 
 import sys
 
@@ -7,9 +7,9 @@ from _common import setup  # noqa: E402
 
 log = setup(snakemake)  # noqa: F821
 
-from rsmi.data import N_EVAL_WINDOWS, load_samples, load_windows  # noqa: E402
-from rsmi.exact_proxy import build_pairs, save_pairs  # noqa: E402
-from rsmi.seeding import derive_seed  # noqa: E402
+from rsmi.windows.data import N_EVAL_WINDOWS, load_samples, load_windows  # noqa: E402
+from rsmi.coarse.exact_proxy import build_pairs, save_pairs  # noqa: E402
+from rsmi.utils.seeding import derive_seed  # noqa: E402
 
 smk = snakemake  # noqa: F821
 wc, par = smk.wildcards, smk.params

@@ -9,9 +9,9 @@ log = setup(snakemake)  # noqa: F821
 
 from _figures import metrics, write  # noqa: E402
 
-from rsmi.plotting import plot_dimer_filters  # noqa: E402
-from rsmi.report import caption, criteria_table, null_failures, null_summary  # noqa: E402
-from rsmi.results import FilterResult  # noqa: E402
+from rsmi.figures.plotting import plot_dimer_filters  # noqa: E402
+from rsmi.figures.report import caption, criteria_table, null_failures, null_summary  # noqa: E402
+from rsmi.coarse.results import FilterResult  # noqa: E402
 
 smk = snakemake  # noqa: F821
 results = {run: FilterResult.load(p) for run, p in zip(smk.params.runs, smk.input.runs)}

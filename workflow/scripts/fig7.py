@@ -10,8 +10,8 @@ log = setup(snakemake)  # noqa: F821
 import pandas as pd  # noqa: E402
 from _figures import metrics, write  # noqa: E402
 
-from rsmi.plotting import plot_fig7  # noqa: E402
-from rsmi.report import caption, criteria_table  # noqa: E402
+from rsmi.figures.plotting import plot_fig7  # noqa: E402
+from rsmi.figures.report import caption, criteria_table  # noqa: E402
 
 smk = snakemake  # noqa: F821
 exponents, flow = pd.read_csv(smk.input.exponents), pd.read_csv(smk.input.flow)

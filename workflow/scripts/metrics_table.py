@@ -10,8 +10,8 @@ log = setup(snakemake)  # noqa: F821
 
 import pandas as pd  # noqa: E402
 
-from rsmi.metrics import figure4_verdict, mi_rows  # noqa: E402
-from rsmi.tables import classify, write_table  # noqa: E402
+from rsmi.judge.metrics import figure4_verdict, mi_rows  # noqa: E402
+from rsmi.judge.tables import classify, write_table  # noqa: E402
 
 smk = snakemake  # noqa: F821
 tables = [pd.read_csv(p, keep_default_na=False, dtype=str) for p in [*smk.input.runs, *smk.input.cd, *smk.input.torus, *smk.input.rg]]

@@ -10,8 +10,8 @@ log = setup(snakemake)  # noqa: F821
 import pandas as pd  # noqa: E402
 from _figures import write  # noqa: E402
 
-from rsmi.plotting import plot_mi_comparison, plot_mi_vs_buffer  # noqa: E402
-from rsmi.report import caption  # noqa: E402
+from rsmi.figures.plotting import plot_mi_comparison, plot_mi_vs_buffer  # noqa: E402
+from rsmi.figures.report import caption  # noqa: E402
 
 smk = snakemake  # noqa: F821
 mi = pd.read_csv(smk.input.mi)
