@@ -56,7 +56,7 @@ REPO = Path(__file__).resolve().parents[1]
 GEOM = dict(model="dimer", L_V=8, L_B=4, L_E=4)
 L_V = GEOM["L_V"]
 # rung name -> (hidden units of Θ^V, of Θ^VE, epochs); None: the config's value
-RUNGS = {"small": (32, 64, 5), "default": (None, None, None), "big": (256, 512, 30)}
+RUNGS = {"small": (32, 64, 5), "default": (None, None, None), "long": (None, None, 30), "big": (256, 512, 30)}
 
 
 def interior_exactly_one(V: np.ndarray) -> np.ndarray:
@@ -178,7 +178,7 @@ def table(cols, rows, head=None):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--parts", nargs="+", default=["ladder", "noisefree"], choices=["ladder", "noisefree"])
-    ap.add_argument("--rungs", nargs="+", default=["small", "default", "big"], choices=list(RUNGS))
+    ap.add_argument("--rungs", nargs="+", default=["small", "default", "long", "big"], choices=list(RUNGS))
     ap.add_argument("--big", nargs=3, type=int, default=None, metavar=("NV", "NVE", "EPOCHS"),
                     help="override the big rung's hidden units and epochs")
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
@@ -195,7 +195,7 @@ def main() -> None:
     n_h = 2
     filt_cols = ["rung", "seed", "wall_s", "rise", "r2", "noise_link", "cancorr", "cos", "dA_full", "dA_noise",
                  "dA_ideal"]
-    filt_head = ["rung", "seed", "wall s", "rise ± SE", "R²(E)", "noise/link", "canonical corr.", "|cos| field",
+    filt_head = ["rung", "seed", "wall s", "rise ± SE", "R²(E)", "noise/link", "canonical corr.", "\\|cos\\| field",
                  "ΔA full", "ΔA noise sites only", "ΔA ideal field (equal norm)"]
     rung_cols = ["rung", "n_hidden", "epochs", "theta_s", "ll_v", "ll_ve", "hard_core"]
     rung_head = ["rung", "hidden Θ^V/Θ^VE", "epochs", "Θ training s", "held-out log-lik. Θ^V (nats/window)",
@@ -213,22 +213,26 @@ def main() -> None:
                 theta_dir = args.results / "theta/dataset~dimer/L_V~8/L_B~4/L_E~4"
                 tv, tve, ts = RBM.load(theta_dir / "theta_v.npz"), RBM.load(theta_dir / "theta_ve.npz"), float("nan")
             else:
-                tv, tve, ts = theta_pair(win, config, nv, nve, ep, args.work, f"noisy_{nv}_{nve}_{ep}")
+                label = f"noisy_{nv or hp['n_hidden_v']}_{nve or hp['n_hidden_ve']}_{ep or hp['n_epochs']}"
+                tv, tve, ts = theta_pair(win, config, nv, nve, ep, args.work, label)
             pp = PooledProxy(tv, tve, win.V_val, win.E_val, groups=win.G_val,
                              seed=derive_seed(config["seed"], "theta_ladder", "pool", rung))
             rr = dict(rung=rung, n_hidden=f"{nv or hp['n_hidden_v']}/{nve or hp['n_hidden_ve']}",
-                      epochs=ep or hp["n_epochs"], theta_s=f"{ts:.0f}", hard_core=hard_core(pp),
+                      epochs=ep or hp["n_epochs"], theta_s="workflow" if ts != ts else f"{ts:.0f}", hard_core=hard_core(pp),
                       **quality(tv, tve, win, args, 11))
             rung_rows.append(rr)
             table(rung_cols, [rr], rung_head)
             for seed in args.seeds:
                 fr, row = train_filter(win, tv, tve, config, n_h, rung, seed)
                 row.update(rung=rung, **proxy_scores(pp, fr, win.V_val))
+                cb = estimate_mi(fr.weights, fr.biases, win.V_val, win.E_val, groups=win.G_val,
+                                 seed=derive_seed(config["seed"], "theta_ladder", "mi", rung, seed))
+                row["mi_trained"] = fmt(cb["mi"], cb["stderr"])
                 filt_rows.append(row)
-                table(filt_cols, [row], filt_head)
+                table(filt_cols + ["mi_trained"], [row], filt_head + ["classifier bound, trained"])
         print("## Ladder (noisy data)\n")
         table(rung_cols, rung_rows, rung_head)
-        table(filt_cols, filt_rows, filt_head)
+        table(filt_cols + ["mi_trained"], filt_rows, filt_head + ["classifier bound, trained"])
 
     if "noisefree" in args.parts:
         spec = dict(config["samples"]["dimer"], noise=False)
