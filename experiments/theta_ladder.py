@@ -82,12 +82,13 @@ def windows(samples: Path, config) -> object:
 def theta_pair(win, config, n_v, n_ve, epochs, cache: Path, label: str) -> tuple[RBM, RBM, float]:
     """Θ^V and Θ^VE trained as the train_theta rule does (config.theta_rbm.dimer, same windows and
     seed labels), with the hidden units / epochs given (None: the config's); cached in ``cache``."""
-    out, t0 = [], time.perf_counter()
+    out, t0, trained = [], time.perf_counter(), False
     for part, n_h in (("v", n_v), ("ve", n_ve)):
         path = cache / f"{label}_theta_{part}.npz"
         if path.exists():
             out.append(RBM.load(path))
             continue
+        trained = True
         hp = dict(config["theta_rbm"]["dimer"])
         hp.pop("max_train_windows")
         default_h = hp.pop("n_hidden_v" if part == "v" else "n_hidden_ve")
@@ -101,7 +102,12 @@ def theta_pair(win, config, n_v, n_ve, epochs, cache: Path, label: str) -> tuple
         cache.mkdir(parents=True, exist_ok=True)
         rbm.save(path)
         out.append(rbm)
-    return out[0], out[1], time.perf_counter() - t0
+    return out[0], out[1], (time.perf_counter() - t0) if trained else math.inf
+
+
+def theta_time(ts: float) -> str:
+    """Seconds of Θ training; "workflow" (NaN) for the workflow's own pair, "cached" (inf) when loaded."""
+    return "workflow" if ts != ts else "cached" if ts == math.inf else f"{ts:.0f}"
 
 
 def fmt(v, se, d=4, sign=True):
@@ -218,7 +224,7 @@ def main() -> None:
             pp = PooledProxy(tv, tve, win.V_val, win.E_val, groups=win.G_val,
                              seed=derive_seed(config["seed"], "theta_ladder", "pool", rung))
             rr = dict(rung=rung, n_hidden=f"{nv or hp['n_hidden_v']}/{nve or hp['n_hidden_ve']}",
-                      epochs=ep or hp["n_epochs"], theta_s="workflow" if ts != ts else f"{ts:.0f}", hard_core=hard_core(pp),
+                      epochs=ep or hp["n_epochs"], theta_s=theta_time(ts), hard_core=hard_core(pp),
                       **quality(tv, tve, win, args, 11))
             rung_rows.append(rr)
             table(rung_cols, [rr], rung_head)
@@ -252,7 +258,7 @@ def main() -> None:
                          seed=derive_seed(config["seed"], "theta_ladder", "pool", "noise_free"))
         hp = config["theta_rbm"]["dimer"]
         rr = dict(rung="noise-free, default", n_hidden=f"{hp['n_hidden_v']}/{hp['n_hidden_ve']}",
-                  epochs=hp["n_epochs"], theta_s=f"{ts:.0f}", hard_core=hard_core(pp), **quality(tv, tve, win, args, 12))
+                  epochs=hp["n_epochs"], theta_s=theta_time(ts), hard_core=hard_core(pp), **quality(tv, tve, win, args, 12))
         table(rung_cols, [rr], rung_head)
         nf_rows = []
         ff = field_filters(L_V)
