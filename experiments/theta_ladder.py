@@ -22,7 +22,7 @@ results/theta/dataset~dimer/L_V~8/L_B~4/L_E~4/theta_v.npz .../theta_ve.npz``); o
 trained here with the library's RBM (as the ``train_theta`` rule does, same windows and seed
 labels) and cached under ``--work``.  Prints markdown tables.
 
-Usage: python experiments/theta_ladder.py [--rungs small default big] [--seeds 0 1]
+Usage: python experiments/theta_ladder.py [--rungs small default long big] [--seeds 0 1 2]
        [--nf-seeds 0 1 2] [--parts ladder noisefree]
 """
 
@@ -187,7 +187,7 @@ def main() -> None:
     ap.add_argument("--rungs", nargs="+", default=["small", "default", "long", "big"], choices=list(RUNGS))
     ap.add_argument("--big", nargs=3, type=int, default=None, metavar=("NV", "NVE", "EPOCHS"),
                     help="override the big rung's hidden units and epochs")
-    ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
+    ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     ap.add_argument("--nf-seeds", nargs="+", type=int, default=[0, 1, 2])
     ap.add_argument("--ais-runs", type=int, default=32)
     ap.add_argument("--ais-betas", type=int, default=2000)
