@@ -2,7 +2,7 @@
 noise on the 8×8 fat dimer block *because of* the Θ-RBMs' spurious noise couplings?).
 
 Two controls, both with ``experiments/decide_jensen.py``'s machinery (the jensen filter trained
-with the pooled estimator ``rsmi.pooled`` at the workflow's settings, N_h 2, held-out windows):
+with the pooled estimator ``rsmi.coarse.pooled`` at the workflow's settings, N_h 2, held-out windows):
 
 1. A Θ-RBM quality ladder on the noisy data (L_V 8, L_B = L_E = 4): rungs of (hidden units of
    Θ^V / Θ^VE, epochs). Per rung: held-out log-likelihood per window of Θ^V and Θ^VE (AIS,
@@ -15,7 +15,7 @@ with the pooled estimator ``rsmi.pooled`` at the workflow's settings, N_h 2, hel
    with ``noise=False``, fresh Θ-RBMs with the workflow's settings, the same filter training.
    Per seed: the rise of A_Λ − A_0 ± SE, R²(E), canonical correlations, |cos| of each unit with
    the nearer ideal field filter, ΔA_Λ of the trained and of the ideal field filter (equal
-   norm), and the held-out classifier bound (``rsmi.mi.estimate_mi``) of both.
+   norm), and the held-out classifier bound (``rsmi.coarse.mi.estimate_mi``) of both.
 
 The default rung loads the workflow's Θ-RBMs (``snakemake --cores 2
 results/theta/dataset~dimer/L_V~8/L_B~4/L_E~4/theta_v.npz .../theta_ve.npz``); other Θ-RBMs are
@@ -42,15 +42,15 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 from rsmi.config import load_config, run_settings  # noqa: E402
-from rsmi.data import N_EVAL_WINDOWS, load_windows  # noqa: E402
-from rsmi.dimers import fat_site_kinds, field_filters, sample_dimers  # noqa: E402
-from rsmi.io import save_npz  # noqa: E402
-from rsmi.metrics import criteria_rows  # noqa: E402
-from rsmi.mi import estimate_mi  # noqa: E402
-from rsmi.network import train_rsmi  # noqa: E402
-from rsmi.pooled import PooledProxy, jackknife_mean  # noqa: E402
-from rsmi.rbm import RBM  # noqa: E402
-from rsmi.seeding import derive_seed  # noqa: E402
+from rsmi.windows.data import N_EVAL_WINDOWS, load_windows  # noqa: E402
+from rsmi.sampling.dimers import fat_site_kinds, field_filters, sample_dimers  # noqa: E402
+from rsmi.utils.io import save_npz  # noqa: E402
+from rsmi.judge.metrics import criteria_rows  # noqa: E402
+from rsmi.coarse.mi import estimate_mi  # noqa: E402
+from rsmi.coarse.network import train_rsmi  # noqa: E402
+from rsmi.coarse.pooled import PooledProxy, jackknife_mean  # noqa: E402
+from rsmi.theta.rbm import RBM  # noqa: E402
+from rsmi.utils.seeding import derive_seed  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 GEOM = dict(model="dimer", L_V=8, L_B=4, L_E=4)
