@@ -170,7 +170,7 @@ def test_periodic_wrap_equals_cutting_the_rolled_lattice(case):
 
 GRID_LIST_FIELDS = ("L_V", "N_h", "L_B")
 GRID_FIELDS = GRID_LIST_FIELDS + ("L_E", "estimator", "model")
-ESTIMATORS = ("jensen", "logmeanexp", "variational")  # the schema's enum
+ESTIMATORS = ("jensen", "logmeanexp", "variational", "exact")  # the schema's enum
 SIZE = st.integers(-2, 40)
 # Explicit alphabets: st.text()'s default one (and st.from_regex) make Hypothesis build a Unicode
 # table (~4 s) on a fresh checkout.  These still hold YAML syntax, escapes and non-ASCII text.
@@ -329,8 +329,8 @@ def _expected_semantic_keys(cfg):
             bad.add(f"{k}.L_B")
         if any(v + 2 * b + 2 * L_E > side[e["model"]] for v in L_V for b in L_B):
             bad.add(k)
-        if any(est not in cfg["rsmi"] for est in e["estimator"]):
-            bad.add(f"{k}.estimator")
+        if any(est not in cfg["rsmi"] for est in e["estimator"]) or ("exact" in e["estimator"] and not even):
+            bad.add(f"{k}.estimator")  # the exact dimer measure applies to dimers only
         if bad:
             return bad
         runs |= {(e["model"], v, h, b, L_E, est) for v in L_V for h in N_h for b in L_B for est in e["estimator"]}

@@ -49,7 +49,7 @@ def test_fig4_rows_are_every_dimer_run_of_the_block_at_the_paper_window(grid):
     rows = figure_rows(grid, "fig4")
     want = grid[(grid.model == "dimer") & (grid.L_V == 8) & (grid.L_B == 4) & (grid.L_E == 4)]
     pd.testing.assert_frame_equal(rows, want)
-    assert set(rows.N_h) == {2, 4} and set(rows.estimator) == {"jensen", "variational"}
+    assert set(rows.N_h) == {2, 4} and set(rows.estimator) == {"jensen", "variational", "exact"}
 
 
 def test_figure_rows_names_what_is_missing(grid):
