@@ -1,4 +1,4 @@
-"""The claims a configuration must produce (rsmi.claims) against the producers of the rows."""
+"""The claims a configuration must produce (rsmi.judge.claims) against the producers of the rows."""
 
 import inspect
 
@@ -6,7 +6,7 @@ import pandas as pd
 import yaml
 
 from conftest import REPO
-from rsmi.claims import (MAX_MI_HIDDEN, N_NULL_RANDOM, RG_CLAIM_RULES, RG_RULES, expected_claims, mi_runs, run_id,
+from rsmi.judge.claims import (MAX_MI_HIDDEN, N_NULL_RANDOM, RG_CLAIM_RULES, RG_RULES, expected_claims, mi_runs, run_id,
                          source_claims)
 from rsmi.config import expand_grid, load_config
 
@@ -19,13 +19,14 @@ def _small():
     return config
 
 
-def test_the_default_config_must_produce_its_255_claims():
+def test_the_default_config_must_produce_its_claims():
     config = load_config(REPO / "config.yaml")
     claims = expected_claims(config, expand_grid(config))
-    assert len(claims) == len(set(claims)) == 255  # README: 255 of 255 claims pass
+    # 255 before the exact estimator's two dimer runs (checked row for row against a full default
+    # run); each adds 15 null-test claims and two MI claims: 289
+    assert len(claims) == len(set(claims)) == 289
     by_figure = pd.Series([f for _, f, _ in claims]).value_counts().to_dict()
-    # README: 122 gated null-test rows, 98 MI claims (49 estimates)
-    assert by_figure["null"] == 122 and by_figure["mi"] == 98
+    assert by_figure["null"] == 122 + 2 * 15 and by_figure["mi"] == 98 + 2 * 2
     assert ("model~dimer/L_V~8/N_h~2/L_B~4/L_E~4/estimator~jensen", "null",
             "null_noise_only_own_noise_part[jensen]") not in claims  # a finding, not a claim
     assert ("cd_rbm/n_hidden~4", "6", "noise_weight_share") not in claims  # Findings 3
@@ -35,7 +36,8 @@ def test_the_default_config_must_produce_its_255_claims():
 
 def test_the_small_config_must_produce_163_claims():
     config = _small()
-    assert len(set(expected_claims(config, expand_grid(config)))) == 163  # issue 28's count
+    # issue 28's count was 163; the exact estimator's two dimer runs add 2 x 17
+    assert len(set(expected_claims(config, expand_grid(config)))) == 197
 
 
 def test_run_ids_are_the_workflows_paths():
@@ -47,12 +49,13 @@ def test_run_ids_are_the_workflows_paths():
     assert [run_id(r) for r in grid.to_dict("records")] == [pattern.format(**r) for r in grid.to_dict("records")]
     files = source_claims(config, grid)
     assert all(f"runs/{run_id(r)}/metrics.csv" in files for r in grid.to_dict("records"))
-    assert sum(len(v) for v in mi_runs(config, grid).values()) == 49  # README: 49 estimates
+    assert sum(len(v) for v in mi_runs(config, grid).values()) == 49 + 2  # README: 49 estimates, + the exact runs
 
 
 def test_constants_mirror_the_producers():
-    from rsmi import mi, rgflow
-    from rsmi.nulltests import run_null_tests
+    from rsmi.coarse import mi
+    from rsmi.rg import rgflow
+    from rsmi.judge.nulltests import run_null_tests
 
     assert MAX_MI_HIDDEN == mi.MAX_HIDDEN
     assert N_NULL_RANDOM == inspect.signature(run_null_tests).parameters["n_random"].default

@@ -50,6 +50,8 @@ SEMANTIC = [
     (("samples", "dimer", "L"), 31, "samples.dimer.L", "odd"),
     (("rsmi", "jensen", "ising", "snapshot_epochs"), [0, 10000], "rsmi.jensen.ising.snapshot_epochs[1]", "outside"),
     (("null_tests", "paramagnet_samples"), "dimer", "null_tests.paramagnet_samples", "Ising"),
+    (("samples", "dimer", "noise"), False, "samples.dimer.noise", "windows.dimer.samples feed(s) criteria that test the noise"),
+    (("samples", "dimer_null", "noise"), False, "samples.dimer_null.noise", "null_tests.dimer_samples"),
     (("exact_torus", "M"), 26, "exact_torus.M", "need >= 27"),
     (("exact_torus", "fit_from"), 11, "exact_torus.fit_from", "needs at least 3"),
     (("rg", "below"), "dimer", "rg.below", "Ising data set"),
@@ -64,6 +66,8 @@ SEMANTIC = [
     (("samples", "ising_paramagnet", "n_samples"), 3, "samples.ising_paramagnet.n_samples",
      "null_tests.paramagnet_samples splits"),
     (("windows", "validation_fraction"), 0.001, "samples.ising.n_samples", "(windows.validation_fraction=0.001)"),
+    (("grid", 0, "estimator"), ["exact"], "grid[0].estimator", "model dimer only"),
+    (("exact_pairs",), _DELETE, "grid[3].estimator", "exact_pairs settings"),
 ]
 
 
@@ -170,8 +174,8 @@ def test_the_smallest_sample_count_the_check_lets_through_splits(default_config)
     import numpy as np
 
     from rsmi.config import held_out_count
-    from rsmi.data import split_configurations
-    from rsmi.mi import grouped_split
+    from rsmi.windows.data import split_configurations
+    from rsmi.coarse.mi import grouped_split
 
     f = default_config["windows"]["validation_fraction"]
     need = int(str(pytest.raises(ConfigError, check_config, _bad(default_config, ("samples", "ising", "n_samples"), 1))
@@ -237,3 +241,20 @@ def test_issue28_bad_configs_stop_snakemake_before_any_job(tmp_path, edit, needl
     assert res.returncode != 0
     assert needle in res.stderr + res.stdout, res.stderr[-2000:]
     assert not (tmp_path / "results").exists() and not (tmp_path / "logs").exists()
+def test_noise_false_is_honoured(default_config):
+    """samples.<dimer>.noise: false is refused where a criterion reads the noise sites (above), and
+    accepted for a dimer data set nothing judges, or when no dimer run and no CD-RBM exist."""
+    cfg = copy.deepcopy(default_config)
+    cfg["samples"]["dimer_plain"] = {**cfg["samples"]["dimer"], "noise": False}
+    check_config(cfg)  # a data set no criterion reads
+    cfg = copy.deepcopy(default_config)
+    cfg["samples"]["dimer"]["noise"] = False
+    with pytest.raises(ConfigError, match="Fig. 4's noise/link weight ratio.*pass vacuously"):
+        check_config(cfg)
+    cfg["grid"] = [g for g in cfg["grid"] if g["model"] != "dimer"]
+    cfg.pop("cd_rbm")
+    cfg["null_tests"].pop("dimer_samples")
+    try:
+        check_config(cfg)
+    except ConfigError as exc:  # other checks may need the dimer runs (Fig. 4); not the noise one
+        assert "noise" not in str(exc), exc

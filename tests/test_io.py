@@ -3,8 +3,8 @@ import time
 import numpy as np
 import pytest
 
-from rsmi.io import CorruptFileError, load_npz, save_npz
-from rsmi.results import FilterResult
+from rsmi.utils.io import CorruptFileError, load_npz, save_npz
+from rsmi.coarse.results import FilterResult
 
 
 def test_roundtrip_and_same_bytes(tmp_path):
@@ -81,7 +81,7 @@ def test_written_files_get_ordinary_permissions(tmp_path):
     mask = os.umask(0o022)
     os.umask(mask)
     save_npz(tmp_path / "x.npz", a=np.zeros(2))
-    from rsmi.io import atomic_write_text
+    from rsmi.utils.io import atomic_write_text
 
     atomic_write_text(tmp_path / "t.csv", "a\n")
     for name in ("x.npz", "t.csv"):

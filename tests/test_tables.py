@@ -1,10 +1,10 @@
-"""The 2·SE verdict rule, claims and findings (rsmi.tables, method.md §6)."""
+"""The 2·SE verdict rule, claims and findings (rsmi.judge.tables, method.md §6)."""
 
 import math
 
 import pytest
 
-from rsmi.tables import changed_findings, classify, failed_claims, row, unresolved_claims, verdict
+from rsmi.judge.tables import changed_findings, classify, failed_claims, row, unresolved_claims, verdict
 
 
 @pytest.mark.parametrize("value, se, op, t, expected", [
@@ -70,7 +70,7 @@ def test_verdict_at_the_threshold_is_inconclusive():
 
 
 def test_classify_appends_the_finding_to_the_note():
-    from rsmi.tables import FINDINGS
+    from rsmi.judge.tables import FINDINGS
 
     finding = next(f for f in FINDINGS if f["figure"] == "6")["finding"]
     bare, noted = classify([row("cd_rbm/n_hidden~4", "6", "noise_weight_share", 0.16, ">=", 0.5, note=n)
@@ -88,9 +88,9 @@ def _run_files(tmp_path):
     """A run's metrics.csv and mi.csv as evaluate_run writes them (values made up)."""
     import pandas as pd
 
-    from rsmi.claims import run_claims
-    from rsmi.io import atomic_write_text
-    from rsmi.tables import MI_COLUMNS, write_table
+    from rsmi.judge.claims import run_claims
+    from rsmi.utils.io import atomic_write_text
+    from rsmi.judge.tables import MI_COLUMNS, write_table
 
     claims = run_claims(dict(model="ising", L_V=4, N_h=1, L_B=2, L_E=2, estimator="jensen"))
     rows = [row(RUN, fig, crit, 0.5, ">", 0.0, se=0.1, note="a, b; c") for fig, crit in claims]
@@ -106,7 +106,7 @@ def _run_files(tmp_path):
 
 
 def test_tables_as_written_are_read_back(tmp_path):
-    from rsmi.tables import read_metrics, read_mi
+    from rsmi.judge.tables import read_metrics, read_mi
 
     metrics, mi, claims = _run_files(tmp_path)
     assert len(read_metrics(metrics, run=RUN, claims=claims)) == len(claims) + 1
@@ -165,8 +165,8 @@ DAMAGED_TABLES = {
 
 @pytest.mark.parametrize("case", list(DAMAGED_TABLES))
 def test_a_damaged_table_is_refused_naming_the_file(tmp_path, case):
-    from rsmi.io import CorruptFileError
-    from rsmi.tables import TableError, read_metrics, read_mi
+    from rsmi.utils.io import CorruptFileError
+    from rsmi.judge.tables import TableError, read_metrics, read_mi
 
     metrics, mi, claims = _run_files(tmp_path)
     which, damage, words = DAMAGED_TABLES[case]
@@ -181,8 +181,21 @@ def test_a_damaged_table_is_refused_naming_the_file(tmp_path, case):
 
 
 def test_missing_claims_are_named():
-    from rsmi.tables import missing_claims
+    from rsmi.judge.tables import missing_claims
 
     rows = [dict(run="a", figure="2A", criterion="x", gate="True"), dict(run="a", figure="2A", criterion="y", gate="False")]
     assert missing_claims(rows, [("a", "2A", "x"), ("a", "2A", "y"), ("b", "2A", "x")]) == [("a", "2A", "y"),
                                                                                             ("b", "2A", "x")]
+def test_recorded_rows_are_the_proxy_null_tests_on_dimers():
+    """The one rule of rows recorded without a claim (rsmi.judge.tables.RECORDED): the null tests
+    of the jensen proxy on dimer runs under its own estimator, and nothing else."""
+    from rsmi.judge.tables import record_only, row
+
+    dimer = "model~dimer/L_V~8/N_h~2/L_B~4/L_E~4/estimator~jensen"
+    ising = "model~ising/L_V~6/N_h~1/L_B~3/L_E~3/estimator~jensen"
+    rows = [row(dimer, "null", "null_noise_only_a[jensen]", 0.0, "<=", 0.01, se=0.001),
+            row(dimer, "null", "null_noise_only_a[classifier]", 0.0, "<=", 0.01, se=0.001),
+            row(ising, "null", "null_paramagnet_a[jensen]", 0.0, "<=", 0.01, se=0.001),
+            row(dimer, "4", "r2_min[jensen]", 0.9, ">=", 0.7, se=0.01)]
+    out = record_only([dict(r) for r in rows])
+    assert [(r["gate"], r["kind"]) for r in out] == [(False, "report")] + [(r["gate"], r["kind"]) for r in rows[1:]]

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from conftest import REPO, run_snakemake
-from rsmi.results import FilterResult
+from rsmi.coarse.results import FilterResult
 
 pytestmark = pytest.mark.slow
 
@@ -371,11 +371,11 @@ def test_a_damaged_table_is_refused_naming_the_file_and_remade(finished, tmp_pat
 
 
 def test_the_claims_in_the_small_run_are_exactly_the_expected_ones(finished):
-    """rsmi.claims (what the check rule expects) against the rows the producers wrote."""
+    """rsmi.judge.claims (what the check rule expects) against the rows the producers wrote."""
     import pandas as pd
     from snakemake.utils import update_config
 
-    from rsmi.claims import expected_claims, source_claims
+    from rsmi.judge.claims import expected_claims, source_claims
     from rsmi.config import expand_grid
 
     config = yaml.safe_load((REPO / "config.yaml").read_text())
@@ -403,7 +403,7 @@ def test_check_rule_names_a_missing_or_an_unexpected_claim(finished, tmp_path):
     work, res = _check_with(finished, tmp_path, one_claim_lost)
     text = res.stdout + res.stderr
     assert res.returncode != 0
-    assert "1 of the 163 claims the configuration must produce are missing" in text, text[-3000:]
+    assert "1 of the 197 claims the configuration must produce are missing" in text, text[-3000:]
     assert f"missing claim: {lost.run} [{lost.figure}] {lost.criterion}" in text
 
     def one_claim_more(df):
@@ -413,5 +413,5 @@ def test_check_rule_names_a_missing_or_an_unexpected_claim(finished, tmp_path):
 
     work, res = _check_with(finished, tmp_path / "more", one_claim_more)
     text = res.stdout + res.stderr
-    assert res.returncode != 0 and "0 of the 163 claims" in text and "1 are not expected" in text, text[-3000:]
+    assert res.returncode != 0 and "0 of the 197 claims" in text and "1 are not expected" in text, text[-3000:]
     assert "unexpected claim: " in text

@@ -35,6 +35,8 @@ __all__ = [
 
 GRID_COLUMNS = ["model", "L_V", "N_h", "L_B", "L_E", "estimator"]
 ESTIMATORS_NEEDING_THETA = ("jensen", "logmeanexp")
+#: The proxy with the exact dimer measure (rsmi.coarse.exact_proxy): no Θ-RBMs, pool pairs per geometry.
+EXACT_ESTIMATOR = "exact"
 
 #: Schema shipped with the workflow (repository layout: src/rsmi/config.py -> workflow/schemas).
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
@@ -155,6 +157,7 @@ def check_config(config: Mapping[str, Any]) -> None:
         if side is not None:
             _require(cd["L_V"] <= side, "cd_rbm.L_V", f"block side {cd['L_V']} exceeds the lattice side {side}")
     grid = expand_grid(config)
+    _check_noise(config, grid)
     for fig, model, L_V, N_h, est in REQUIRED_RUNS:
         rows = grid[(grid.model == model) & (grid.L_V == L_V) & (grid.N_h == N_h)
                     & (grid.L_B == L_V // 2) & (grid.L_E == L_V // 2)]
@@ -229,6 +232,31 @@ def _check_sample_counts(config: Mapping[str, Any]) -> None:
                      f"n_samples={n} is too small: {used_by} needs at least 2 configurations for a standard error")
 
 
+#: What reads the noise sites of dimer data (method.md §1, §4b, §6): with ``noise: false`` those
+#: sites are constant and each of these criteria would pass without testing anything.
+NOISE_CRITERIA = ("Fig. 4's noise/link weight ratio", "the noise-only null tests", "Fig. 6 (CD-RBM weight on noise)")
+
+
+def _check_noise(config: Mapping[str, Any], grid: pd.DataFrame) -> None:
+    """Refuse ``samples.<name>.noise: false`` for a dimer data set that a noise-dependent criterion
+    reads: the windows of the dimer runs (when the grid has any, or ``cd_rbm`` is set) and
+    ``null_tests.dimer_samples``. A dimer data set nothing judges may leave the noise out."""
+    samples = config.get("samples") or {}
+    users: dict[str, list[str]] = {}
+    windows = config.get("windows") or {}
+    if "dimer" in windows and ((len(grid) and (grid.model == "dimer").any()) or config.get("cd_rbm")):
+        users.setdefault(windows["dimer"]["samples"], []).append("windows.dimer.samples")
+    dimer_null = (config.get("null_tests") or {}).get("dimer_samples")
+    if dimer_null is not None:
+        users.setdefault(dimer_null, []).append("null_tests.dimer_samples")
+    for name, readers in users.items():
+        s = samples.get(name) or {}
+        _require(s.get("model") != "dimer" or s.get("noise", True), f"samples.{name}.noise",
+                 f"noise is false, but {' and '.join(readers)} feed(s) criteria that test the noise sites "
+                 f"({', '.join(NOISE_CRITERIA)}); without noise they would pass vacuously. "
+                 "Set noise: true, or point those keys at a data set with noise")
+
+
 def _check_epochs(key: str, spec: Mapping[str, Any]) -> None:
     n_epochs = spec.get("n_epochs")
     for j, ep in enumerate(spec.get("snapshot_epochs", [])):
@@ -262,6 +290,12 @@ def _check_grid_entry(config, i: int, entry: Mapping[str, Any]) -> None:
                                       f"is larger than the lattice side {side} of data set {spec['samples']!r}")
     for est in entry["estimator"]:
         _require(est in (config.get("rsmi") or {}), f"{key}.estimator", f"estimator {est!r} has no settings under rsmi.{est}")
+        if est == EXACT_ESTIMATOR:
+            _require(model == "dimer", f"{key}.estimator",
+                     "the 'exact' estimator is the exact dimer measure: it applies to model dimer only")
+            _require(bool((config.get("null_tests") or {}).get("dimer_samples")) and "exact_pairs" in config,
+                     f"{key}.estimator", "the 'exact' estimator draws its pool from null_tests.dimer_samples and "
+                                         "needs the exact_pairs settings")
 
 
 def expand_grid(config: Mapping[str, Any]) -> pd.DataFrame:

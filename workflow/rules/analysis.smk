@@ -208,7 +208,7 @@ rule check:
     output:
         f"{RESULTS}/summary.txt",
     params:
-        # every claim the config must produce (rsmi.claims: the registry and the grid)
+        # every claim the config must produce (rsmi.judge.claims: the registry and the grid)
         claims=[list(k) for k in expected_claims(config, GRID)],
     log:
         "logs/check.log",

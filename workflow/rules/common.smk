@@ -6,7 +6,7 @@ from snakemake.utils import Paramspace, validate
 
 # The workflow runs the library from this checkout, whether or not it is pip-installed.
 sys.path.insert(0, f"{workflow.basedir}/src")
-from rsmi.claims import expected_claims, mi_runs, source_claims  # noqa: E402
+from rsmi.judge.claims import expected_claims, mi_runs, source_claims  # noqa: E402
 from rsmi.config import ConfigError, check_config, expand_grid, load_yaml, run_settings, theta_grid  # noqa: E402
 from rsmi.registry import figure_rows, is_figure_run  # noqa: E402
 from rsmi.warmup import GROUPS as WARMUP_STEPS  # noqa: E402
@@ -58,7 +58,7 @@ wildcard_constraints:
     N_h=r"\d+",
     L_B=r"\d+",
     L_E=r"\d+",
-    estimator=r"jensen|logmeanexp|variational",
+    estimator=r"jensen|logmeanexp|variational|exact",
     part=r"v|ve",
     n_hidden=r"\d+",
 
@@ -101,7 +101,11 @@ def theta_paths(dataset, L_V, L_B, L_E):
 
 
 def needs_theta(estimator):
-    return estimator != "variational"
+    return estimator not in ("variational", "exact")
+
+
+def exact_pairs_path(dataset, L_V, L_B, L_E):
+    return f"{RESULTS}/exact/dataset~{dataset}/L_V~{L_V}/L_B~{L_B}/L_E~{L_E}/pairs.npz"
 
 
 def run_id(row):
@@ -109,7 +113,9 @@ def run_id(row):
 
 
 def theta_inputs(wc):
-    """Θ-RBMs of the run's window geometry; the variational estimator needs none."""
+    """Θ-RBMs of the run's window geometry (the exact estimator: its pool pairs; variational: none)."""
+    if wc.estimator == "exact":
+        return {"pairs": exact_pairs_path(config["windows"][wc.model]["samples"], wc.L_V, wc.L_B, wc.L_E)}
     if not needs_theta(wc.estimator):
         return {}
     return theta_paths(config["windows"][wc.model]["samples"], wc.L_V, wc.L_B, wc.L_E)
@@ -194,12 +200,12 @@ class _AsWildcards(dict):
 
 
 def mi_expected():
-    """{mi.csv path: the run ids it must hold, in order}, every mi.csv of the workflow (rsmi.claims)."""
+    """{mi.csv path: the run ids it must hold, in order}, every mi.csv of the workflow (rsmi.judge.claims)."""
     return {f"{RESULTS}/{path}": runs for path, runs in mi_runs(config, GRID).items()}
 
 
 def metrics_expected():
-    """{metrics.csv path: (its run id, the (figure, criterion) it must gate)} (rsmi.claims)."""
+    """{metrics.csv path: (its run id, the (figure, criterion) it must gate)} (rsmi.judge.claims)."""
     return {f"{RESULTS}/{path}": [run, [list(c) for c in claims]]
             for path, (run, claims) in source_claims(config, GRID).items()}
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from rsmi.io import atomic_write_text
-from rsmi.plotting import savefig_pair
-from rsmi.tables import MI_COLUMNS, read_csv, read_metrics, read_other
+from rsmi.utils.io import atomic_write_text
+from rsmi.figures.files import savefig_pair
+from rsmi.judge.tables import MI_COLUMNS, read_csv, read_metrics, read_other
 
 
 def metrics(path) -> pd.DataFrame:

@@ -14,15 +14,15 @@ log = setup(snakemake)  # noqa: F821
 
 import pandas as pd  # noqa: E402
 
-from rsmi.io import REMAKE_HINT, atomic_write_text  # noqa: E402
-from rsmi.tables import (changed_findings, failed_claims, missing_claims, read_metrics,  # noqa: E402
-                         truthy, unresolved_claims)
+from rsmi.utils.io import REMAKE_HINT, atomic_write_text  # noqa: E402
+from rsmi.judge.tables import (changed_findings, failed_claims, missing_claims, read_metrics,  # noqa: E402
+                               truthy, unresolved_claims)
 
 path = snakemake.input.metrics  # noqa: F821
 read_metrics(path)  # columns, types, no criterion twice
 table = pd.read_csv(path, keep_default_na=False, dtype=str)
 rows = table.to_dict("records")
-# The claims the configuration must produce (rsmi.claims, from the registry and the grid): a lost
+# The claims the configuration must produce (rsmi.judge.claims, from the registry and the grid): a lost
 # or an unexpected claim stops the check, so the count cannot change without an error.
 expected = [tuple(k) for k in snakemake.params.claims]  # noqa: F821
 lost = missing_claims(rows, expected)

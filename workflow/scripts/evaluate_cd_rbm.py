@@ -9,13 +9,13 @@ log = setup(snakemake)  # noqa: F821
 
 import pandas as pd  # noqa: E402
 
-from rsmi.data import N_EVAL_WINDOWS, load_windows  # noqa: E402
-from rsmi.io import atomic_write_text  # noqa: E402
-from rsmi.metrics import criteria_rows, meeting_runs  # noqa: E402
-from rsmi.tables import read_metrics, write_table  # noqa: E402
-from rsmi.mi import MAX_HIDDEN, estimate_mi  # noqa: E402
-from rsmi.rbm import RBM  # noqa: E402
-from rsmi.seeding import derive_seed  # noqa: E402
+from rsmi.windows.data import N_EVAL_WINDOWS, load_windows  # noqa: E402
+from rsmi.utils.io import atomic_write_text  # noqa: E402
+from rsmi.judge.metrics import criteria_rows, meeting_runs  # noqa: E402
+from rsmi.judge.tables import read_metrics, write_table  # noqa: E402
+from rsmi.coarse.mi import MAX_HIDDEN, estimate_mi  # noqa: E402
+from rsmi.theta.rbm import RBM  # noqa: E402
+from rsmi.utils.seeding import derive_seed  # noqa: E402
 
 smk = snakemake  # noqa: F821
 par = smk.params

@@ -9,8 +9,8 @@ log = setup(snakemake)  # noqa: F821
 
 from _figures import metrics, table, write  # noqa: E402
 
-from rsmi.plotting import plot_fig7  # noqa: E402
-from rsmi.report import caption, criteria_table  # noqa: E402
+from rsmi.figures.plotting import plot_fig7  # noqa: E402
+from rsmi.figures.report import caption, criteria_table  # noqa: E402
 
 smk = snakemake  # noqa: F821
 exponents, flow = table(smk.input.exponents, "exponents"), table(smk.input.flow, "flow")

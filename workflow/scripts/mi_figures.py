@@ -9,8 +9,8 @@ log = setup(snakemake)  # noqa: F821
 
 from _figures import table, write  # noqa: E402
 
-from rsmi.plotting import plot_mi_comparison, plot_mi_vs_buffer  # noqa: E402
-from rsmi.report import caption  # noqa: E402
+from rsmi.figures.plotting import plot_mi_comparison, plot_mi_vs_buffer  # noqa: E402
+from rsmi.figures.report import caption  # noqa: E402
 
 smk = snakemake  # noqa: F821
 mi = table(smk.input.mi, "mi")
