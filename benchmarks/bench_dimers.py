@@ -6,10 +6,10 @@ excluded (a warm-up call first). Both kernels run the same number of loop update
 over several repeats; the best repeat of each and their ratio are reported.
 
 Autocorrelation (``autocorrelation_rows``): integrated autocorrelation times, in sweeps
-(``rsmi.dimers.loops_per_sweep(L)`` loop updates), of the winding numbers W₀, W₁ and W₀²+W₁²,
+(``rsmi.sampling.dimers.loops_per_sweep(L)`` loop updates), of the winding numbers W₀, W₁ and W₀²+W₁²,
 the column order parameters Ψ₀ = (2/N) Σ (−1)^x n((x,y)–(x+1,y)), Ψ₁ likewise, |Ψ|², the
 fraction of axis-1 dimers, and the field (E₀, E₁) of an 8×8 fat block, measured on one chain
-per L after 1000 burn-in sweeps, with Sokal's automatic window (``rsmi.stats``).
+per L after 1000 burn-in sweeps, with Sokal's automatic window (``rsmi.judge.stats``).
 
 Equilibration (``equilibration_rows``): |Ψ|² averaged over independent chains started from
 the columnar covering (|Ψ|² = 1), against its equilibrium value, after a few numbers of sweeps.
@@ -26,8 +26,10 @@ import time
 import numba
 import numpy as np
 
-from rsmi import dimers, dimers_reference
-from rsmi.stats import integrated_autocorrelation_time
+from rsmi.sampling import dimers
+
+from rsmi.sampling import dimers_reference
+from rsmi.judge.stats import integrated_autocorrelation_time
 
 SIZES = (32, 64)
 SWEEPS = 2000  # timed sweeps per repeat

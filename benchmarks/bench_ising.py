@@ -15,8 +15,10 @@ import time
 import numba
 import numpy as np
 
-from rsmi import ising, ising_reference
-from rsmi._xoshiro import seed_words
+from rsmi.sampling import ising
+
+from rsmi.sampling import ising_reference
+from rsmi.utils.xoshiro import seed_words
 
 SIZES = (64, 128)
 SWEEPS = 200  # timed sweep-equivalents per repeat

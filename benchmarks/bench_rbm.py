@@ -1,7 +1,7 @@
 """rsmi.RBM against scikit-learn's BernoulliRBM on critical-Ising windows: wall time and
 held-out log-likelihood, side by side, in one run.
 
-Data: critical Ising configurations (``rsmi.ising.sample_ising``), cut into windows with a
+Data: critical Ising configurations (``rsmi.sampling.ising.sample_ising``), cut into windows with a
 4×4 block V, buffer 2 and environment 2 (window 12×12): the visible vector is [v, e], 16 + 80
 = 96 units. Configurations are split into training and held-out sets before cutting, so no
 held-out window shares a configuration with a training window.
@@ -9,7 +9,7 @@ held-out window shares a configuration with a training window.
 Both estimators get the same n_hidden, epochs and batch size. BLAS is limited to one thread
 for both (threadpoolctl), and the numba kernels of rsmi.RBM are serial. The held-out
 log-likelihood of every model, scikit-learn's included, is the AIS estimate of
-``rsmi.partition.log_partition_ais`` with the same settings and the training-data means as base
+``rsmi.theta.partition.log_partition_ais`` with the same settings and the training-data means as base
 model; scikit-learn's ``components_`` (n_hidden, n_visible) is transposed into W.
 
 Run:  python benchmarks/bench_rbm.py [--n-configs 400 --epochs 10 --n-hidden 64 --batch-size 32]
@@ -29,10 +29,10 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-from rsmi.ising import T_C, sample_ising  # noqa: E402
-from rsmi.partition import free_energy, log_partition_ais  # noqa: E402
-from rsmi.rbm import RBM  # noqa: E402
-from rsmi.regions import cut_regions  # noqa: E402
+from rsmi.sampling.ising import T_C, sample_ising  # noqa: E402
+from rsmi.theta.partition import free_energy, log_partition_ais  # noqa: E402
+from rsmi.theta.rbm import RBM  # noqa: E402
+from rsmi.windows.regions import cut_regions  # noqa: E402
 
 
 def ising_windows(L: int, n_configs: int, n_val_configs: int, *, L_V=4, L_B=2, L_E=2, stride=4, seed=0):

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rsmi import network as net
-from rsmi._network_kernels import heat_bath_kernel
-from rsmi.network import train_rsmi
-from rsmi.regions import region_masks
+from rsmi.coarse import terms
+from rsmi.coarse.kernels import heat_bath_kernel
+from rsmi.coarse.network import train_rsmi
+from rsmi.windows.regions import region_masks
 
 
 @dataclass
@@ -87,9 +87,9 @@ def time_g(K, B, M, seed=0):
     rng = np.random.default_rng(seed)
     X, Y = 3 * rng.standard_normal((K, M)), 3 * rng.standard_normal((B, M))
     f, a = np.zeros(K), np.zeros(B)
-    net._g_matrix(f, X, a, Y)
+    terms.g_matrix(f, X, a, Y)
     t0 = time.perf_counter()
-    net._g_matrix(f, X, a, Y)
+    terms.g_matrix(f, X, a, Y)
     return (time.perf_counter() - t0) / (K * B * M) * 1e9
 
 

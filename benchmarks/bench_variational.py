@@ -8,9 +8,9 @@ numpy is imported; wall and process CPU time — on a loaded machine the CPU tim
 number), R²(E) per filter, the noise/link ratio of mean |λ| (worst filter), the two canonical correlations of
 (s₁, s₂) with (E₀, E₁), whether both field directions are captured (both ≥ 0.9), the held-out
 bound (jointly trained critic), the held-out hard-code classifier estimate of I(H:E)
-(rsmi.mi, scale-free) and whether a second run with the same seed gives the same bytes.
+(rsmi.coarse.mi, scale-free) and whether a second run with the same seed gives the same bytes.
 
-Criteria functions come from rsmi.metrics (the figure criteria of method.md §6).
+Criteria functions come from rsmi.judge.metrics (the figure criteria of method.md §6).
 
 RSMI-NE reference (issue 7): 44–51 s on one core; R²(E) 0.76–0.92 per filter; noise/link
 0.02–0.09; both directions captured in 1 of 5 runs; two runs with one seed disagreed.
@@ -31,11 +31,11 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from rsmi.dimers import block_field, fat_site_kinds, sample_dimers  # noqa: E402
-from rsmi.metrics import canonical_correlations, field_r2, noise_link_ratio, preactivations  # noqa: E402
-from rsmi.mi import estimate_mi  # noqa: E402
-from rsmi.regions import cut_regions  # noqa: E402
-from rsmi.variational import train_variational  # noqa: E402
+from rsmi.sampling.dimers import block_field, fat_site_kinds, sample_dimers  # noqa: E402
+from rsmi.judge.metrics import canonical_correlations, field_r2, noise_link_ratio, preactivations  # noqa: E402
+from rsmi.coarse.mi import estimate_mi  # noqa: E402
+from rsmi.windows.regions import cut_regions  # noqa: E402
+from rsmi.coarse.variational import train_variational  # noqa: E402
 
 
 def _digest(result) -> str:

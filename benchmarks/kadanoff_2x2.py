@@ -41,13 +41,15 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import log_expit, logsumexp
 
-from rsmi import network as net
-from rsmi.ising import T_C, sample_ising
-from rsmi.network import train_rsmi
-from rsmi.rbm import RBM
-from rsmi.regions import cut_regions, region_masks
+from rsmi.coarse import exact
+from rsmi.coarse import kernels
+from rsmi.theta import parts
+from rsmi.sampling.ising import T_C, sample_ising
+from rsmi.coarse.network import train_rsmi
+from rsmi.theta.rbm import RBM
+from rsmi.windows.regions import cut_regions, region_masks
 
-STATES = net._binary_states(4)
+STATES = kernels.binary_states(4)
 CODE = 2.0 ** np.arange(4)
 
 
@@ -81,8 +83,8 @@ def augment_d4_flip(V, E, L_V, L_B, L_E):
 
 def reduce_proxy(V, E, tv, tve):
     """(M (16, 16), log P_Θ^V (16,) unnormalised) of the 2×2 proxy (module docstring)."""
-    th = net._make_theta(tv, tve, 4, E.shape[1])
-    ex = net._ExactEngine(th, 4)
+    th = parts.theta_parts(tv, tve, 4, E.shape[1])
+    ex = exact.ExactEngine(th, 4)
     codes = (V.astype(float) @ CODE).astype(int)
     M = np.zeros((16, 16))
     for st in range(0, len(V), 20000):

@@ -1,7 +1,7 @@
 """Issue 11: does the paper's own proxy A_Λ, estimated precisely, reproduce Fig. 4 on noisy dimers?
 
 For each seed and N_h the script trains the jensen RSMI filter on the workflow's 8×8 fat dimer
-block (L_B = L_E = 4) with the pooled importance-sampling estimator (rsmi.pooled) and the
+block (L_B = L_E = 4) with the pooled importance-sampling estimator (rsmi.coarse.pooled) and the
 workflow's Θ-RBMs, then prints the Fig. 4 criteria (R²(E) per filter, noise/link, canonical
 correlations) on held-out windows and the training curve's rise ± SE.
 
@@ -28,11 +28,11 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 from rsmi.config import load_config, run_settings  # noqa: E402
-from rsmi.data import N_EVAL_WINDOWS, load_windows  # noqa: E402
-from rsmi.metrics import criteria_rows  # noqa: E402
-from rsmi.network import train_rsmi  # noqa: E402
-from rsmi.rbm import RBM  # noqa: E402
-from rsmi.seeding import derive_seed  # noqa: E402
+from rsmi.windows.data import N_EVAL_WINDOWS, load_windows  # noqa: E402
+from rsmi.judge.metrics import criteria_rows  # noqa: E402
+from rsmi.coarse.network import train_rsmi  # noqa: E402
+from rsmi.theta.rbm import RBM  # noqa: E402
+from rsmi.utils.seeding import derive_seed  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 GEOM = dict(model="dimer", L_V=8, L_B=4, L_E=4)
@@ -99,8 +99,8 @@ def score_parts(fr, tv, tve, win, seed) -> dict:
     """ΔA_Λ ± SE (pooled, held-out windows) of the trained filter, of its noise sites only and of
     its link sites only: a noise part scoring > 0.01 nats by more than 2·SE is the proxy
     preferring noise (a failed null test on the filter the proxy itself chose)."""
-    from rsmi.dimers import fat_site_kinds
-    from rsmi.pooled import PooledProxy
+    from rsmi.sampling.dimers import fat_site_kinds
+    from rsmi.coarse.pooled import PooledProxy
 
     noise = np.isin(fat_site_kinds(8), (0, 1))[:, :, None]
     pp = PooledProxy(tv, tve, win.V_val, win.E_val, groups=win.G_val, seed=seed)

@@ -2,18 +2,18 @@
 classifier cannot see?
 
 Setting: the workflow's variational runs ``model~dimer/L_V~8/N_h~2/L_B~{2,4,6}/L_E~4`` and
-their held-out windows (``rsmi.data.load_windows`` with the workflow's arguments: config
+their held-out windows (``rsmi.windows.data.load_windows`` with the workflow's arguments: config
 ``windows.dimer``, ``validation_fraction``, ``seed``; 5000 windows of the 200 held-out
 configurations).  The code is h = 1[v·λ + b > 0] of the run's filter; I(H:E) is always scored by
-``rsmi.mi.estimate_mi`` (held-out classifier bound, split by configuration, cluster-robust SE),
+``rsmi.coarse.mi.estimate_mi`` (held-out classifier bound, split by configuration, cluster-robust SE),
 only the description of E given to it changes:
 
 * ``raw``: the 2·L_E-wide ring of raw fat bits (what ``workflow/scripts/evaluate_run.py`` does,
   with its seed ``derive_seed(seed, "mi", run)``: reproduces ``mi.csv``);
 * ``links``: the raw bits of the ring's link sites only (noise sites dropped; half the features);
 * ``tiles``: the electric field (E0, E1) of every L_E × L_E tile of the ring
-  (``rsmi.dimers.block_field`` on each tile, sign-corrected to the window's staggering η, so the
-  tile fields add up to the field of the ring with the convention of ``rsmi.metrics._block_field``);
+  (``rsmi.sampling.dimers.block_field`` on each tile, sign-corrected to the window's staggering η, so the
+  tile fields add up to the field of the ring with the convention of ``rsmi.judge.metrics._block_field``);
 * ``sectors``: the tile fields summed over the ring's four sides and four corners (16 features);
 * ``ring``: the total field of the ring (2 features; dipolar correlations cancel on a closed ring,
   what is left is mostly the torus' winding sector);
@@ -30,7 +30,7 @@ Measurements (the tables of docs/dimer_buffer_information.md):
 1. I(H:E) of the run's code at every L_B under every feature set (workflow windows and split),
    plus, for the filter's code, the mean and spread over ``--repeats`` further random splits;
 2. I(F:E) for the *true* field of V instead of the filter's code: F = (sign-with-zero of E0,
-   of E1), 9 classes, written as a 4-unit threshold filter on ``rsmi.dimers.field_filters`` so
+   of E1), 9 classes, written as a 4-unit threshold filter on ``rsmi.sampling.dimers.field_filters`` so
    that ``estimate_mi`` scores it unchanged; plus the held-out R² of the linear prediction of
    (E0, E1) from the tile fields and its Gaussian information −½ Σ log(1 − R²); a weighted fit of
    ln I against ln r, r = L_V/2 + L_B + L_E/2 the distance from V's centre to the middle of the ring;
@@ -59,13 +59,13 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from rsmi.config import load_config  # noqa: E402
-from rsmi.data import N_EVAL_WINDOWS, load_samples, load_windows, split_configurations  # noqa: E402
-from rsmi.dimers import block_field, fat_site_kinds, field_filters  # noqa: E402
-from rsmi.metrics import LINK_KINDS  # noqa: E402
-from rsmi.mi import estimate_mi  # noqa: E402
-from rsmi.regions import cut_regions, region_masks, window_side  # noqa: E402
-from rsmi.results import FilterResult  # noqa: E402
-from rsmi.seeding import derive_seed  # noqa: E402
+from rsmi.windows.data import N_EVAL_WINDOWS, load_samples, load_windows, split_configurations  # noqa: E402
+from rsmi.sampling.dimers import block_field, fat_site_kinds, field_filters  # noqa: E402
+from rsmi.judge.metrics import LINK_KINDS  # noqa: E402
+from rsmi.coarse.mi import estimate_mi  # noqa: E402
+from rsmi.windows.regions import cut_regions, region_masks, window_side  # noqa: E402
+from rsmi.coarse.results import FilterResult  # noqa: E402
+from rsmi.utils.seeding import derive_seed  # noqa: E402
 
 FEATURES = ("raw", "links", "tiles", "sectors", "ring", "predicted")
 L_V, N_H, L_E = 8, 2, 4
@@ -121,7 +121,7 @@ def environment_features(E: np.ndarray, L_B: int, predictor=None) -> dict[str, n
 
 
 def v_field(V: np.ndarray) -> np.ndarray:
-    """(E0, E1) of the V blocks (rsmi.dimers.block_field, the convention of the field R²)."""
+    """(E0, E1) of the V blocks (rsmi.sampling.dimers.block_field, the convention of the field R²)."""
     return block_field(V.reshape(-1, L_V, L_V))
 
 
@@ -279,7 +279,7 @@ def main(argv=None) -> None:
             if run_id(L_B) not in ref.index:
                 continue
             a, b = ref.loc[run_id(L_B)], wf[(wf.code == "filter") & (wf.features == "raw") & (wf.L_B == L_B)].iloc[0]
-            mm = (4 - 1) / (2 * b.n_test)  # Miller–Madow term of rsmi.mi (all 4 classes observed here)
+            mm = (4 - 1) / (2 * b.n_test)  # Miller–Madow term of rsmi.coarse.mi (all 4 classes observed here)
             print(f"| {L_B} | {a.mi:.4f} ± {a.stderr:.4f} | {a.H:.5f} | {b.mi:.4f} ± {b.stderr:.4f} | {b.H:.5f} | "
                   f"{b.H - a.H - mm:.1e} |")
     rep = df[(df.split != "workflow") & (df.windows == "workflow")]

@@ -3,7 +3,7 @@
 Setting (method.md §5b): L × M torus at T_c = 2/ln(1+√2), V = one full row (L_V = 1),
 H = sign of V's magnetisation with ties (possible for even L) broken by V's first spin s_0 —
 a rule that keeps h(−v) = −h(v), so P(h = ±1) = 1/2 —, buffer L_B = 0 … 2L rows on each side,
-E = the next row on each side (L_E = 1; larger L_E gives the same I, see rsmi.exact_mi).
+E = the next row on each side (L_E = 1; larger L_E gives the same I, see rsmi.sampling.exact_mi).
 
 Why ln I should fall like −4π Δ_σ L_B / L.  Rows form a Markov chain with transfer matrix T;
 on a cylinder of circumference L the ratio of its two largest eigenvalues (the second one is
@@ -43,8 +43,8 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from rsmi.exact_mi import mutual_information_rows, transfer_matrix  # noqa: E402
-from rsmi.ising import T_C  # noqa: E402
+from rsmi.sampling.exact_mi import mutual_information_rows, transfer_matrix  # noqa: E402
+from rsmi.sampling.ising import T_C  # noqa: E402
 
 LONG = 256  # M = LONG · L for the "long torus" column
 

@@ -1,9 +1,9 @@
 """Integrated autocorrelation times of the Wolff sampler at T_c; writes the markdown table.
 
 For each L the chain runs with gap = 1 sweep-equivalent (k = L²/⟨|C|⟩ cluster updates, see
-``rsmi.ising``) after the default burn-in, and τ_int of the energy per site and of |m| is
+``rsmi.sampling.ising``) after the default burn-in, and τ_int of the energy per site and of |m| is
 estimated with Sokal's automatic window (c = 5), with the Madras–Sokal error
-τ·sqrt(2(2M+1)/n). The defaults ``DEFAULT_BURN_IN`` and ``DEFAULT_GAP`` of ``rsmi.ising``
+τ·sqrt(2(2M+1)/n). The defaults ``DEFAULT_BURN_IN`` and ``DEFAULT_GAP`` of ``rsmi.sampling.ising``
 were chosen from this table (gap ≥ 5 τ_int, burn-in ≥ 50 τ_int for every L).
 
     python experiments/ising_autocorrelation.py [--n 50000] [--out docs/ising_autocorrelation.md]
@@ -18,8 +18,8 @@ import time
 import numba
 import numpy as np
 
-from rsmi import ising
-from rsmi.stats import autocorrelation, integrated_autocorrelation_time
+from rsmi.sampling import ising
+from rsmi.judge.stats import autocorrelation, integrated_autocorrelation_time
 
 SIZES = (32, 48, 64, 128)
 SEED = 20240602
@@ -66,7 +66,7 @@ def markdown(table: list[dict], n_samples: int) -> str:
         f"`gap = {ising.DEFAULT_GAP}` sweep-equivalents for every L ≤ 128 "
         "(gap ≥ 5 τ_int and burn-in ≥ 50 τ_int of both observables at every L below; "
         "the chains start from the ordered state, which reaches equilibrium within about ten "
-        "cluster updates). For L > 128 both grow as (L/128)^0.6 (`rsmi.ising.default_schedule`), "
+        "cluster updates). For L > 128 both grow as (L/128)^0.6 (`rsmi.sampling.ising.default_schedule`), "
         "a margin over the measured growth τ_int(E) ∝ L^0.52 between L = 32 and 128.",
         "",
         f"ρ(gap) is the measured autocorrelation of successive stored samples at the default gap "
@@ -94,7 +94,7 @@ def main(argv=None) -> None:
     text = markdown(rows(args.n), args.n)
     print(text)
     if args.out:
-        from rsmi.io import atomic_write_text
+        from rsmi.utils.io import atomic_write_text
 
         atomic_write_text(args.out, text)
 

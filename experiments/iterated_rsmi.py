@@ -4,7 +4,7 @@ Fig. 7 reuses the level-1 Λ (the Ising 2×2, N_h 1 run) at every level. Here le
 is learned from level k's configurations with the workflow's own machinery and settings:
 the same window geometry (L_V 2, L_B 1, L_E 1), Θ-RBMs with ``theta_rbm.ising``, Λ with
 ``rsmi.jensen.ising`` and its 2×2 overrides, windows cut and split by
-:func:`rsmi.data.load_windows`. Level 0 is the workflow's critical MCRG sample set
+:func:`rsmi.windows.data.load_windows`. Level 0 is the workflow's critical MCRG sample set
 (``rg.critical``); level 1 comes from the workflow's learned filter.
 
 The coarse configurations that the next level trains on are made with the *symmetric*
@@ -37,13 +37,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from rsmi.config import load_config, run_settings  # noqa: E402
-from rsmi.data import N_EVAL_WINDOWS, load_samples, load_windows  # noqa: E402
-from rsmi.io import save_npz  # noqa: E402
-from rsmi.mcrg import filter_rule, mcrg_exponents  # noqa: E402
-from rsmi.network import train_rsmi  # noqa: E402
-from rsmi.rbm import RBM  # noqa: E402
-from rsmi.results import FilterResult  # noqa: E402
-from rsmi.seeding import derive_seed  # noqa: E402
+from rsmi.windows.data import N_EVAL_WINDOWS, load_samples, load_windows  # noqa: E402
+from rsmi.utils.io import save_npz  # noqa: E402
+from rsmi.rg.mcrg import filter_rule, mcrg_exponents  # noqa: E402
+from rsmi.coarse.network import train_rsmi  # noqa: E402
+from rsmi.theta.rbm import RBM  # noqa: E402
+from rsmi.coarse.results import FilterResult  # noqa: E402
+from rsmi.utils.seeding import derive_seed  # noqa: E402
 
 GEOM = dict(model="ising", L_V=2, L_B=1, L_E=1)
 

@@ -2,7 +2,7 @@
 
 Samples the L × L periodic Ising model at T_c with the Wolff sampler, blocks it three times
 with the majority rule (random tie-break), and prints y_t and y_h per level with jackknife
-standard errors (rsmi.mcrg), for the full coupling set (4 even, 2 odd) and for the smallest
+standard errors (rsmi.rg.mcrg), for the full coupling set (4 even, 2 odd) and for the smallest
 one (nearest neighbour; magnetisation) to show the truncation dependence.
 
 Usage (single-threaded, about a minute on one core at the defaults):
@@ -18,9 +18,9 @@ import time
 
 import numpy as np
 
-from rsmi.ising import T_C, sample_ising
-from rsmi.mcrg import block_levels, coupling_sums, majority_rule, mcrg_exponents
-from rsmi.seeding import derive_seed
+from rsmi.sampling.ising import T_C, sample_ising
+from rsmi.rg.mcrg import block_levels, coupling_sums, majority_rule, mcrg_exponents
+from rsmi.utils.seeding import derive_seed
 
 
 def _table(rows, title: str) -> str:

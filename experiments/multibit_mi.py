@@ -24,13 +24,13 @@ import time
 import numpy as np
 import yaml
 
-from rsmi.data import N_EVAL_WINDOWS, load_windows
-from rsmi.exact_mi import mutual_information_rows, sample_torus_rows
-from rsmi.ising import T_C
-from rsmi.mi import estimate_mi, estimate_mi_with_subcodes, hard_codes, subcode_summary
-from rsmi.results import FilterResult
-from rsmi.seeding import derive_seed
-from rsmi.torus import part_code, part_filter, torus_windows
+from rsmi.windows.data import N_EVAL_WINDOWS, load_windows
+from rsmi.sampling.exact_mi import mutual_information_rows, sample_torus_rows
+from rsmi.sampling.ising import T_C
+from rsmi.coarse.mi import estimate_mi, estimate_mi_with_subcodes, hard_codes, subcode_summary
+from rsmi.coarse.results import FilterResult
+from rsmi.utils.seeding import derive_seed
+from rsmi.judge.torus import part_code, part_filter, torus_windows
 
 
 def torus(a):

@@ -34,7 +34,7 @@ the repository, hence the explicit PYTHONPATH)::
     cp -r . ../rsmi-mut && cd ../rsmi-mut
     PYTHONPATH=$PWD/src NUMBA_NUM_THREADS=1 OMP_NUM_THREADS=1 \\
     OPENBLAS_NUM_THREADS=1 nice -n 19 <repo>/.venv/bin/python \\
-        experiments/mutation_sample.py src/rsmi/tables.py \\
+        experiments/mutation_sample.py src/rsmi/judge/tables.py \\
         --tests tests/test_tables.py tests/test_metrics.py \\
         --cap 40 --seed 15 --timeout 120 --out ../mut_tables.jsonl
 

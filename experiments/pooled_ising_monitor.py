@@ -1,11 +1,11 @@
-"""Is the pooled estimator (rsmi.pooled) precise enough to monitor the Ising training curves?
+"""Is the pooled estimator (rsmi.coarse.pooled) precise enough to monitor the Ising training curves?
 
 The Monte Carlo path's monitor (heat-bath chains per h-state) dominates the default run's
 time (docs/time_budget.md).  Before the Ising runs are monitored with the pooled estimator
 instead, this script measures it on the workflow's own Θ-RBMs, windows and trained filters:
 
 1. Ising 4×4 block (L_B = L_E = 2; |V| = 16, enumerable): ΔA_Λ = A_Λ − A_0 of the stored filter
-   snapshots (N_h 1 and 4) exactly (rsmi.network.proxy_and_gradient_exact) and from 20 pools
+   snapshots (N_h 1 and 4) exactly (rsmi.coarse.network.proxy_and_gradient_exact) and from 20 pools
    (20 evaluation seeds) on the same windows: error, stated SE, z = error / SE.
 2. Ising 6×6 block (Fig. 5, |V| = 36): 10 pools per snapshot; the spread of the values against
    their stated SE (χ² per degree of freedom), and the snapshot-to-snapshot rise.
@@ -30,11 +30,11 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 from rsmi.config import load_config  # noqa: E402
-from rsmi.data import load_windows  # noqa: E402
-from rsmi.network import proxy_and_gradient_exact  # noqa: E402
-from rsmi.pooled import PooledProxy  # noqa: E402
-from rsmi.rbm import RBM  # noqa: E402
-from rsmi.results import FilterResult  # noqa: E402
+from rsmi.windows.data import load_windows  # noqa: E402
+from rsmi.coarse.network import proxy_and_gradient_exact  # noqa: E402
+from rsmi.coarse.pooled import PooledProxy  # noqa: E402
+from rsmi.theta.rbm import RBM  # noqa: E402
+from rsmi.coarse.results import FilterResult  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 

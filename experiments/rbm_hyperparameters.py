@@ -29,9 +29,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-from rsmi.io import load_npz, save_npz  # noqa: E402
-from rsmi.rbm import RBM  # noqa: E402
-from rsmi.regions import cut_regions, region_masks  # noqa: E402
+from rsmi.utils.io import load_npz, save_npz  # noqa: E402
+from rsmi.theta.rbm import RBM  # noqa: E402
+from rsmi.windows.regions import cut_regions, region_masks  # noqa: E402
 
 # name: (model, L_V, L_B, L_E, lattice side (fat for dimers), stride, train configs, held-out configs)
 DATASETS = {
@@ -90,11 +90,11 @@ def load_dataset(name: str, cache: Path, seed: int = 0):
     else:
         t = time.perf_counter()
         if model == "ising":
-            from rsmi.ising import T_C, sample_ising
+            from rsmi.sampling.ising import T_C, sample_ising
 
             configs = sample_ising(L, T_C, n_tr + n_val, seed=seed)
         else:
-            from rsmi.dimers import sample_dimers
+            from rsmi.sampling.dimers import sample_dimers
 
             configs = sample_dimers(L // 2, n_tr + n_val, seed=seed, noise=True)
         V_tr, E_tr = cut_regions(configs[:n_tr], L_V, L_B, L_E, stride=stride, model=model)

@@ -3,8 +3,8 @@
 For each Θ-RBM setting the script does what the workflow does for a dimer run (V 8×8 fat,
 L_B = L_E = 4): it draws the default config's dimer data set (L = 32 vertices, 1000
 configurations with noise, seed derived from the config's master seed as the ``sample`` rule
-does), cuts the windows with ``rsmi.data.load_windows`` (stride 8, 20 % of the configurations
-held out), fits Θ^V and Θ^VE single-threaded, and runs ``rsmi.nulltests.run_null_tests`` with
+does), cuts the windows with ``rsmi.windows.data.load_windows`` (stride 8, 20 % of the configurations
+held out), fits Θ^V and Θ^VE single-threaded, and runs ``rsmi.judge.nulltests.run_null_tests`` with
 the ``jensen`` estimator on the held-out windows exactly as ``evaluate_run`` does. It prints,
 per setting and Θ seed:
 
@@ -47,12 +47,12 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 from rsmi.config import load_config  # noqa: E402
-from rsmi.data import N_EVAL_WINDOWS, load_windows  # noqa: E402
-from rsmi.dimers import sample_dimers  # noqa: E402
-from rsmi.io import save_npz  # noqa: E402
-from rsmi.nulltests import run_null_tests  # noqa: E402
-from rsmi.rbm import RBM  # noqa: E402
-from rsmi.seeding import derive_seed  # noqa: E402
+from rsmi.windows.data import N_EVAL_WINDOWS, load_windows  # noqa: E402
+from rsmi.sampling.dimers import sample_dimers  # noqa: E402
+from rsmi.utils.io import save_npz  # noqa: E402
+from rsmi.judge.nulltests import run_null_tests  # noqa: E402
+from rsmi.theta.rbm import RBM  # noqa: E402
+from rsmi.utils.seeding import derive_seed  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 # Block side → geometry (L_B = L_E = L_V/2, the paper's choice) and the proxy's path: the

@@ -3,10 +3,10 @@
 Setting (as experiments/exact_torus_mi.py, method.md §5b): L × M Ising torus at T_c, M = 8L,
 V = one full row, buffer L_B rows each side, E = the next row each side (2L spins),
 h = sign of V's magnetisation, ties → sign of V's first spin s_0.  The exact I(H:E) comes from
-``rsmi.exact_mi.mutual_information_rows`` (transfer matrix).
+``rsmi.sampling.exact_mi.mutual_information_rows`` (transfer matrix).
 
 Data.  For every (L, L_B) a *fresh* set of n independent torus configurations is drawn with the
-exact sampler ``rsmi.exact_mi.sample_torus_rows`` (no Markov chain; seed = SeedSequence([seed, L,
+exact sampler ``rsmi.sampling.exact_mi.sample_torus_rows`` (no Markov chain; seed = SeedSequence([seed, L,
 L_B])), so the estimates at different L_B are statistically independent and a weighted
 least-squares fit over L_B has honest errors.  The torus is translation invariant along the rows,
 so the exact I is the I of *any* row window; every configuration gives M windows (V at row
@@ -15,18 +15,18 @@ configuration on one side, and standard errors are cluster-robust over configura
 
 Filter.  λ = 1 on every site of V plus 0.5 extra on s_0, b = 0, on ±1 spins: s(v) = Σ v + 0.5 v_0.
 Σ v is even for even L, so |Σ v| ≥ 2 unless it is 0, and then s = 0.5 v_0: h = 1[s > 0] is exactly
-sign(Σ v) with ties → sign(v_0).  The script asserts this on every window (``rsmi.mi.hard_codes``
+sign(Σ v) with ties → sign(v_0).  The script asserts this on every window (``rsmi.coarse.mi.hard_codes``
 against the exact code's rule).
 
 Estimators (all held-out lower bounds of I; E given as the raw 2L spins):
-* estimate_mi: ``rsmi.mi.estimate_mi`` as the pipeline calls it — its own random split of the
+* estimate_mi: ``rsmi.coarse.mi.estimate_mi`` as the pipeline calls it — its own random split of the
   configurations (``groups``, test fraction 0.3), logistic regression for P(h|e), cluster-robust SE;
-* classifier: ``rsmi.mi.classifier_bound`` (what ``rsmi.mi.estimate_mi`` calls after drawing its
+* classifier: ``rsmi.coarse.mi.classifier_bound`` (what ``rsmi.coarse.mi.estimate_mi`` calls after drawing its
   split: logistic regression for P(h|e), L2 chosen on an inner training split; cluster-robust SE
   via ``groups_test``).  The split is fixed here instead of random — the last 30 % of the
   (i.i.d.) configurations are the test set for every estimator — so that the estimators'
   differences on one test set are paired;
-* variational: ``rsmi.variational.score_filter``, which scores a FIXED filter with a refitted
+* variational: ``rsmi.coarse.variational.score_filter``, which scores a FIXED filter with a refitted
   critic.  Its code is stochastic, q(h=1|v) = σ(s(v)); the filter is multiplied by 40 so that
   |s| ≥ 20 and q is 0 or 1 to 2e-9 — the hard code.  Same split.  score_filter's SE treats windows as
   independent; the printed SE is that times the design effect (cluster-robust SE / iid SE) of
@@ -66,15 +66,15 @@ import numpy as np  # noqa: E402
 from scipy.optimize import minimize  # noqa: E402
 from scipy.special import expit, log_expit  # noqa: E402
 
-from rsmi.exact_mi import (  # noqa: E402
+from rsmi.sampling.exact_mi import (  # noqa: E402
     mutual_information_rows,
     sample_torus_rows,
     transfer_matrix,
 )
-from rsmi.ising import T_C  # noqa: E402
-from rsmi.mi import classifier_bound, estimate_mi, hard_codes  # noqa: E402
-from rsmi.torus import fit_delta_sigma, sign_code, sign_filter, torus_windows  # noqa: E402
-from rsmi.variational import score_filter  # noqa: E402
+from rsmi.sampling.ising import T_C  # noqa: E402
+from rsmi.coarse.mi import classifier_bound, estimate_mi, hard_codes  # noqa: E402
+from rsmi.judge.torus import fit_delta_sigma, sign_code, sign_filter, torus_windows  # noqa: E402
+from rsmi.coarse.variational import score_filter  # noqa: E402
 
 TEST_FRACTION = 0.3
 HARD_SCALE = 40.0  # filter scale for the variational estimator's stochastic code
@@ -100,7 +100,7 @@ def _rescaled_power(T: np.ndarray, n: int) -> np.ndarray:
 def exact_joint(L: int, M: int, L_B: int) -> np.ndarray:
     """P(h, t, b), shape (2, 2^L, 2^L), h index 0 ↔ h = −1; t, b = the E rows (top, bottom).
 
-    The same chain formula as rsmi.exact_mi.mutual_information_rows with L_V = 1:
+    The same chain formula as rsmi.sampling.exact_mi.mutual_information_rows with L_V = 1:
     P(h, t, b) ∝ (A diag[h(v) = h] A)[t, b] · C[b, t], A = T^(L_B+1), C = T^(M−2L_B−2).
     """
     T = transfer_matrix(L, T_C)
@@ -286,7 +286,7 @@ def main(argv=None) -> None:
     ap.add_argument("--m-factor", type=int, default=8,
                     help="M = this · L (default 8, as in docs/exact_torus_mi.md)")
     ap.add_argument("--seed", type=int, default=20261201)
-    ap.add_argument("--no-variational", action="store_true", help="skip rsmi.variational.score_filter")
+    ap.add_argument("--no-variational", action="store_true", help="skip rsmi.coarse.variational.score_filter")
     args = ap.parse_args(argv)
     if len(args.configs) != len(args.sizes):
         ap.error("--configs needs one count per size")

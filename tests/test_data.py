@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from rsmi.data import load_samples, load_windows, split_configurations
-from rsmi.io import CorruptFileError, save_npz
-from rsmi.seeding import derive_seed
+from rsmi.windows.data import load_samples, load_windows, split_configurations
+from rsmi.utils.io import CorruptFileError, save_npz
+from rsmi.utils.seeding import derive_seed
 
 
 def _write(path, configs, model):
@@ -31,7 +31,7 @@ def test_windows_never_mix_configurations_across_the_split(tmp_path):
     assert not set(w.G_train) & set(w.G_val)
     assert len(w.V_train) == 9 * 4 and len(w.V_val) == 3 * 4
     # every window really comes from the configuration its group names
-    from rsmi.regions import cut_regions
+    from rsmi.windows.regions import cut_regions
 
     for V, G in ((w.V_train, w.G_train), (w.V_val, w.G_val)):
         for v, g in zip(V, G):

@@ -11,12 +11,14 @@ import logging
 
 import numpy as np
 
-from rsmi._xoshiro import next_u64
+from rsmi.utils.xoshiro import next_u64
 import pytest
 from scipy import stats as sps
 
-from rsmi import dimers, dimers_reference
-from rsmi.dimers import (
+from rsmi.sampling import dimers
+
+from rsmi.sampling import dimers_reference
+from rsmi.sampling.dimers import (
     SITE_FACE,
     SITE_LINK_AXIS0,
     SITE_LINK_AXIS1,
@@ -30,11 +32,11 @@ from rsmi.dimers import (
     sample_dimers,
     winding_numbers,
 )
-from rsmi.dimers_reference import enumerate_coverings
-from rsmi.stats import chi_square_test, fisher_combined_pvalue
+from rsmi.sampling.dimers_reference import enumerate_coverings
+from rsmi.judge.stats import chi_square_test, fisher_combined_pvalue
 
 SAMPLERS = {"fast": sample_dimers, "reference": dimers_reference.sample_dimers}
-# Every test that runs the plain reference twin (rsmi.dimers_reference) is in the slow suite,
+# Every test that runs the plain reference twin (rsmi.sampling.dimers_reference) is in the slow suite,
 # which CI runs; the default run checks the fast sampler against exact enumerations.
 STAT_SAMPLERS = ["fast", pytest.param("reference", marks=pytest.mark.slow)]
 N_RUNS = 4
@@ -277,10 +279,10 @@ def test_chunking_does_not_change_the_stream(monkeypatch):
 
 
 def test_zero_samples_and_logging(caplog):
-    with caplog.at_level(logging.INFO, logger="rsmi.dimers"):
+    with caplog.at_level(logging.INFO, logger="rsmi.sampling.dimers"):
         s = sample_dimers(4, 0, seed=1)
     assert s.shape == (0, 8, 8) and s.dtype == np.uint8
-    assert any(r.name == "rsmi.dimers" for r in caplog.records)
+    assert any(r.name == "rsmi.sampling.dimers" for r in caplog.records)
 
 
 def test_loops_per_sweep():
@@ -527,10 +529,10 @@ def test_final_log_line_counts_loops_and_moves_and_the_elapsed_time(caplog):
     L, n, burn_in, gap, seed = 4, 5, 3, 2, 17
     k = loops_per_sweep(L)
     t0 = time.perf_counter()
-    with caplog.at_level(logging.INFO, logger="rsmi.dimers"):
+    with caplog.at_level(logging.INFO, logger="rsmi.sampling.dimers"):
         sample_dimers(L, n, seed=seed, burn_in=burn_in, gap=gap)
     elapsed = time.perf_counter() - t0
-    done = [r for r in caplog.records if r.name == "rsmi.dimers" and "done" in r.msg]
+    done = [r for r in caplog.records if r.name == "rsmi.sampling.dimers" and "done" in r.msg]
     assert len(done) == 1
     _, loops, moves, mean, dt = done[0].args
     twin = dimers._WormChain(L, np.random.default_rng(seed))

@@ -1,4 +1,4 @@
-"""Exact I(H:E) on the Ising torus and the exact row sampler (rsmi.exact_mi).
+"""Exact I(H:E) on the Ising torus and the exact row sampler (rsmi.sampling.exact_mi).
 
 The transfer-matrix results are checked against independent enumerations of tiny tori
 (energies summed bond by bond, no transfer matrix), at several (T, L_V, L_B, L_E) and for a
@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from rsmi.exact_mi import (
+from rsmi.sampling.exact_mi import (
     mutual_information_rows,
     mutual_information_rows_bruteforce,
     row_regions,
@@ -19,8 +19,8 @@ from rsmi.exact_mi import (
     sample_torus_rows,
     transfer_matrix,
 )
-from rsmi.ising import T_C
-from rsmi.stats import chi_square_test
+from rsmi.sampling.ising import T_C
+from rsmi.judge.stats import chi_square_test
 
 
 def sign_code(v):
@@ -275,7 +275,7 @@ def test_sampler_validation():
 @pytest.mark.parametrize("L, M, T", [(2, 3, 1.0), (4, 9, T_C), (6, 20, T_C), (3, 7, 10.0)])
 def test_row_kernel_matches_its_numpy_twin(L, M, T):
     """The numba chain draws exactly the rows of the NumPy reference, whatever its chunking."""
-    from rsmi.exact_mi import _power_ladder, _rescaled, _rows_kernel, _rows_reference, transfer_matrix
+    from rsmi.sampling.exact_mi import _power_ladder, _rescaled, _rows_kernel, _rows_reference, transfer_matrix
 
     Tn = _rescaled(transfer_matrix(L, T))
     powers = _power_ladder(Tn, M)

@@ -3,8 +3,8 @@ import time
 import numpy as np
 import pytest
 
-from rsmi.io import CorruptFileError, load_npz, save_npz
-from rsmi.results import FilterResult
+from rsmi.utils.io import CorruptFileError, load_npz, save_npz
+from rsmi.coarse.results import FilterResult
 
 
 def test_roundtrip_and_same_bytes(tmp_path):
@@ -81,8 +81,27 @@ def test_written_files_get_ordinary_permissions(tmp_path):
     mask = os.umask(0o022)
     os.umask(mask)
     save_npz(tmp_path / "x.npz", a=np.zeros(2))
-    from rsmi.io import atomic_write_text
+    from rsmi.utils.io import atomic_write_text
 
     atomic_write_text(tmp_path / "t.csv", "a\n")
     for name in ("x.npz", "t.csv"):
         assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_random_bytes_are_refused_without_pickle_advice(tmp_path):
+    """issue 28: numpy takes a file that is no zip archive for a pickle and ends its error with the
+    advice to load it with allow_pickle=True, which is never right for a result file."""
+    import os
+
+    path = tmp_path / "random.npz"
+    path.write_bytes(os.urandom(4096).replace(b"PK", b"pk").replace(b"\x93N", b"xN"))
+    with pytest.raises(CorruptFileError) as exc:
+        load_npz(path)
+    text = str(exc.value)
+    assert text.startswith(f"{path}: not a readable .npz archive (not a zip file")
+    assert "pickle" not in text.lower()
+    assert "delete it and run the same snakemake command again" in text
+    np.save(tmp_path / "single.npy", np.arange(3))
+    (tmp_path / "single.npy").rename(tmp_path / "single.npz")
+    with pytest.raises(CorruptFileError, match=r"single.npz: not a readable .npz archive \(it is a single .npy array\)"):
+        load_npz(tmp_path / "single.npz")

@@ -1,4 +1,4 @@
-"""Tests of the Wolff Ising sampler (rsmi.ising) and its reference twin (rsmi.ising_reference).
+"""Tests of the Wolff Ising sampler (rsmi.sampling.ising) and its reference twin (rsmi.sampling.ising_reference).
 
 Exactness is checked NetKet style: sampled histograms on tiny tori are chi-square tested
 against exact Boltzmann probabilities from enumerating every state, p-values of independent
@@ -13,15 +13,17 @@ import math
 import numpy as np
 import pytest
 
-from rsmi import ising, ising_reference
-from rsmi.ising import T_C, energy_per_site, magnetisation_per_site, sample_ising
-from rsmi.ising_reference import (enumerate_states, exact_distribution, exact_energy_histogram,
+from rsmi.sampling import ising
+
+from rsmi.sampling import ising_reference
+from rsmi.sampling.ising import T_C, energy_per_site, magnetisation_per_site, sample_ising
+from rsmi.sampling.ising_reference import (enumerate_states, exact_distribution, exact_energy_histogram,
                                   exact_magnetisation_moments, sample_ising_reference)
-from rsmi.stats import (chi_square_test, fisher_combined_pvalue, integrated_autocorrelation_time,
+from rsmi.judge.stats import (chi_square_test, fisher_combined_pvalue, integrated_autocorrelation_time,
                         mean_and_error)
 
 SAMPLERS = {"fast": sample_ising, "reference": sample_ising_reference}
-# Every test that runs the plain reference twin (rsmi.ising_reference, numba-compiled on first
+# Every test that runs the plain reference twin (rsmi.sampling.ising_reference, numba-compiled on first
 # use, ~10 s) is in the slow suite, which CI runs; the default run checks the fast sampler against
 # exact enumerations.
 STAT_SAMPLERS = ["fast", pytest.param("reference", marks=pytest.mark.slow)]
@@ -168,7 +170,7 @@ def test_exact_boltzmann_distribution(sampler, L, T):
 
 def _wolff_twin(p_of_T):
     """sample_ising_reference with the bond probability p_of_T(T) instead of 1 − exp(−2/T):
-    the reference's kernels, seeding and driver (rsmi.ising_reference), only p differs."""
+    the reference's kernels, seeding and driver (rsmi.sampling.ising_reference), only p differs."""
     def runners(L, T, rng):
         p = p_of_T(T)
         seed = ising_reference._numba_seed(rng)
@@ -407,9 +409,9 @@ def test_validation_accepts_numpy_scalars_and_progress_type():
 def test_progress_is_logged(monkeypatch, caplog):
     monkeypatch.setattr(ising, "_CHUNK_SPIN_FLIPS", 8 * 8 * 3)  # one sample per chunk
     monkeypatch.setattr(ising, "_LOG_INTERVAL_S", 0.0)
-    with caplog.at_level("INFO", logger="rsmi.ising"):
+    with caplog.at_level("INFO", logger="rsmi.sampling.ising"):
         sample_ising(8, T_C, 3, seed=0, gap=3)
-    msgs = [r.getMessage() for r in caplog.records if r.name == "rsmi.ising"]
+    msgs = [r.getMessage() for r in caplog.records if r.name == "rsmi.sampling.ising"]
     assert any("1/3 samples" in m for m in msgs) and any("2/3 samples" in m for m in msgs)
 
 

@@ -1,4 +1,4 @@
-"""Tests of rsmi.mcrg: block-spin rules, coupling sums, Swendsen's MCRG linearisation.
+"""Tests of rsmi.rg.mcrg: block-spin rules, coupling sums, Swendsen's MCRG linearisation.
 
 Every fast function is compared with its loop twin on random input with the same pre-drawn
 uniforms; hand-made cases pin the conventions (block layout, row-major weights, orientation,
@@ -15,8 +15,8 @@ import math
 import numpy as np
 import pytest
 
-from rsmi import mcrg
-from rsmi.mcrg import (block_levels, coupling_sums, decimate, filter_rule, jackknife_se,
+from rsmi.rg import mcrg
+from rsmi.rg.mcrg import (block_levels, coupling_sums, decimate, filter_rule, jackknife_se,
                        leading_eigenvalue, majority_rule, mcrg_eigenvalue, mcrg_exponents,
                        mcrg_matrices, rg_matrix, ring_coupling_sums, sample_ising_ring)
 
@@ -377,7 +377,7 @@ def test_mcrg_reproduces_exact_1d_decimation_eigenvalue(K):
 
 
 def test_mcrg_exponents_2d_smoke_and_symmetry():
-    from rsmi.ising import T_C, sample_ising
+    from rsmi.sampling.ising import T_C, sample_ising
 
     c = sample_ising(16, T_C, 200, seed=0, burn_in=20, gap=2)
     levels = block_levels(c, majority_rule, 2, seed=1)

@@ -9,10 +9,10 @@ import math
 import numpy as np
 import pytest
 
-from rsmi import metrics as m
-from rsmi.dimers import block_field, fat_site_kinds, field_filters
-from rsmi.results import FilterResult
-from rsmi.tables import COLUMNS, failed_claims, write_table
+from rsmi.judge import metrics as m
+from rsmi.sampling.dimers import block_field, fat_site_kinds, field_filters
+from rsmi.coarse.results import FilterResult
+from rsmi.judge.tables import COLUMNS, failed_claims, write_table
 
 
 def _result(weights, biases=None, history=None, snapshot_epochs=(0, 10, 100, 190), history_err=0.0):
@@ -373,10 +373,10 @@ def test_bad_inputs():
 
 
 def test_criteria_on_sampled_dimers_and_a_fitted_rbm_object():
-    """End to end on the project's own data: sampled dimer + noise blocks, an rsmi.rbm.RBM."""
-    from rsmi.dimers import sample_dimers
-    from rsmi.rbm import RBM
-    from rsmi.regions import cut_regions
+    """End to end on the project's own data: sampled dimer + noise blocks, an rsmi.theta.rbm.RBM."""
+    from rsmi.sampling.dimers import sample_dimers
+    from rsmi.theta.rbm import RBM
+    from rsmi.windows.regions import cut_regions
 
     fat = sample_dimers(8, 40, seed=11)
     V, _ = cut_regions(fat, 8, 2, 2, stride=4, model="dimer")
@@ -413,7 +413,7 @@ def test_write_table_and_failed_claims(tmp_path):
 
 
 def test_mi_rows_fail_a_bound_negative_beyond_two_se_and_an_imprecise_estimate():
-    from rsmi.metrics import mi_rows
+    from rsmi.judge.metrics import mi_rows
 
     base = dict(model="ising", filter="rsmi", method="classifier", N_h=1, L_B=2)
     table = [dict(base, run="a", mi=0.50, stderr=0.02),   # the panel's largest

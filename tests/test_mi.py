@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from rsmi.mi import (
+from rsmi.coarse.mi import (
     _fit_binary_logistic,
     _mean_and_stderr,
     classifier_bound,
@@ -427,7 +427,7 @@ def test_warm_start_reaches_the_cold_optimum():
 def test_choose_l2_matches_cold_fits_in_the_grid_order():
     """The warm-started path picks what the slow twin picks: a cold fit per strength on the same
     inner split, the first best strength in the caller's order."""
-    from rsmi.mi import _heldout_terms, choose_l2
+    from rsmi.coarse.mi import _heldout_terms, choose_l2
 
     X, Y = _three_class_problem(n=300)
     X[:, 3] = 0.0  # a constant feature (standardised to 0) must not break either path

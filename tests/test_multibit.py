@@ -1,9 +1,9 @@
 """Issue 25: multi-bit codes — exact references on the torus, and the data-processing check.
 
-* the L_V = 1 fast path of :func:`rsmi.exact_mi.mutual_information_rows` against its slow twin
+* the L_V = 1 fast path of :func:`rsmi.sampling.exact_mi.mutual_information_rows` against its slow twin
   (the general path) and against brute-force enumeration;
-* the part codes and their filters (:mod:`rsmi.torus`);
-* :func:`rsmi.mi.estimate_mi_with_subcodes`: the full code's numbers are :func:`estimate_mi`'s, the
+* the part codes and their filters (:mod:`rsmi.judge.torus`);
+* :func:`rsmi.coarse.mi.estimate_mi_with_subcodes`: the full code's numbers are :func:`estimate_mi`'s, the
   paired differences are the differences of the estimates;
 * the new claims (``mi_vs_exact_bits*``, ``mi_subcodes``, ``mi_entropy_bound``) pass on a sound
   estimate and fail when the estimator is deliberately weakened (forced large L2; 5× fewer
@@ -13,13 +13,13 @@
 import numpy as np
 import pytest
 
-import rsmi.exact_mi as em
-import rsmi.mi as mi_mod
-from rsmi.exact_mi import mutual_information_rows, mutual_information_rows_bruteforce, sample_torus_rows
-from rsmi.ising import T_C
-from rsmi.metrics import mi_rows
-from rsmi.mi import estimate_mi, estimate_mi_with_subcodes, hard_codes, subcode_summary
-from rsmi.torus import (multibit_criteria_rows, multibit_estimates_vs_exact, part_code, part_filter,
+import rsmi.sampling.exact_mi as em
+import rsmi.coarse.mi as mi_mod
+from rsmi.sampling.exact_mi import mutual_information_rows, mutual_information_rows_bruteforce, sample_torus_rows
+from rsmi.sampling.ising import T_C
+from rsmi.judge.metrics import mi_rows
+from rsmi.coarse.mi import estimate_mi, estimate_mi_with_subcodes, hard_codes, subcode_summary
+from rsmi.judge.torus import (multibit_criteria_rows, multibit_estimates_vs_exact, part_code, part_filter,
                         torus_windows)
 
 
@@ -163,7 +163,7 @@ def test_multibit_claims_pass_on_exact_and_fail_off():
 def test_multibit_claim_fails_with_a_forced_large_l2(monkeypatch):
     """Weakened estimator on the torus: L2 forced to 10 makes the 2-bit estimate ≈ 0, far off exact."""
     real = mi_mod.estimate_mi
-    import rsmi.torus as torus_mod
+    import rsmi.judge.torus as torus_mod
 
     monkeypatch.setattr(torus_mod, "estimate_mi", lambda *a, **kw: real(*a, **dict(kw, l2=10.0)))
     rows = multibit_estimates_vs_exact(4, 16, T_C, [1], [2], 400, seed=5, window_stride=4)

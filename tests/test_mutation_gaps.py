@@ -10,8 +10,12 @@ import math
 import numpy as np
 import pytest
 
-from rsmi import metrics, mi, nulltests
-from rsmi.results import FilterResult
+from rsmi.judge import metrics
+
+from rsmi.coarse import mi
+
+from rsmi.judge import nulltests
+from rsmi.coarse.results import FilterResult
 
 
 def _copies(seed, n, n_bits, flip, n_extra=5):
@@ -26,7 +30,7 @@ _READ_V0 = (np.array([[1.0], [0.0]]), np.array([-0.5]))
 
 
 # ------------------------------------------------------------------------------------------
-# rsmi.mi
+# rsmi.coarse.mi
 
 
 def test_mi_auto_l2_is_the_inner_validation_best_of_the_documented_grid():
@@ -112,7 +116,7 @@ def test_mi_bad_l2_is_refused_for_every_model(model, l2):
 
 
 # ------------------------------------------------------------------------------------------
-# rsmi.metrics
+# rsmi.judge.metrics
 
 
 def _filter_result(weights, n_hidden=1):
@@ -125,7 +129,7 @@ def _filter_result(weights, n_hidden=1):
 
 def test_metrics_dimer_criteria_refuse_two_data_blocks_by_name():
     """Kills metrics.py:124 `V.shape[0] < 3` -> `V.shape[1] < 3` (the data check, not a later one, fires)."""
-    from rsmi.dimers import field_filters
+    from rsmi.sampling.dimers import field_filters
 
     res = _filter_result(field_filters(4)[:, :, :1])
     data = np.random.default_rng(0).integers(0, 2, (2, 4, 4)).astype(np.uint8)
@@ -211,7 +215,7 @@ def test_metrics_fig6_refuses_rsmi_r2_without_a_finite_value():
 
 def test_metrics_figure4_verdict_counts_failed_runs():
     """Kills metrics.py:693 `verdict == 'fail'` -> `!= 'fail'` in the count of runs that cannot meet the claim."""
-    from rsmi.tables import row
+    from rsmi.judge.tables import row
 
     fail = [row("a/estimator~x", "4", "field_r2_h0", 0.1, ">=", 0.7)]
     v = metrics.figure4_verdict(fail, "fig4")
@@ -232,7 +236,7 @@ def test_metrics_mi_rows_exact_zero_estimate_is_not_a_defect():
 
 
 # ------------------------------------------------------------------------------------------
-# rsmi.nulltests
+# rsmi.judge.nulltests
 
 
 def _bits(n=200, n_sites=16, seed=0):
@@ -286,7 +290,7 @@ def test_nulltests_bad_block_sides_are_refused(L_V, family):
 
 def test_nulltests_noise_filters_cover_vertex_and_face_bits():
     """Kills nulltests.py:127 noise kinds `(0, 1)` -> `(1, 1)` (vertex bits are noise too)."""
-    from rsmi.dimers import fat_site_kinds
+    from rsmi.sampling.dimers import fat_site_kinds
 
     kinds = fat_site_kinds(8)
     d = nulltests.dimer_null_filters(8, n_random=1, seed=1)
@@ -296,7 +300,7 @@ def test_nulltests_noise_filters_cover_vertex_and_face_bits():
 
 def test_nulltests_field_filters_are_the_two_axes():
     """Kills nulltests.py:139 `ff[:, :, 1]` -> `ff[:, :, 0]` (field_axis1 is the axis-1 field)."""
-    from rsmi.dimers import field_filters
+    from rsmi.sampling.dimers import field_filters
 
     ff = field_filters(8)
     d = nulltests.dimer_null_filters(8, n_random=0)
@@ -307,7 +311,7 @@ def test_nulltests_field_filters_are_the_two_axes():
 
 def test_nulltests_scorer_names_pick_their_estimators():
     """Kills nulltests.py:174 `if estimator == 'variational'` negated (the names would swap scorers)."""
-    from rsmi.variational import score_filter
+    from rsmi.coarse.variational import score_filter
 
     assert nulltests.make_scorer("variational") is score_filter
     V, E = _copies(3, 120, 2, 0.1)
@@ -357,11 +361,11 @@ def test_nulltests_field_margin_gates_up_to_half_the_block(L_B, gated):
 
 def test_nulltests_own_noise_part_keeps_the_face_bits():
     """Kills nulltests.py:282 noise kinds `(0, 1)` -> `(0, 0)` (the own filter's face bits are noise too)."""
-    from rsmi.dimers import fat_site_kinds
+    from rsmi.sampling.dimers import fat_site_kinds
 
     kinds = fat_site_kinds(4)
     V, E = _bits(64, 16, seed=7), _bits(64, 16, seed=8)
-    from rsmi.rbm import RBM
+    from rsmi.theta.rbm import RBM
 
     tv = RBM(n_hidden=4, n_epochs=1, seed=0).fit(V)
     tve = RBM(n_hidden=4, n_epochs=1, seed=1).fit(np.hstack([V, E]))
@@ -380,7 +384,7 @@ def test_nulltests_own_noise_part_keeps_the_face_bits():
 
 
 # ------------------------------------------------------------------------------------------
-# rsmi.io
+# rsmi.utils.io
 
 
 def test_io_archive_members_carry_the_fixed_zip_metadata(tmp_path):
@@ -389,7 +393,7 @@ def test_io_archive_members_carry_the_fixed_zip_metadata(tmp_path):
     # seconds 0 -> 1 mutant is equivalent: zip stores seconds in 2-s units.)
     import zipfile
 
-    from rsmi.io import save_npz
+    from rsmi.utils.io import save_npz
 
     save_npz(tmp_path / "a.npz", meta={"k": 1}, x=np.arange(3), y=np.zeros((2, 2)))
     with zipfile.ZipFile(tmp_path / "a.npz") as zf:
@@ -404,7 +408,7 @@ def test_io_metadata_converts_numpy_values_and_paths(tmp_path):
     """Kills io.py:109-114 (`_json_default`: each isinstance test negated, each conversion -> return None)."""
     from pathlib import Path
 
-    from rsmi.io import load_npz, save_npz
+    from rsmi.utils.io import load_npz, save_npz
 
     meta = {"n": np.int64(7), "flag": np.bool_(True), "shape": np.array([2, 3]), "out": Path("/tmp/x.npz")}
     save_npz(tmp_path / "m.npz", meta=meta, x=np.zeros(1))
@@ -415,7 +419,7 @@ def test_io_metadata_converts_numpy_values_and_paths(tmp_path):
 
 def test_io_metadata_refuses_other_objects_by_name(tmp_path):
     """Kills io.py:115 `raise TypeError('cannot store …')` -> pass (would store null)."""
-    from rsmi.io import save_npz
+    from rsmi.utils.io import save_npz
 
     with pytest.raises(TypeError, match="cannot store set in metadata"):
         save_npz(tmp_path / "m.npz", meta={"s": {1, 2}}, x=np.zeros(1))
@@ -424,7 +428,7 @@ def test_io_metadata_refuses_other_objects_by_name(tmp_path):
 
 def test_io_missing_file_is_named_as_missing(tmp_path):
     """Kills io.py:126 `raise CorruptFileError('…: file does not exist')` -> pass (np.load's error would say 'not readable')."""
-    from rsmi.io import CorruptFileError, load_npz
+    from rsmi.utils.io import CorruptFileError, load_npz
 
     with pytest.raises(CorruptFileError, match="nothing.npz: file does not exist"):
         load_npz(tmp_path / "nothing.npz")
@@ -434,7 +438,7 @@ def test_io_missing_file_is_named_as_missing(tmp_path):
 
 def test_io_broken_metadata_is_a_corrupt_file(tmp_path):
     """Kills io.py:137 `raise CorruptFileError('…: metadata is not valid JSON')` -> pass (meta would load as {})."""
-    from rsmi.io import CorruptFileError, load_npz
+    from rsmi.utils.io import CorruptFileError, load_npz
 
     np.savez(tmp_path / "b.npz", x=np.zeros(2), meta_json=np.array("{not json"))
     with pytest.raises(CorruptFileError, match="metadata is not valid JSON"):
@@ -443,16 +447,16 @@ def test_io_broken_metadata_is_a_corrupt_file(tmp_path):
 
 def test_io_missing_array_message_lists_what_the_file_has(tmp_path):
     """Kills io.py:140 `', '.join(sorted(arrays)) or 'none'` -> `and 'none'` (message would say 'has none')."""
-    from rsmi.io import CorruptFileError, load_npz, save_npz
+    from rsmi.utils.io import CorruptFileError, load_npz, save_npz
 
     save_npz(tmp_path / "a.npz", b=np.zeros(1), a=np.zeros(1))
-    with pytest.raises(CorruptFileError, match=r"missing array\(s\) w; has a, b$"):
+    with pytest.raises(CorruptFileError, match=r"missing array\(s\) w; has a, b; to remake it"):
         load_npz(tmp_path / "a.npz", required=["a", "w"])
 
 
 def test_io_metadata_key_is_reserved(tmp_path):
     """Kills io.py:86 `raise ValueError('array name … is reserved for metadata')` -> pass."""
-    from rsmi.io import save_npz
+    from rsmi.utils.io import save_npz
 
     with pytest.raises(ValueError, match="'meta_json' is reserved for metadata"):
         save_npz(tmp_path / "r.npz", meta_json=np.zeros(2))
@@ -557,7 +561,7 @@ def test_config_is_figure_run():
 
 
 # ------------------------------------------------------------------------------------------
-# rsmi.results (round 2's partial sample, written after its budget; round 3 ran the tool with this file
+# rsmi.coarse.results (round 2's partial sample, written after its budget; round 3 ran the tool with this file
 # among the targets, and it kills each of these mutants)
 
 

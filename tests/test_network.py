@@ -1,4 +1,4 @@
-"""Tests of the RSMI network (rsmi.network): exact gradient vs finite differences, Monte Carlo
+"""Tests of the RSMI network (rsmi.coarse.network): exact gradient vs finite differences, Monte Carlo
 vs exact, numba kernels vs NumPy twins, the posterior sampler vs enumeration (chi-square),
 Kadanoff's block spin on critical Ising data, determinism and input validation."""
 
@@ -14,16 +14,21 @@ import pytest
 from scipy import stats
 from scipy.special import logsumexp
 
-from rsmi import network as net
-from rsmi._network_kernels import (
+from rsmi.coarse import exact
+from rsmi.coarse import montecarlo
+from rsmi.coarse import terms
+from rsmi.coarse import network as net
+from rsmi.coarse import kernels
+from rsmi.theta import parts
+from rsmi.coarse.kernels import (
     _heat_bath_fast_ok,
     g_matrix_kernel,
     g_matrix_reference,
     heat_bath_kernel,
     heat_bath_reference,
 )
-from rsmi.network import evaluate_proxy, proxy_and_gradient_exact, train_rsmi
-from rsmi.results import FilterResult
+from rsmi.coarse.network import evaluate_proxy, proxy_and_gradient_exact, train_rsmi
+from rsmi.coarse.results import FilterResult
 
 
 @dataclass
@@ -115,7 +120,8 @@ def test_exact_path_chunking_is_invariant(monkeypatch):
     V, E, tv, tve, lam, b = random_problem(3, 9, 2)
     for objective in ("jensen", "logmeanexp"):
         ref = proxy_and_gradient_exact(lam, b, V, E, tv, tve, objective=objective)
-        monkeypatch.setattr(net, "_CHUNK_BYTES", 8 * 20 * 4 * 3)  # a few states per chunk
+        for module in (terms, exact, net):  # every user of the chunk bound: a few states per chunk
+            monkeypatch.setattr(module, "CHUNK_BYTES", 8 * 20 * 4 * 3)
         got = proxy_and_gradient_exact(lam, b, V, E, tv, tve, objective=objective)
         monkeypatch.undo()
         assert got[0] == pytest.approx(ref[0], rel=1e-12)
@@ -129,13 +135,13 @@ def test_sampled_h_gradient_is_unbiased():
     V, E, tv, tve, lam, b = random_problem(4, 4, 2, n=6)
     _, g_lam, g_b = proxy_and_gradient_exact(lam, b, V, E, tv, tve)
     Vf, Ef = V.astype(float), E.astype(float)
-    th = net._make_theta(tv, tve, 4, Ef.shape[1])
-    ex = net._ExactEngine(th, 4)
+    th = parts.theta_parts(tv, tve, 4, Ef.shape[1])
+    ex = exact.ExactEngine(th, 4)
     rng = np.random.default_rng(0)
     draws = []
     for _ in range(4000):
-        _, hs, Q = net._hidden_weights(Vf, lam, b, "sample", rng)
-        _, gl, gb = net._exact_core(ex, lam, b, hs, Vf, Q, ex.g_source(Ef), "jensen", baseline=-1.3)
+        _, hs, Q = montecarlo.hidden_weights(Vf, lam, b, "sample", rng)
+        _, gl, gb = exact.exact_core(ex, lam, b, hs, Vf, Q, ex.g_source(Ef), "jensen", baseline=-1.3)
         draws.append(np.concatenate([gl.ravel(), gb]))
     draws = np.array(draws)
     z = (draws.mean(0) - np.concatenate([g_lam.ravel(), g_b])) / (draws.std(0, ddof=1) / np.sqrt(len(draws)))
@@ -150,13 +156,13 @@ def _mc_vs_exact(n_v, n_h, objective, n_rep, K, burn_in, seed):
     A_ex, gl_ex, gb_ex = proxy_and_gradient_exact(lam, b, V, E, tv, tve, objective=objective)
     exact = np.concatenate([[A_ex], gl_ex.ravel(), gb_ex])
     Vf, Ef = V.astype(float), E.astype(float)
-    th = net._make_theta(tv, tve, n_v, Ef.shape[1])
-    codes, hs, Q = net._hidden_weights(Vf, lam, b, "sum", None)
+    th = parts.theta_parts(tv, tve, n_v, Ef.shape[1])
+    codes, hs, Q = montecarlo.hidden_weights(Vf, lam, b, "sum", None)
     reps = []
     for r in range(n_rep):
-        chains = net._PosteriorChains(th, n_v, n_h, K, burn_in, np.random.default_rng(1000 + r), Vf)
+        chains = montecarlo.PosteriorChains(th, n_v, n_h, K, burn_in, np.random.default_rng(1000 + r), Vf)
         samples = chains.sample(lam, b, list(codes), 1)
-        a_b, gl, gb = net._mc_core(th, samples, lam, b, hs, Vf, Ef, Q, objective)
+        a_b, gl, gb = montecarlo.mc_core(th, samples, lam, b, hs, Vf, Ef, Q, objective)
         reps.append(np.concatenate([[a_b.mean()], gl.ravel(), gb]))
     reps = np.array(reps)
     z = (reps.mean(0) - exact) / (reps.std(0, ddof=1) / np.sqrt(n_rep))
@@ -166,15 +172,15 @@ def _mc_vs_exact(n_v, n_h, objective, n_rep, K, burn_in, seed):
 def test_mc_g_computes_each_distinct_sample_once_with_the_same_numbers():
     """_mc_g evaluates g on distinct samples only; the result equals g on every sample, bit for bit."""
     V, E, tv, tve, _, _ = random_problem(3, 6, 2, n_e=12, n=30)
-    th = net._make_theta(tv, tve, 6, 12)
+    th = parts.theta_parts(tv, tve, 6, 12)
     rng = np.random.default_rng(4)
     base = rng.integers(0, 2, (5, 6)).astype(float)
     samples = base[rng.integers(0, 5, (4, 7))]  # (H=4, K=7, N=6): many repeats
     samples[1, 3] = rng.integers(0, 2, 6)
     ep = th.e_parts(E.astype(float))
     f, X = th.v_parts(samples.reshape(28, 6))
-    full = net._g_matrix(f, X, ep[0], ep[1]).reshape(4, 7, 30)
-    got = net._mc_g(th, samples, ep)
+    full = terms.g_matrix(f, X, ep[0], ep[1]).reshape(4, 7, 30)
+    got = montecarlo.mc_g(th, samples, ep)
     assert got.shape == (4, 7, 30) and got.tobytes() == full.tobytes()
 
 
@@ -278,14 +284,14 @@ def test_posterior_sampler_chi_square(code):
     tv = random_theta(rng, n_v, 5, 1.0)
     tve = random_theta(rng, n_v + 3, 4)
     lam, b = 1.5 * rng.standard_normal((n_v, n_h)), rng.standard_normal(n_h)
-    th = net._make_theta(tv, tve, n_v, 3)
-    ex = net._ExactEngine(th, n_v)
-    hs = net._binary_states(n_h)
-    logw = ex.logPV[:, None] + net._log_q(ex.Vall @ lam + b, hs)
+    th = parts.theta_parts(tv, tve, n_v, 3)
+    ex = exact.ExactEngine(th, n_v)
+    hs = kernels.binary_states(n_h)
+    logw = ex.logPV[:, None] + kernels.log_q(ex.Vall @ lam + b, hs)
     p = np.exp(logw[:, code] - logsumexp(logw[:, code]))
     pvals = []
     for rep in range(3):
-        chains = net._PosteriorChains(th, n_v, n_h, 4000, 30, np.random.default_rng(100 * code + rep),
+        chains = montecarlo.PosteriorChains(th, n_v, n_h, 4000, 30, np.random.default_rng(100 * code + rep),
                                       rng.integers(0, 2, (50, n_v)))
         s = chains.sample(lam, b, [code], 1)[0]
         idx = (s.astype(np.int64) << np.arange(n_v)).sum(1)
@@ -304,9 +310,9 @@ def test_posterior_sampler_chi_square(code):
 # (d) Kadanoff's block spin on critical Ising data
 # ------------------------------------------------------------------------------------------
 def _ising_windows(L_V, seed, L=32, n_conf=100, stride=1):
-    from rsmi.ising import T_C, sample_ising
-    from rsmi.rbm import RBM
-    from rsmi.regions import cut_regions
+    from rsmi.sampling.ising import T_C, sample_ising
+    from rsmi.theta.rbm import RBM
+    from rsmi.windows.regions import cut_regions
 
     ss = np.random.SeedSequence(seed).spawn(3)
     X = sample_ising(L, T_C, n_conf, seed=ss[0])
@@ -406,7 +412,7 @@ def test_mc_training_on_critical_ising_2x2():
 
 
 def test_l2_is_the_gradient_of_half_l2_lambda_squared():
-    """The step is η (∇A_Λ − l2·λ), the ascent on A_Λ − (l2/2)‖λ‖² (as in rsmi.variational): one
+    """The step is η (∇A_Λ − l2·λ), the ascent on A_Λ − (l2/2)‖λ‖² (as in rsmi.coarse.variational): one
     step on all windows from the same λ_0 differs from the unpenalised one by −η·l2·λ_0."""
     V, E, tv, tve = _small_training_problem(n_v=4, n=120)
     kw = dict(n_epochs=1, batch_size=120, learning_rate=0.3, path="exact", init_scale=0.5, n_eval=20, seed=8)
@@ -495,7 +501,7 @@ def test_momentum_outside_zero_one_is_refused():
 def test_zero_burn_in_is_accepted_on_the_mc_path_and_for_the_pool():
     """Kill network.py:588 and :624 (`mc_burn_in` / `pool_burn_in` minimum 0 -> 1): no burn-in
     is a valid choice (the chains then start at data windows / the base-rate model)."""
-    from rsmi.rbm import RBM
+    from rsmi.theta.rbm import RBM
 
     rng = np.random.default_rng(21)
     V = rng.integers(0, 2, (64, 4)).astype(np.uint8)
@@ -512,7 +518,7 @@ def test_zero_burn_in_is_accepted_on_the_mc_path_and_for_the_pool():
 
 def test_pooled_path_pairs_each_window_with_64_pool_states_by_default():
     """Kills network.py:886 (default `pairs` 64 -> 65 in train_rsmi's signature)."""
-    from rsmi.rbm import RBM
+    from rsmi.theta.rbm import RBM
 
     rng = np.random.default_rng(24)
     V = rng.integers(0, 2, (32, 4)).astype(np.uint8)
@@ -557,13 +563,13 @@ def test_exact_trainer_caches_g_only_when_it_fits(monkeypatch):
     the history are the same numbers."""
     V, E, tv, tve = _small_training_problem(n_v=4, n=120)
     calls = []
-    full_g = net._ExactEngine.full_g
+    full_g = exact.ExactEngine.full_g
 
     def spy(self, Ef):
         calls.append(Ef.shape[0])
         return full_g(self, Ef)
 
-    monkeypatch.setattr(net._ExactEngine, "full_g", spy)
+    monkeypatch.setattr(exact.ExactEngine, "full_g", spy)
     kw = dict(n_epochs=2, batch_size=40, path="exact", n_eval=30, seed=2)
     cached = train_rsmi(V, E, tv, tve, 1, **kw)
     assert calls == [120]  # once, for all 120 windows

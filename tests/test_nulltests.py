@@ -3,16 +3,16 @@
 import numpy as np
 import pytest
 
-from rsmi.mi import classifier_bound
-from rsmi.nulltests import dimer_null_filters, ising_null_filters, run_null_tests, standardise_filter
+from rsmi.coarse.mi import classifier_bound
+from rsmi.judge.nulltests import dimer_null_filters, ising_null_filters, run_null_tests, standardise_filter
 
-from rsmi.tables import COLUMNS
+from rsmi.judge.tables import COLUMNS
 
 
 @pytest.fixture(scope="module")
 def dimer_windows():
-    from rsmi.dimers import sample_dimers
-    from rsmi.regions import cut_regions
+    from rsmi.sampling.dimers import sample_dimers
+    from rsmi.windows.regions import cut_regions
 
     configs = sample_dimers(8, 300, seed=101)
     V, E = cut_regions(configs, 4, 2, 2, stride=4, model="dimer")
@@ -21,8 +21,8 @@ def dimer_windows():
 
 @pytest.fixture(scope="module")
 def ising_windows():
-    from rsmi.ising import sample_ising
-    from rsmi.regions import cut_regions
+    from rsmi.sampling.ising import sample_ising
+    from rsmi.windows.regions import cut_regions
 
     configs = sample_ising(16, 10.0, 150, seed=102)
     V, E = cut_regions(configs, 4, 2, 2, stride=4, model="ising")
@@ -88,7 +88,7 @@ def test_standardise_filter(dimer_windows):
 
 
 def test_filter_families():
-    from rsmi.dimers import fat_site_kinds
+    from rsmi.sampling.dimers import fat_site_kinds
 
     kinds = fat_site_kinds(8)
     d = dimer_null_filters(8, n_random=2, seed=1)
@@ -122,7 +122,7 @@ def test_validation(dimer_windows):
 def test_pooled_proxy_rows_carry_se_and_score_the_own_filters_noise_part(dimer_windows):
     """The jensen null tests on |V| = 16 run on the pooled estimator: every row has an SE and a
     2·SE verdict, the margin rows too, and the run's own filter restricted to noise is scored."""
-    from rsmi.rbm import RBM
+    from rsmi.theta.rbm import RBM
 
     V, E, g = dimer_windows
     tv = RBM(n_hidden=8, n_epochs=2, seed=0).fit(V)

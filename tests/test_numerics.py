@@ -1,10 +1,10 @@
-"""rsmi.numerics against SciPy's logsumexp (the slow, obviously correct twin)."""
+"""rsmi.utils.numerics against SciPy's logsumexp (the slow, obviously correct twin)."""
 
 import numpy as np
 import pytest
 from scipy.special import logsumexp as scipy_logsumexp
 
-from rsmi.numerics import _LONG_REST, _SHORT_AXIS, log_softmax, logsumexp
+from rsmi.utils.numerics import _LONG_REST, _SHORT_AXIS, log_softmax, logsumexp
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rsmi import plotting as P
-from rsmi.dimers import block_field, fat_site_kinds, field_filters, is_perfect_covering
+from rsmi.figures import files as F
+from rsmi.figures import plotting as P
+from rsmi.sampling import dimers as D
+from rsmi.sampling.dimers import block_field, fat_site_kinds, field_filters, is_perfect_covering
 
 
 def _write_runs(tmp_path, make, name, runs=2, pdf=True):
@@ -16,10 +18,10 @@ def _write_runs(tmp_path, make, name, runs=2, pdf=True):
     for k in range(runs):
         figs.append(make())
         if pdf:
-            pdf_path, png = P.savefig_both(figs[-1], tmp_path / f"run{k}" / name)
+            pdf_path, png = F.savefig_both(figs[-1], tmp_path / f"run{k}" / name)
             out.append((pdf_path.read_bytes(), png.read_bytes()))
         else:
-            out.append((None, P.savefig(figs[-1], tmp_path / f"run{k}" / f"{name}.png").read_bytes()))
+            out.append((None, F.savefig(figs[-1], tmp_path / f"run{k}" / f"{name}.png").read_bytes()))
     return figs[0], out
 
 
@@ -74,8 +76,8 @@ def _check(tmp_path, make, name, twice=False):
 @pytest.mark.parametrize("content,match", [(None, "no data drawn"), pytest.param("grey line", "coloured data", marks=pytest.mark.slow)])
 def test_check_rejects_blank_figures(tmp_path, content, match):
     def blank():
-        with P.style_context():
-            fig = P.new_figure(3, 2)
+        with F.style_context():
+            fig = F.new_figure(3, 2)
             ax = fig.subplots()
             ax.set_title("nothing here")
             if content == "grey line":
@@ -87,8 +89,8 @@ def test_check_rejects_blank_figures(tmp_path, content, match):
 
 
 def test_style_file_ships_with_the_package():
-    assert P.style_path().is_file()
-    with P.style_context():
+    assert F.style_path().is_file()
+    with F.style_context():
         import matplotlib
 
         assert matplotlib.rcParams["pdf.fonttype"] == 42
@@ -96,10 +98,10 @@ def test_style_file_ships_with_the_package():
 
 
 def test_savefig_both_is_atomic_and_keeps_dots(tmp_path):
-    with P.style_context():
-        fig = P.new_figure(2, 2)
+    with F.style_context():
+        fig = F.new_figure(2, 2)
         fig.subplots().plot([0, 1], [0, 1])
-    pdf, png = P.savefig_both(fig, tmp_path / "sub" / "fig~Lv.2")
+    pdf, png = F.savefig_both(fig, tmp_path / "sub" / "fig~Lv.2")
     assert pdf.name == "fig~Lv.2.pdf" and png.name == "fig~Lv.2.png"
     assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["fig~Lv.2.pdf", "fig~Lv.2.png"]  # no temp files
     assert (pdf.stat().st_mode & 0o777) == 0o644
@@ -109,8 +111,8 @@ def test_savefig_pair_keeps_the_constrained_layout(tmp_path):
     """The PDF is drawn with the positions the PNG's constrained layout computed: re-saving the PNG
     after the pair gives the same bytes, and they differ from a draw without the layout pass."""
     def build(layout=True):
-        with P.style_context():
-            fig = P.new_figure(3, 2)
+        with F.style_context():
+            fig = F.new_figure(3, 2)
             ax = fig.subplots()
             ax.imshow(np.arange(12.0).reshape(3, 4))
             ax.set_ylabel("a long label\non two lines")
@@ -119,10 +121,10 @@ def test_savefig_pair_keeps_the_constrained_layout(tmp_path):
         return fig
 
     fig = build()
-    pdf, png = P.savefig_pair(fig, tmp_path / "a.pdf", tmp_path / "a.png")
+    pdf, png = F.savefig_pair(fig, tmp_path / "a.pdf", tmp_path / "a.png")
     assert pdf.exists()
-    assert P.savefig(fig, tmp_path / "b.png").read_bytes() == png.read_bytes()
-    assert P.savefig(build(layout=False), tmp_path / "c.png").read_bytes() != png.read_bytes()
+    assert F.savefig(fig, tmp_path / "b.png").read_bytes() == png.read_bytes()
+    assert F.savefig(build(layout=False), tmp_path / "c.png").read_bytes() != png.read_bytes()
 
 
 def test_ising_filter_grid(tmp_path):
@@ -139,8 +141,8 @@ def test_ising_filter_grid(tmp_path):
 
 
 def test_filter_is_normalised_per_panel():
-    with P.style_context():
-        fig = P.new_figure(2, 2)
+    with F.style_context():
+        fig = F.new_figure(2, 2)
         ax = fig.subplots()
         im = P.draw_ising_filter(ax, np.array([[2.0, -4.0], [1.0, 0.0]]))
     np.testing.assert_allclose(im.get_array(), [[0.5, -1.0], [0.25, 0.0]])
@@ -149,18 +151,18 @@ def test_filter_is_normalised_per_panel():
 
 def test_hand_built_coverings():
     for L in (2, 4, 8):
-        st, co = P.staggered_covering(L), P.columnar_covering(L)
+        st, co = D.staggered_covering(L), D.columnar_covering(L)
         assert is_perfect_covering(st) and is_perfect_covering(co)
         np.testing.assert_allclose(block_field(st), [0.0, L * L / 2])
         np.testing.assert_allclose(block_field(co), [0.0, 0.0])
-        np.testing.assert_allclose(block_field(P.staggered_covering(L, axis=0)), [L * L / 2, 0.0])
-        assert is_perfect_covering(P.columnar_covering(L, axis=0))
+        np.testing.assert_allclose(block_field(D.staggered_covering(L, axis=0)), [L * L / 2, 0.0])
+        assert is_perfect_covering(D.columnar_covering(L, axis=0))
     with pytest.raises(ValueError, match="even"):
-        P.staggered_covering(3)
+        D.staggered_covering(3)
 
 
 def test_fig3(tmp_path):
-    from rsmi.dimers import sample_dimers
+    from rsmi.sampling.dimers import sample_dimers
 
     samples = sample_dimers(4, 2, seed=3)
     _check(tmp_path, lambda: P.plot_fig3(samples, L_hand=4), "fig3")
@@ -265,10 +267,10 @@ def test_training_curve(tmp_path):
                           "val_loglik_err": np.full(6, 0.1), "train_pseudo_loglik": -9 + 0.1 * np.arange(6.0),
                           "weight_rms": np.ones(6), "lr": np.ones(6), "seconds": np.arange(6.0)})
     _check(tmp_path, lambda: P.plot_training_curve(curve), "curve", twice=True)
-    p = P.savefig(P.plot_training_curve(curve.assign(val_loglik=np.nan)), tmp_path / "one.png")
+    p = F.savefig(P.plot_training_curve(curve.assign(val_loglik=np.nan)), tmp_path / "one.png")
     assert p.read_bytes().startswith(b"\x89PNG")
     with pytest.raises(ValueError, match="suffix|end in"):
-        P.savefig(P.plot_training_curve(curve), tmp_path / "x.svg")
+        F.savefig(P.plot_training_curve(curve), tmp_path / "x.svg")
 
 
 def test_savefig_dpi_sets_the_raster_size(tmp_path):
@@ -279,9 +281,9 @@ def test_savefig_dpi_sets_the_raster_size(tmp_path):
         return struct.unpack(">II", p.read_bytes()[16:24])  # IHDR width, height
 
     curve = {"epoch": np.arange(4.0), "val_loglik": -np.arange(4.0)}
-    w300, h300 = size(P.savefig(P.plot_training_curve(curve), tmp_path / "a.png"))
-    w120, h120 = size(P.savefig(P.plot_training_curve(curve), tmp_path / "b.png", dpi=120))
+    w300, h300 = size(F.savefig(P.plot_training_curve(curve), tmp_path / "a.png"))
+    w120, h120 = size(F.savefig(P.plot_training_curve(curve), tmp_path / "b.png", dpi=120))
     assert w120 / w300 == pytest.approx(0.4, abs=0.02) and h120 / h300 == pytest.approx(0.4, abs=0.02)
     for bad in (0, -1, True, "300"):
         with pytest.raises(ValueError, match="dpi"):
-            P.savefig(P.plot_training_curve(curve), tmp_path / "c.png", dpi=bad)
+            F.savefig(P.plot_training_curve(curve), tmp_path / "c.png", dpi=bad)

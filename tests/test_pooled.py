@@ -1,4 +1,4 @@
-"""Tests of the pooled importance-sampling proxy (rsmi.pooled): the pair kernel against its twin,
+"""Tests of the pooled importance-sampling proxy (rsmi.coarse.pooled): the pair kernel against its twin,
 the gradient against finite differences, and the estimate against the exactly enumerated
 ΔA_Λ = A_Λ − A_0 over 20 evaluation seeds (unbiased, and within its stated error)."""
 
@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rsmi._network_kernels import exp_rows_kernel, g_pairs_kernel, g_pairs_reference
-from rsmi.network import proxy_and_gradient_exact
-from rsmi.pooled import PooledProxy, _g_pairs, _Parts, jackknife_mean, pooled_gradient, pooled_terms
-from rsmi.rbm import RBM
+from rsmi.coarse.kernels import exp_rows_kernel, g_pairs_kernel, g_pairs_reference
+from rsmi.coarse.network import proxy_and_gradient_exact
+from rsmi.coarse.pooled import PooledProxy, _g_pairs, _Parts, jackknife_mean, pooled_gradient, pooled_terms
+from rsmi.theta.rbm import RBM
 
 
 def random_rbm(rng, n_visible, n_hidden, scale):
@@ -69,7 +69,7 @@ def test_g_pairs_kernel_products_near_the_exponent_limit(M):
 def test_pooled_gradient_matches_finite_differences(n_h):
     tv, tve, V, E, lam, b = problem(3, n=50, n_h=n_h)
     rng = np.random.default_rng(4)
-    from rsmi.validation import theta_parts
+    from rsmi.theta.parts import theta_parts
 
     th = theta_parts(tv, tve, V.shape[1], E.shape[1])
     pool = tv.sample_chains(16, 50, 8, 2, seed=5).astype(float)
@@ -171,7 +171,7 @@ def test_validation():
 
 
 def _train(seed=0, **kw):
-    from rsmi.network import train_rsmi
+    from rsmi.coarse.network import train_rsmi
 
     tv, tve, V, E, lam, b = problem(12, n_v=9)
     args = dict(path="pooled", n_epochs=8, batch_size=50, learning_rate=5.0, n_pool=512, pairs=16, pool_chains=32,
@@ -205,7 +205,7 @@ def test_pooled_training_validation():
 
 
 def test_evaluate_proxy_pooled_path():
-    from rsmi.network import evaluate_proxy
+    from rsmi.coarse.network import evaluate_proxy
 
     tv, tve, V, E, lam, b = problem(13)
     val, se = evaluate_proxy(lam, b, V, E, tv, tve, path="pooled", seed=0)
@@ -220,9 +220,9 @@ def test_pooled_estimate_on_the_4x4_dimer_block_matches_exact_over_20_seeds():
     (|V| = 16, enumerated exactly), L_B = L_E = 2, Θ-RBMs trained by CD on sampled dimers; the
     field filter and a noise filter, each scored by 20 independent pools against the exact ΔA
     (measured: mean errors −0.0003 ± 0.0026 and +0.0057 ± 0.0050, largest |error|/SE 2.5)."""
-    from rsmi.dimers import field_filters, sample_dimers
-    from rsmi.nulltests import dimer_null_filters, standardise_filter
-    from rsmi.regions import cut_regions
+    from rsmi.sampling.dimers import field_filters, sample_dimers
+    from rsmi.judge.nulltests import dimer_null_filters, standardise_filter
+    from rsmi.windows.regions import cut_regions
 
     configs = sample_dimers(8, 400, seed=3)
     V, E = cut_regions(configs, 4, 2, 2, stride=4, model="dimer")

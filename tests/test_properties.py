@@ -20,13 +20,13 @@ from hypothesis import Phase, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import rsmi.io
+import rsmi.utils.io
 from conftest import REPO
 from rsmi.config import ConfigError, check_config, load_config
 from rsmi.registry import REQUIRED_RUNS
-from rsmi.io import META_KEY, load_npz, save_npz
-from rsmi.regions import cut_regions, region_masks, window_origins, window_side
-from rsmi.results import FilterResult
+from rsmi.utils.io import META_KEY, load_npz, save_npz
+from rsmi.windows.regions import cut_regions, region_masks, window_origins, window_side
+from rsmi.coarse.results import FilterResult
 
 # Reproducible and side-effect free: same examples every run, no .hypothesis/ example database.
 SETTINGS = settings(deadline=None, derandomize=True, database=None, print_blob=False)
@@ -170,7 +170,7 @@ def test_periodic_wrap_equals_cutting_the_rolled_lattice(case):
 
 GRID_LIST_FIELDS = ("L_V", "N_h", "L_B")
 GRID_FIELDS = GRID_LIST_FIELDS + ("L_E", "estimator", "model")
-ESTIMATORS = ("jensen", "logmeanexp", "variational")  # the schema's enum
+ESTIMATORS = ("jensen", "logmeanexp", "variational", "exact")  # the schema's enum
 SIZE = st.integers(-2, 40)
 # Explicit alphabets: st.text()'s default one (and st.from_regex) make Hypothesis build a Unicode
 # table (~4 s) on a fresh checkout.  These still hold YAML syntax, escapes and non-ASCII text.
@@ -329,8 +329,8 @@ def _expected_semantic_keys(cfg):
             bad.add(f"{k}.L_B")
         if any(v + 2 * b + 2 * L_E > side[e["model"]] for v in L_V for b in L_B):
             bad.add(k)
-        if any(est not in cfg["rsmi"] for est in e["estimator"]):
-            bad.add(f"{k}.estimator")
+        if any(est not in cfg["rsmi"] for est in e["estimator"]) or ("exact" in e["estimator"] and not even):
+            bad.add(f"{k}.estimator")  # the exact dimer measure applies to dimers only
         if bad:
             return bad
         runs |= {(e["model"], v, h, b, L_E, est) for v in L_V for h in N_h for b in L_B for est in e["estimator"]}
@@ -462,7 +462,7 @@ def test_failed_write_leaves_old_file_and_no_temporary(arrays, meta, existing):
     """A write that fails after bytes went to disk (a crash, a full disk: simulated by making
     the archive writer raise once it has written) leaves the destination as it was (the old
     file byte for byte, or no file) and no temporary file behind."""
-    real_write = rsmi.io._write_npz
+    real_write = rsmi.utils.io._write_npz
 
     def write_then_fail(fh, payload):
         real_write(fh, payload)
@@ -473,7 +473,7 @@ def test_failed_write_leaves_old_file_and_no_temporary(arrays, meta, existing):
         if existing:
             save_npz(path, meta={"old": True}, old=np.arange(5))
             before = path.read_bytes()
-        with mock.patch.object(rsmi.io, "_write_npz", write_then_fail):
+        with mock.patch.object(rsmi.utils.io, "_write_npz", write_then_fail):
             try:
                 save_npz(path, meta=meta, **arrays)
             except OSError as exc:

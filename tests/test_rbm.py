@@ -1,4 +1,4 @@
-"""Tests of rsmi.rbm, rsmi.partition and rsmi.rbm_kernels: exact quantities against brute force,
+"""Tests of rsmi.theta.rbm, rsmi.theta.partition and rsmi.theta.kernels: exact quantities against brute force,
 AIS against exact, learning, the numba kernels against slow NumPy twins, reproducibility,
 persistence and validation."""
 
@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from rsmi.io import CorruptFileError, load_npz, save_npz
-from rsmi.partition import ais_betas, free_energy, log_partition_ais, log_partition_exact
-from rsmi.rbm import RBM
-from rsmi.rbm_kernels import ais_kernel, cd_epoch, fill_u32, sigmoid_rows
+from rsmi.utils.io import CorruptFileError, load_npz, save_npz
+from rsmi.theta.partition import ais_betas, free_energy, log_partition_ais, log_partition_exact
+from rsmi.theta.rbm import RBM
+from rsmi.theta.kernels import ais_kernel, cd_epoch, fill_u32, sigmoid_rows
 
 
 # ----------------------------------------------------------------------------------------------
@@ -552,7 +552,7 @@ def test_saved_files_of_two_fits_with_one_seed_are_byte_identical(tmp_path):
 def test_exact_enumerates_a_layer_of_max_exact_units():
     """MAX_EXACT_UNITS = 20 hidden units are still enumerated (2**20 states, in chunks); one visible
     unit gives the closed form Z = Σ_x e^{a x} Π_m (1 + e^{c_m + x W_m})."""
-    from rsmi.partition import MAX_EXACT_UNITS
+    from rsmi.theta.partition import MAX_EXACT_UNITS
 
     assert MAX_EXACT_UNITS == 20
     W, a, c = random_params(1, 20, 0.3, 5)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from rsmi.regions import cut_regions, region_masks, to_binary, window_origins, window_side
+from rsmi.windows.regions import cut_regions, region_masks, to_binary, window_origins, window_side
 
 
 def _plain_regions(L_V, L_B, L_E):

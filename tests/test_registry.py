@@ -49,7 +49,7 @@ def test_fig4_rows_are_every_dimer_run_of_the_block_at_the_paper_window(grid):
     rows = figure_rows(grid, "fig4")
     want = grid[(grid.model == "dimer") & (grid.L_V == 8) & (grid.L_B == 4) & (grid.L_E == 4)]
     pd.testing.assert_frame_equal(rows, want)
-    assert set(rows.N_h) == {2, 4} and set(rows.estimator) == {"jensen", "variational"}
+    assert set(rows.N_h) == {2, 4} and set(rows.estimator) == {"jensen", "variational", "exact"}
 
 
 def test_figure_rows_names_what_is_missing(grid):
@@ -93,3 +93,28 @@ def test_criteria_groups(kind, L_V, n_h, groups):
 def test_criteria_groups_rejects_unknown_kinds():
     with pytest.raises(ValueError, match="kind"):
         criteria_groups("potts", 2, 1)
+
+
+def test_fig5_snapshot_epochs_have_one_home(grid):
+    """Fig. 5's snapshot epochs are set in rsmi.registry; the default config's Fig. 5 run records
+    λ at every one of them, the trainer's default is that tuple, and the figure and its criterion
+    read it from there."""
+    import inspect
+
+    from rsmi.coarse.network import train_rsmi
+    from rsmi.config import run_settings
+    from rsmi.figures.plotting import plot_history_with_snapshots
+    from rsmi.judge.metrics import snapshots_present
+    from rsmi.registry import FIG5_SNAPSHOT_EPOCHS
+
+    config = load_config(ROOT / "config.yaml")
+    L_V, N_h = FIG5_RUN
+    rows = grid[(grid.model == "ising") & (grid.estimator == "jensen") & (grid.L_V == L_V) & (grid.N_h == N_h)
+                & (grid.L_B == L_V // 2) & (grid.L_E == L_V // 2)]
+    assert len(rows) == 1
+    spec = run_settings(config, rows.iloc[0])
+    assert set(FIG5_SNAPSHOT_EPOCHS) <= set(spec["snapshot_epochs"])
+    assert spec["n_epochs"] >= max(FIG5_SNAPSHOT_EPOCHS)
+    for fn, arg in ((train_rsmi, "snapshot_epochs"), (plot_history_with_snapshots, "epochs"),
+                    (snapshots_present, "required")):
+        assert inspect.signature(fn).parameters[arg].default is FIG5_SNAPSHOT_EPOCHS, fn.__name__

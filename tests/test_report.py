@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from rsmi.report import caption, criteria_table, null_failures, null_summary
+from rsmi.figures.report import caption, criteria_table, null_failures, null_summary
 
 
 def _metrics():

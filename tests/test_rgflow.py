@@ -1,4 +1,4 @@
-"""Tests of rsmi.rgflow: the block rules built from a learned filter, the exponent table, the
+"""Tests of rsmi.rg.rgflow: the block rules built from a learned filter, the exponent table, the
 nearest-neighbour flow and the Fig. 7 rows."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from rsmi.rgflow import RULES, block_rules, criteria_rows, exponent_table, nn_flow
-from rsmi.tables import classify
+from rsmi.rg.rgflow import RULES, block_rules, criteria_rows, exponent_table, nn_flow
+from rsmi.judge.tables import classify
 
 
 def _spins(n, L, seed):
@@ -35,7 +35,7 @@ def test_symmetric_bias_makes_the_rule_flip_equivariant_and_the_learned_one_is_n
 
 
 def test_exponent_table_has_every_rule_and_level_and_is_seeded():
-    from rsmi.ising import T_C, sample_ising
+    from rsmi.sampling.ising import T_C, sample_ising
 
     rules = block_rules(*LEARNED)
     c = sample_ising(32, T_C, 40, seed=3)

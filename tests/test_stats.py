@@ -1,4 +1,4 @@
-"""Tests of rsmi.stats: autocorrelation times against AR(1) processes, chi-square helpers."""
+"""Tests of rsmi.judge.stats: autocorrelation times against AR(1) processes, chi-square helpers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from rsmi.stats import (autocorrelation, chi_square_test, fisher_combined_pvalue,
+from rsmi.judge.stats import (autocorrelation, chi_square_test, fisher_combined_pvalue,
                         integrated_autocorrelation_time, mean_and_error)
 
 

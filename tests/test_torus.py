@@ -1,4 +1,4 @@
-"""Tests of rsmi.torus: the sign filter's code, the Δ_σ fit, the estimator against the exact
+"""Tests of rsmi.judge.torus: the sign filter's code, the Δ_σ fit, the estimator against the exact
 torus, and the claims built on them."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from rsmi.exact_mi import mutual_information_rows
-from rsmi.ising import T_C
-from rsmi.mi import hard_codes
-from rsmi.torus import (
+from rsmi.sampling.exact_mi import mutual_information_rows
+from rsmi.sampling.ising import T_C
+from rsmi.coarse.mi import hard_codes
+from rsmi.judge.torus import (
     DELTA_SIGMA,
     criteria_rows,
     estimates_vs_exact,

@@ -1,4 +1,4 @@
-"""rsmi.validation: the shared input checks name the argument and the expected shape, and accept
+"""rsmi.utils.validation: the shared input checks name the argument and the expected shape, and accept
 exactly the inputs the estimators are documented to take (killing the survivors of docs/mutation.md)."""
 
 import math
@@ -7,7 +7,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from rsmi.validation import as_filter, check_filter, check_real, check_windows, is_real, square_block, theta_arrays
+from rsmi.theta.parts import theta_arrays
+from rsmi.utils.validation import as_filter, check_filter, check_real, check_windows, is_real, square_block
 
 
 def _theta(n_v, n_h, a=None, c=None):
@@ -94,7 +95,7 @@ def test_check_real(x, allow_zero, ok):
 
 
 def test_block_filters_reads_every_filter_layout():
-    from rsmi.validation import block_filters
+    from rsmi.utils.validation import block_filters
 
     lam = np.arange(8.0).reshape(2, 2, 2)
     assert block_filters(lam).shape == (2, 2, 2)

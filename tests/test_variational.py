@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from rsmi.variational import (
+from rsmi.coarse.variational import (
     _Adam,
     _adam_kernel,
     _adam_reference,
@@ -311,7 +311,7 @@ def test_first_step_ascends_the_penalised_bound(optimizer, lr_schedule):
 def test_adam_and_momentum_steps_by_hand():
     """Two steps of each optimiser against the textbook recursions (Kingma & Ba's Adam with
     β = (0.9, 0.999), ε = 1e-8; heavy ball m ← 0.9 m + g), as ascent."""
-    from rsmi.variational import _Adam, _Momentum
+    from rsmi.coarse.variational import _Adam, _Momentum
 
     g1, g2, lr = np.array([1.0, -2.0, 0.0]), np.array([3.0, 0.5, -1.0]), 0.1
     p = [np.array([0.0, 1.0, 2.0])]

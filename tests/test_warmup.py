@@ -25,8 +25,8 @@ import sys
 for _ in warm_up(sys.argv[1:] or None):
     pass
 out = {}
-for info in pkgutil.iter_modules(rsmi.__path__):
-    mod = importlib.import_module("rsmi." + info.name)
+for info in pkgutil.walk_packages(rsmi.__path__, "rsmi."):
+    mod = importlib.import_module(info.name)
     for name, obj in vars(mod).items():
         if isinstance(obj, CPUDispatcher) and obj.__module__ == mod.__name__:
             g = obj.py_func.__globals__
@@ -56,12 +56,12 @@ def test_warm_up_compiles_every_workflow_kernel():
       it (transitively). When the caller is loaded from numba's on-disk cache its machine code
       already contains the callee, and numba never loads the callee's own dispatcher, so its
       ``signatures`` stay empty; ``inline="always"`` helpers never have a signature at all.
-    * ``rsmi.ising_reference`` / ``rsmi.dimers_reference`` are the plain twins only the tests
+    * ``rsmi.sampling.ising_reference`` / ``rsmi.sampling.dimers_reference`` are the plain twins only the tests
       call; the warm-up leaves them out, and nothing in the library or the workflow imports them.
     """
     kernels = _probe()
 
-    checked = {k: v for k, v in kernels.items() if not k.split(".")[1].endswith("_reference")}
+    checked = {k: v for k, v in kernels.items() if not k.rsplit(".", 1)[0].endswith("_reference")}
     covered = {k for k, v in checked.items() if v["signatures"] > 0}
     frontier = list(covered)
     while frontier:
@@ -72,17 +72,17 @@ def test_warm_up_compiles_every_workflow_kernel():
     missing = sorted(set(checked) - covered)
     assert not missing, f"warm_up() leaves these numba kernels uncompiled: {missing}"
     # The walk really finds the kernels (the check above is not vacuous).
-    for name in ("rsmi.ising._wolff_chain", "rsmi.dimers._sample_chunk", "rsmi.rbm_kernels.cd_epoch",
-                 "rsmi.rbm_kernels.gibbs_chain", "rsmi.rbm_kernels.ais_kernel",
-                 "rsmi._network_kernels.g_matrix_kernel", "rsmi._network_kernels.heat_bath_kernel",
-                 "rsmi._xoshiro.next_u64"):
+    for name in ("rsmi.sampling.ising._wolff_chain", "rsmi.sampling.dimers._sample_chunk", "rsmi.theta.kernels.cd_epoch",
+                 "rsmi.theta.kernels.gibbs_chain", "rsmi.theta.kernels.ais_kernel",
+                 "rsmi.coarse.kernels.g_matrix_kernel", "rsmi.coarse.kernels.heat_bath_kernel",
+                 "rsmi.utils.xoshiro.next_u64"):
         assert name in checked
 
 
 def test_reference_twins_are_not_used_by_the_workflow():
     """The warm-up may skip the *_reference modules only because nothing but the tests uses them."""
-    pattern = re.compile(r"^\s*(from\s+rsmi(\.\w+)?\s+import\s+[^\n]*_reference|(from|import)\s+rsmi\.\w+_reference)", re.M)
-    files = [p for p in SRC.joinpath("rsmi").glob("*.py") if not p.stem.endswith("_reference")]
+    pattern = re.compile(r"^\s*(from\s+rsmi(\.\w+)*\s+import\s+[^\n]*_reference|(from|import)\s+rsmi(\.\w+)*_reference)", re.M)
+    files = [p for p in SRC.joinpath("rsmi").rglob("*.py") if not p.stem.endswith("_reference")]
     files += list(WORKFLOW.rglob("*.py")) + list(WORKFLOW.rglob("*.smk")) + [SRC.parent / "Snakefile"]
     users = [str(p) for p in files if pattern.search(p.read_text(encoding="utf-8"))]
     assert not users

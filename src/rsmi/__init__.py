@@ -5,38 +5,39 @@ and fully packed dimers with noise, cutting of visible/buffer/environment region
 trained by contrastive divergence, the RSMI (Λ-RBM) network with the paper's proxy A_Λ and a
 variational bound, independent I(H:E) estimates, null tests, figure criteria and figures.
 
-Submodules load lazily (``rsmi.sample_ising`` imports ``rsmi.ising`` on first use), so
+Submodules load lazily (``rsmi.sample_ising`` imports ``rsmi.sampling.ising`` on first use), so
 importing the package stays cheap and numba compiles only what a job uses.
 """
 
 from importlib import import_module
 
-from rsmi.io import CorruptFileError, load_npz, save_npz
+from rsmi.utils.io import CorruptFileError, load_npz, save_npz
 
 __version__ = "0.1.0"
 
 _LAZY = {
-    "sample_ising": "rsmi.ising",
-    "T_C": "rsmi.ising",
-    "energy_per_site": "rsmi.ising",
-    "magnetisation_per_site": "rsmi.ising",
-    "sample_dimers": "rsmi.dimers",
-    "block_field": "rsmi.dimers",
-    "field_filters": "rsmi.dimers",
-    "fat_site_kinds": "rsmi.dimers",
-    "cut_regions": "rsmi.regions",
-    "region_masks": "rsmi.regions",
-    "RBM": "rsmi.rbm",
-    "train_rsmi": "rsmi.network",
-    "evaluate_proxy": "rsmi.network",
-    "train_variational": "rsmi.variational",
-    "score_filter": "rsmi.variational",
-    "estimate_mi": "rsmi.mi",
-    "kadanoff_filter": "rsmi.mi",
-    "random_filters": "rsmi.mi",
-    "run_null_tests": "rsmi.nulltests",
-    "criteria_rows": "rsmi.metrics",
-    "FilterResult": "rsmi.results",
+    "sample_ising": "rsmi.sampling.ising",
+    "T_C": "rsmi.sampling.ising",
+    "energy_per_site": "rsmi.sampling.ising",
+    "magnetisation_per_site": "rsmi.sampling.ising",
+    "sample_dimers": "rsmi.sampling.dimers",
+    "block_field": "rsmi.sampling.dimers",
+    "field_filters": "rsmi.sampling.dimers",
+    "fat_site_kinds": "rsmi.sampling.dimers",
+    "dimer_pattern_log_prob": "rsmi.sampling.exact_dimers",
+    "cut_regions": "rsmi.windows.regions",
+    "region_masks": "rsmi.windows.regions",
+    "RBM": "rsmi.theta.rbm",
+    "train_rsmi": "rsmi.coarse.network",
+    "evaluate_proxy": "rsmi.coarse.network",
+    "train_variational": "rsmi.coarse.variational",
+    "score_filter": "rsmi.coarse.variational",
+    "estimate_mi": "rsmi.coarse.mi",
+    "kadanoff_filter": "rsmi.coarse.mi",
+    "random_filters": "rsmi.coarse.mi",
+    "run_null_tests": "rsmi.judge.nulltests",
+    "criteria_rows": "rsmi.judge.metrics",
+    "FilterResult": "rsmi.coarse.results",
 }
 
 __all__ = ["CorruptFileError", "load_npz", "save_npz", "__version__", *_LAZY]

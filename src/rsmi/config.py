@@ -22,6 +22,8 @@ from rsmi.registry import REQUIRED_RUNS
 __all__ = [
     "ConfigError",
     "GRID_COLUMNS",
+    "UniqueKeyLoader",
+    "load_yaml",
     "SCHEMA_PATH",
     "load_config",
     "check_config",
@@ -33,6 +35,8 @@ __all__ = [
 
 GRID_COLUMNS = ["model", "L_V", "N_h", "L_B", "L_E", "estimator"]
 ESTIMATORS_NEEDING_THETA = ("jensen", "logmeanexp")
+#: The proxy with the exact dimer measure (rsmi.coarse.exact_proxy): no Θ-RBMs, pool pairs per geometry.
+EXACT_ESTIMATOR = "exact"
 
 #: Schema shipped with the workflow (repository layout: src/rsmi/config.py -> workflow/schemas).
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
@@ -46,10 +50,41 @@ def lattice_side(sample_cfg: Mapping[str, Any]) -> int:
     return int(sample_cfg["L"]) * (2 if sample_cfg["model"] == "dimer" else 1)
 
 
-def load_config(path: str | Path, *, schema: str | Path | None = SCHEMA_PATH) -> dict:
-    """Read YAML with ``safe_load``, check it against the schema and :func:`check_config`."""
+class UniqueKeyLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` (the same tags and types as ``yaml.safe_load``) that refuses a mapping
+    with the same key twice, naming the key and both lines: plain YAML keeps the last one
+    silently (``seed: 7`` then ``seed: 8``; a second ``samples: ising:`` block).  Keys merged in
+    with ``<<`` may still be overridden, as YAML says."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = seen.get(key)
+                except TypeError:  # an unhashable key: SafeConstructor refuses it below
+                    continue
+                line = key_node.start_mark.line + 1
+                if first is not None:
+                    raise ConfigError(f"{key_node.start_mark.name}: line {line}: duplicate key {key!r} (first on line "
+                                      f"{first}); YAML would silently keep the last one")
+                seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml(path: str | Path) -> Any:
+    """Read a YAML file like ``yaml.safe_load``, refusing duplicate keys (:class:`UniqueKeyLoader`)."""
     with open(path, encoding="utf-8") as fh:
-        config = yaml.safe_load(fh)
+        return yaml.load(fh, Loader=UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+
+
+def load_config(path: str | Path, *, schema: str | Path | None = SCHEMA_PATH) -> dict:
+    """Read YAML (:func:`load_yaml`: ``safe_load`` without duplicate keys), check it against the
+    schema and :func:`check_config`."""
+    config = load_yaml(path)
     if schema is not None:
         import jsonschema
 
@@ -96,6 +131,7 @@ def check_config(config: Mapping[str, Any]) -> None:
         _require(samples[src]["model"] == model, f"{key}.samples", f"data set {src!r} holds model {samples[src]['model']!r}, not {model!r}")
         if model == "dimer":
             _require(spec["stride"] % 2 == 0, f"{key}.stride", f"stride={spec['stride']} is odd; dimer windows must start at even fat coordinates")
+    _check_sample_counts(config)
     null = config.get("null_tests") or {}
     if "paramagnet_samples" in null:
         src = null["paramagnet_samples"]
@@ -121,6 +157,7 @@ def check_config(config: Mapping[str, Any]) -> None:
         if side is not None:
             _require(cd["L_V"] <= side, "cd_rbm.L_V", f"block side {cd['L_V']} exceeds the lattice side {side}")
     grid = expand_grid(config)
+    _check_noise(config, grid)
     for fig, model, L_V, N_h, est in REQUIRED_RUNS:
         rows = grid[(grid.model == model) & (grid.L_V == L_V) & (grid.N_h == N_h)
                     & (grid.L_B == L_V // 2) & (grid.L_E == L_V // 2)]
@@ -168,6 +205,69 @@ def check_config(config: Mapping[str, Any]) -> None:
                          f"{k} parts of an L={mb['L']} row: parts must be single sites or of even length")
 
 
+def held_out_count(n: int, validation_fraction: float) -> int:
+    """Configurations :func:`rsmi.data.split_configurations` holds out of ``n`` (same formula)."""
+    return min(n - 1, max(1, int(round(validation_fraction * n))))
+
+
+def _check_sample_counts(config: Mapping[str, Any]) -> None:
+    """Data sets whose windows are split by configuration (training / held out, then the held-out
+    windows again by configuration for the MI estimate and the null tests) need at least one
+    training and two held-out configurations; the data sets that are only averaged need two."""
+    samples = config.get("samples") or {}
+    windows = config.get("windows") or {}
+    f = windows.get("validation_fraction")
+    split = {windows[m]["samples"]: f"windows.{m}.samples" for m in ("ising", "dimer") if m in windows}
+    null = config.get("null_tests") or {}
+    if "paramagnet_samples" in null:
+        split.setdefault(null["paramagnet_samples"], "null_tests.paramagnet_samples")
+    whole = {}
+    if "dimer_samples" in null:
+        whole[null["dimer_samples"]] = "null_tests.dimer_samples"
+    for key in ("below", "above"):
+        if config.get("rg"):
+            whole[config["rg"][key]] = f"rg.{key}"
+    for name, used_by in split.items():
+        if name not in samples or f is None or not 0 < f < 1:
+            continue  # named in the checks below / by the schema
+        n = samples[name]["n_samples"]
+        need = next(m for m in range(3, 10**6) if held_out_count(m, f) >= 2 and m - held_out_count(m, f) >= 1)
+        _require(n >= need, f"samples.{name}.n_samples",
+                 f"n_samples={n} is too small: {used_by} splits its configurations into training and held-out "
+                 f"(windows.validation_fraction={f}), and the held-out windows are split again by configuration "
+                 f"(MI estimate, null tests): that needs at least 1 + 2 configurations, i.e. n_samples >= {need}")
+    for name, used_by in whole.items():
+        if name in samples:
+            n = samples[name]["n_samples"]
+            _require(n >= 2, f"samples.{name}.n_samples",
+                     f"n_samples={n} is too small: {used_by} needs at least 2 configurations for a standard error")
+
+
+#: What reads the noise sites of dimer data (method.md §1, §4b, §6): with ``noise: false`` those
+#: sites are constant and each of these criteria would pass without testing anything.
+NOISE_CRITERIA = ("Fig. 4's noise/link weight ratio", "the noise-only null tests", "Fig. 6 (CD-RBM weight on noise)")
+
+
+def _check_noise(config: Mapping[str, Any], grid: pd.DataFrame) -> None:
+    """Refuse ``samples.<name>.noise: false`` for a dimer data set that a noise-dependent criterion
+    reads: the windows of the dimer runs (when the grid has any, or ``cd_rbm`` is set) and
+    ``null_tests.dimer_samples``. A dimer data set nothing judges may leave the noise out."""
+    samples = config.get("samples") or {}
+    users: dict[str, list[str]] = {}
+    windows = config.get("windows") or {}
+    if "dimer" in windows and ((len(grid) and (grid.model == "dimer").any()) or config.get("cd_rbm")):
+        users.setdefault(windows["dimer"]["samples"], []).append("windows.dimer.samples")
+    dimer_null = (config.get("null_tests") or {}).get("dimer_samples")
+    if dimer_null is not None:
+        users.setdefault(dimer_null, []).append("null_tests.dimer_samples")
+    for name, readers in users.items():
+        s = samples.get(name) or {}
+        _require(s.get("model") != "dimer" or s.get("noise", True), f"samples.{name}.noise",
+                 f"noise is false, but {' and '.join(readers)} feed(s) criteria that test the noise sites "
+                 f"({', '.join(NOISE_CRITERIA)}); without noise they would pass vacuously. "
+                 "Set noise: true, or point those keys at a data set with noise")
+
+
 def _check_epochs(key: str, spec: Mapping[str, Any]) -> None:
     n_epochs = spec.get("n_epochs")
     for j, ep in enumerate(spec.get("snapshot_epochs", [])):
@@ -201,6 +301,12 @@ def _check_grid_entry(config, i: int, entry: Mapping[str, Any]) -> None:
                                       f"is larger than the lattice side {side} of data set {spec['samples']!r}")
     for est in entry["estimator"]:
         _require(est in (config.get("rsmi") or {}), f"{key}.estimator", f"estimator {est!r} has no settings under rsmi.{est}")
+        if est == EXACT_ESTIMATOR:
+            _require(model == "dimer", f"{key}.estimator",
+                     "the 'exact' estimator is the exact dimer measure: it applies to model dimer only")
+            _require(bool((config.get("null_tests") or {}).get("dimer_samples")) and "exact_pairs" in config,
+                     f"{key}.estimator", "the 'exact' estimator draws its pool from null_tests.dimer_samples and "
+                                         "needs the exact_pairs settings")
 
 
 def expand_grid(config: Mapping[str, Any]) -> pd.DataFrame:

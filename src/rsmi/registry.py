@@ -5,7 +5,7 @@ Every consumer reads this module and nothing else for these decisions:
 * :func:`rsmi.config.check_config` — the grid must hold every run of :data:`REQUIRED_RUNS`;
 * the Snakemake input functions (``workflow/rules/common.smk``) — :func:`figure_rows` gives
   the runs a figure rule reads, and the run ids reach the figure scripts as rule params;
-* :func:`rsmi.metrics.criteria_rows` — :func:`criteria_groups` says which figure's criteria
+* :func:`rsmi.judge.metrics.criteria_rows` — :func:`criteria_groups` says which figure's criteria
   apply to a run, and only figure runs (:func:`is_figure_run`) are judged by them;
 * the plots and criteria of Fig. 5 — :data:`FIG5_SNAPSHOT_EPOCHS`.
 
@@ -52,7 +52,7 @@ REQUIRED_RUNS: tuple[tuple[str, str, int, int, str | None], ...] = (
     *(("Fig. 4", "dimer", FIG4_BLOCK, n, None) for n in FIG4_REQUIRED_N_H),
 )
 
-#: Criteria groups of :func:`rsmi.metrics.criteria_rows`, one per figure (panel).
+#: Criteria groups of :func:`rsmi.judge.metrics.criteria_rows`, one per figure (panel).
 CRITERIA_GROUPS = ("2A", "2B", "2C-E", "4", "5", "6")
 
 

@@ -8,9 +8,9 @@ Each step goes through the public entry point the workflow uses (so the kernels 
 for the argument types the workflow passes). Covered: every ``@njit`` dispatcher of the
 library modules except
 
-* ``inline="always"`` helpers (``_xoshiro.rotl``/``next_u64``, ``_network_kernels._softplus``):
+* ``inline="always"`` helpers (``utils.xoshiro.rotl``/``next_u64``, ``coarse.kernels._softplus``):
   numba inlines them into their callers and never compiles them on their own;
-* ``rsmi.ising_reference`` and ``rsmi.dimers_reference``: plain twins only the tests call.
+* ``rsmi.sampling.ising_reference`` and ``rsmi.sampling.dimers_reference``: plain twins only the tests call.
 
 ``tests/test_warmup.py`` checks this in a fresh interpreter.
 """
@@ -26,25 +26,25 @@ __all__ = ["warm_up"]
 
 
 def _ising() -> None:
-    from rsmi.ising import sample_ising
+    from rsmi.sampling.ising import sample_ising
 
     sample_ising(4, 2.5, 2, seed=0, burn_in=1, gap=1)
 
 
 def _dimers() -> None:
-    from rsmi.dimers import sample_dimers
+    from rsmi.sampling.dimers import sample_dimers
 
     sample_dimers(4, 2, seed=0, burn_in=1, gap=1)
 
 
 def _torus_rows() -> None:
-    from rsmi.exact_mi import sample_torus_rows
+    from rsmi.sampling.exact_mi import sample_torus_rows
 
     sample_torus_rows(2, 3, 2.5, 2, seed=0)
 
 
 def _rbm() -> None:
-    from rsmi.rbm import RBM
+    from rsmi.theta.rbm import RBM
 
     X = np.random.default_rng(0).integers(0, 2, size=(64, 6))
     rbm = RBM(n_hidden=3, n_epochs=1, batch_size=16, seed=0).fit(X, X_val=X[:8])
@@ -52,7 +52,7 @@ def _rbm() -> None:
 
 
 def _ais() -> None:
-    from rsmi.rbm import RBM
+    from rsmi.theta.rbm import RBM
 
     # The fit's monitor uses AIS only for RBMs too large to enumerate; force it here.
     X = np.random.default_rng(0).integers(0, 2, size=(64, 6))
@@ -61,8 +61,8 @@ def _ais() -> None:
 
 
 def _pooled() -> None:
-    from rsmi.network import train_rsmi
-    from rsmi.rbm import RBM
+    from rsmi.coarse.network import train_rsmi
+    from rsmi.theta.rbm import RBM
 
     # The pooled path: the pool's Gibbs chains (RBM kernels) and the pair kernels.
     rng = np.random.default_rng(0)
@@ -76,8 +76,8 @@ def _pooled() -> None:
 
 
 def _network_mc() -> None:
-    from rsmi.network import train_rsmi
-    from rsmi.rbm import RBM
+    from rsmi.coarse.network import train_rsmi
+    from rsmi.theta.rbm import RBM
 
     # Θ-RBMs built from parameters, not fitted: this group compiles no RBM kernel, so it can run
     # beside the "rbm" group without compiling the same kernel twice.
@@ -93,7 +93,7 @@ def _network_mc() -> None:
 
 
 def _variational() -> None:
-    from rsmi.variational import train_variational
+    from rsmi.coarse.variational import train_variational
 
     # the softmax critic with the exact entropy (the default for N_h <= 6) and the Adam step
     rng = np.random.default_rng(0)

@@ -6,10 +6,18 @@ from snakemake.utils import Paramspace, validate
 
 # The workflow runs the library from this checkout, whether or not it is pip-installed.
 sys.path.insert(0, f"{workflow.basedir}/src")
-from rsmi.config import ConfigError, check_config, expand_grid, run_settings, theta_grid  # noqa: E402
+from rsmi.judge.claims import expected_claims, mi_runs, source_claims  # noqa: E402
+from rsmi.config import ConfigError, check_config, expand_grid, load_yaml, run_settings, theta_grid  # noqa: E402
 from rsmi.registry import figure_rows, is_figure_run  # noqa: E402
 from rsmi.warmup import GROUPS as WARMUP_STEPS  # noqa: E402
 
+try:
+    # Snakemake's own YAML reading keeps the last of two equal keys; read every config file again
+    # with a loader that refuses them (naming the key and the line).
+    for _path in workflow.configfiles:
+        load_yaml(_path)
+except ConfigError as exc:
+    raise WorkflowError(f"invalid configuration: {exc}") from None
 validate(config, schema="../schemas/config.schema.yaml")
 try:
     check_config(config)
@@ -50,7 +58,7 @@ wildcard_constraints:
     N_h=r"\d+",
     L_B=r"\d+",
     L_E=r"\d+",
-    estimator=r"jensen|logmeanexp|variational",
+    estimator=r"jensen|logmeanexp|variational|exact",
     part=r"v|ve",
     n_hidden=r"\d+",
 
@@ -93,7 +101,11 @@ def theta_paths(dataset, L_V, L_B, L_E):
 
 
 def needs_theta(estimator):
-    return estimator != "variational"
+    return estimator not in ("variational", "exact")
+
+
+def exact_pairs_path(dataset, L_V, L_B, L_E):
+    return f"{RESULTS}/exact/dataset~{dataset}/L_V~{L_V}/L_B~{L_B}/L_E~{L_E}/pairs.npz"
 
 
 def run_id(row):
@@ -101,7 +113,9 @@ def run_id(row):
 
 
 def theta_inputs(wc):
-    """Θ-RBMs of the run's window geometry; the variational estimator needs none."""
+    """Θ-RBMs of the run's window geometry (the exact estimator: its pool pairs; variational: none)."""
+    if wc.estimator == "exact":
+        return {"pairs": exact_pairs_path(config["windows"][wc.model]["samples"], wc.L_V, wc.L_B, wc.L_E)}
     if not needs_theta(wc.estimator):
         return {}
     return theta_paths(config["windows"][wc.model]["samples"], wc.L_V, wc.L_B, wc.L_E)
@@ -179,8 +193,52 @@ def theta_curves(ext):
     return expand(f"{RESULTS}/theta/{{params}}/theta_{{part}}_curve.{ext}", params=THETA.instance_patterns, part=["v", "ve"])
 
 
+class _AsWildcards(dict):
+    """A grid row seen as a job's wildcards (attribute access, string values)."""
+
+    __getattr__ = dict.__getitem__
+
+
+def mi_expected():
+    """{mi.csv path: the run ids it must hold, in order}, every mi.csv of the workflow (rsmi.judge.claims)."""
+    return {f"{RESULTS}/{path}": runs for path, runs in mi_runs(config, GRID).items()}
+
+
+def metrics_expected():
+    """{metrics.csv path: (its run id, the (figure, criterion) it must gate)} (rsmi.judge.claims)."""
+    return {f"{RESULTS}/{path}": [run, [list(c) for c in claims]]
+            for path, (run, claims) in source_claims(config, GRID).items()}
+
+
+def verdict_files():
+    """Every file a verdict depends on: the samples, Θ-RBMs, filters, CD-RBMs and every per-run,
+    per-geometry and per-RBM table that results/metrics.csv is made from.  They are inputs of
+    results/runs.csv and results/metrics.csv and targets of `rule all`, so one that is missing is
+    remade by the same command (Snakemake does not remake a missing intermediate file whose
+    consumers look up to date) and everything made from it is redone."""
+    files = {}
+    for row in runs_table_rows():
+        for key in ("samples", "theta_v", "theta_ve", "rsmi", "metrics", "mi"):
+            if row[key]:
+                files[row[key]] = None
+    for row in GRID.to_dict("records"):
+        files.update(dict.fromkeys(evaluation_inputs(_AsWildcards({k: str(v) for k, v in row.items()})).values()))
+    for params in GEOMETRY.instance_patterns:
+        files[f"{RESULTS}/baselines/{params}/mi.csv"] = None
+    for n in config["cd_rbm"]["n_hidden"]:
+        for name in ("rbm.npz", "metrics.csv", "mi.csv"):
+            files[f"{RESULTS}/cd_rbm/n_hidden~{n}/{name}"] = None
+    if TORUS:
+        files.update(dict.fromkeys([f"{RESULTS}/exact_torus/estimates.csv", f"{RESULTS}/exact_torus/metrics.csv"]))
+    if RG:
+        files.update(dict.fromkeys(rg_inputs().values()))
+        files.update(dict.fromkeys([f"{RESULTS}/exponents.csv", f"{RESULTS}/rg/flow.csv", f"{RESULTS}/rg/metrics.csv"]))
+    return sorted(files)
+
+
 def all_targets():
     return [
+        *verdict_files(),
         *theta_curves("png"),
         f"{RESULTS}/runs.csv",
         f"{RESULTS}/metrics.csv",

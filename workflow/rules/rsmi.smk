@@ -29,3 +29,33 @@ rule train_rsmi:
         runtime=lambda wc, attempt: 60 * attempt,
     script:
         "../scripts/train_rsmi.py"
+
+
+rule exact_pairs:
+    """Windows of one geometry paired with blocks of independent configurations, and the exact
+    g = log P(e | v) − log P(e) of every pair (method.md §4c; rsmi.exact_proxy)."""
+    input:
+        samples=lambda wc: f"{RESULTS}/samples/{wc.dataset}.npz",
+        pool=f"{RESULTS}/samples/{DIMER_NULL}.npz" if DIMER_NULL else [],
+        warm=warmed("samplers"),
+    output:
+        f"{RESULTS}/exact/{THETA.wildcard_pattern}/pairs.npz",
+    params:
+        pairs=lambda wc: canonical(config["exact_pairs"]),
+        windows=lambda wc: canonical(config["windows"][model_of(wc.dataset)]),
+        validation_fraction=config["windows"]["validation_fraction"],
+        seed=config["seed"],
+    log:
+        f"logs/exact/{THETA.wildcard_pattern}/pairs.log",
+    benchmark:
+        f"results/benchmarks/exact/{THETA.wildcard_pattern}/pairs.tsv"
+    conda:
+        "../../envs/training.yaml"
+    # feeds two trainings and their evaluations (see train_rsmi's priority)
+    priority: 2
+    threads: 1
+    resources:
+        mem_mb=2500,
+        runtime=lambda wc, attempt: 30 * attempt,
+    script:
+        "../scripts/exact_pairs.py"

@@ -9,10 +9,10 @@ log = setup(snakemake)  # noqa: F821
 
 import pandas as pd  # noqa: E402
 
-from rsmi.data import N_EVAL_WINDOWS, load_windows  # noqa: E402
-from rsmi.io import atomic_write_text  # noqa: E402
-from rsmi.mi import estimate_mi, kadanoff_filter, random_filters  # noqa: E402
-from rsmi.seeding import derive_seed  # noqa: E402
+from rsmi.windows.data import N_EVAL_WINDOWS, load_windows  # noqa: E402
+from rsmi.utils.io import atomic_write_text  # noqa: E402
+from rsmi.coarse.mi import estimate_mi, kadanoff_filter, random_filters  # noqa: E402
+from rsmi.utils.seeding import derive_seed  # noqa: E402
 
 smk = snakemake  # noqa: F821
 wc, par = smk.wildcards, smk.params

@@ -14,11 +14,26 @@ log = setup(snakemake)  # noqa: F821
 
 import pandas as pd  # noqa: E402
 
-from rsmi.io import atomic_write_text  # noqa: E402
-from rsmi.tables import changed_findings, failed_claims, truthy, unresolved_claims  # noqa: E402
+from rsmi.utils.io import REMAKE_HINT, atomic_write_text  # noqa: E402
+from rsmi.judge.tables import (changed_findings, failed_claims, missing_claims, read_metrics,  # noqa: E402
+                               truthy, unresolved_claims)
 
-table = pd.read_csv(snakemake.input.metrics, keep_default_na=False, dtype=str)  # noqa: F821
+path = snakemake.input.metrics  # noqa: F821
+read_metrics(path)  # columns, types, no criterion twice
+table = pd.read_csv(path, keep_default_na=False, dtype=str)
 rows = table.to_dict("records")
+# The claims the configuration must produce (rsmi.judge.claims, from the registry and the grid): a lost
+# or an unexpected claim stops the check, so the count cannot change without an error.
+expected = [tuple(k) for k in snakemake.params.claims]  # noqa: F821
+lost = missing_claims(rows, expected)
+expected_set = set(expected)
+extra = [k for k in ((r["run"], str(r["figure"]), r["criterion"]) for r in rows if truthy(r["gate"]))
+         if k not in expected_set]
+if lost or extra:
+    detail = [f"missing claim: {run} [{fig}] {crit}" for run, fig, crit in lost]
+    detail += [f"unexpected claim: {run} [{fig}] {crit}" for run, fig, crit in extra]
+    sys.exit(f"{path}: {len(lost)} of the {len(expected)} claims the configuration must produce are missing and "
+             f"{len(extra)} are not expected; {REMAKE_HINT}\n  " + "\n  ".join(detail))
 claims = [r for r in rows if truthy(r["gate"])]
 findings = [r for r in rows if r["kind"] == "finding"]
 failed, unresolved, changed = failed_claims(rows), unresolved_claims(rows), changed_findings(rows)

@@ -9,13 +9,13 @@ log = setup(snakemake)  # noqa: F821
 
 import pandas as pd  # noqa: E402
 
-from rsmi.data import N_EVAL_WINDOWS, load_windows  # noqa: E402
-from rsmi.io import atomic_write_text  # noqa: E402
-from rsmi.metrics import criteria_rows, meeting_runs  # noqa: E402
-from rsmi.tables import write_table  # noqa: E402
-from rsmi.mi import MAX_HIDDEN, estimate_mi_with_subcodes, subcode_summary  # noqa: E402
-from rsmi.rbm import RBM  # noqa: E402
-from rsmi.seeding import derive_seed  # noqa: E402
+from rsmi.windows.data import N_EVAL_WINDOWS, load_windows  # noqa: E402
+from rsmi.utils.io import atomic_write_text  # noqa: E402
+from rsmi.judge.metrics import criteria_rows, meeting_runs  # noqa: E402
+from rsmi.judge.tables import read_metrics, write_table  # noqa: E402
+from rsmi.coarse.mi import MAX_HIDDEN, estimate_mi_with_subcodes, subcode_summary  # noqa: E402
+from rsmi.theta.rbm import RBM  # noqa: E402
+from rsmi.utils.seeding import derive_seed  # noqa: E402
 
 smk = snakemake  # noqa: F821
 par = smk.params
@@ -26,6 +26,8 @@ L_V = par.cd["L_V"]
 # Field R² of the RSMI filters to compare with: those of the runs that meet the Fig. 4 claim
 # (every criterion and their own null tests), or, if none does, of every Fig. 4 run (the
 # comparison is then noted as such).
+for p in smk.input.fig4_metrics:  # checked on read: columns, types, the run of its path
+    read_metrics(p, run=p.split("runs/", 1)[1].rsplit("/metrics.csv", 1)[0])
 fig4 = pd.concat([pd.read_csv(p, keep_default_na=False) for p in smk.input.fig4_metrics])
 fig4["figure"] = fig4.figure.astype(str)
 meeting, _, _ = meeting_runs(fig4.to_dict("records"))

@@ -10,23 +10,23 @@ log = setup(snakemake)  # noqa: F821
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from rsmi.data import N_EVAL_WINDOWS, load_samples, load_windows  # noqa: E402
-from rsmi.io import atomic_write_text  # noqa: E402
-from rsmi.metrics import criteria_rows  # noqa: E402
-from rsmi.tables import write_table  # noqa: E402
-from rsmi.mi import estimate_mi_with_subcodes, subcode_summary  # noqa: E402
-from rsmi.nulltests import run_null_tests  # noqa: E402
-from rsmi.regions import cut_regions  # noqa: E402
-from rsmi.rbm import RBM  # noqa: E402
-from rsmi.results import FilterResult  # noqa: E402
-from rsmi.seeding import derive_seed  # noqa: E402
+from rsmi.windows.data import N_EVAL_WINDOWS, load_samples, load_windows  # noqa: E402
+from rsmi.utils.io import atomic_write_text  # noqa: E402
+from rsmi.judge.metrics import criteria_rows  # noqa: E402
+from rsmi.judge.tables import record_only, write_table  # noqa: E402
+from rsmi.coarse.mi import estimate_mi_with_subcodes, subcode_summary  # noqa: E402
+from rsmi.judge.nulltests import run_null_tests  # noqa: E402
+from rsmi.windows.regions import cut_regions  # noqa: E402
+from rsmi.theta.rbm import RBM  # noqa: E402
+from rsmi.coarse.results import FilterResult  # noqa: E402
+from rsmi.utils.seeding import derive_seed  # noqa: E402
 
 smk = snakemake  # noqa: F821
 wc, inp, par = smk.wildcards, smk.input, smk.params
 run = par.run
 geom = dict(model=wc.model, L_V=int(wc.L_V), L_B=int(wc.L_B), L_E=int(wc.L_E))
-proxy = wc.estimator != "variational"
-max_train = par.proxy["max_train_windows"]
+proxy = wc.estimator not in ("variational", "exact")
+max_train = par.proxy.get("max_train_windows")
 window_kw = dict(stride=par.windows["stride"], validation_fraction=par.validation_fraction,
                  master_seed=par.seed, max_train=max_train, max_val=N_EVAL_WINDOWS, **geom)
 
@@ -37,6 +37,13 @@ rows = criteria_rows(run, wc.model, result, data=win.V_val, figures=None if par.
 
 # Null tests (method.md §4b) under the run's own estimator and under the independent classifier.
 own_data = None  # where the run's own estimator scores the null tests, if not on (V, E, G)
+pairs = None
+if wc.estimator == "exact":
+    from rsmi.coarse.exact_proxy import load_pairs
+    from rsmi.judge.metrics import exact_measure_rows
+
+    _, pairs, _ = load_pairs(inp.pairs)  # scored on its held-out pairs (the monitor's)
+    rows += exact_measure_rows(run, pairs)
 if wc.model == "dimer":
     V, E, G = win.V_val, win.E_val, win.G_val
     theta = (RBM.load(inp.theta_v), RBM.load(inp.theta_ve)) if proxy else (None, None)
@@ -59,14 +66,10 @@ for est in (wc.estimator, "classifier"):
                           seed=derive_seed(par.seed, "null", run, est), run=run,
                           proxy_kwargs=proxy_kwargs if est == wc.estimator and proxy else None,
                           own_filter=(result.weights, result.biases) if est == wc.estimator else None,
-                          L_B=geom["L_B"])
+                          L_B=geom["L_B"], pairs=pairs if est == "exact" else None)
     for r in null:
         r["criterion"] = f"{r['criterion']}[{est}]"
-        if wc.model == "dimer" and est == "jensen":
-            # the paper's proxy on noisy dimers is a decided finding (README Findings 1): its rows
-            # are recorded, not gated; the finding's own row is marked by rsmi.tables.FINDINGS
-            r.update(gate=False, kind="report")
-    rows += null
+    rows += record_only(null)  # rows of decided findings: recorded, not gated (rsmi.judge.tables.RECORDED)
 write_table(rows, smk.output.metrics)
 
 # the code and (N_h > 1) its 1- and 2-unit sub-codes on one split: the data-processing check

@@ -1,4 +1,4 @@
-"""Glue: estimate_mi against the exact I(H:E) of the critical Ising torus (rsmi.torus)."""
+"""Glue: estimate_mi against the exact I(H:E) of the critical Ising torus (rsmi.judge.torus)."""
 
 import sys
 
@@ -9,11 +9,11 @@ log = setup(snakemake)  # noqa: F821
 
 import pandas as pd  # noqa: E402
 
-from rsmi.io import atomic_write_text  # noqa: E402
-from rsmi.seeding import derive_seed  # noqa: E402
-from rsmi.tables import write_table  # noqa: E402
-from rsmi.torus import (criteria_rows, estimates_vs_exact, multibit_criteria_rows,  # noqa: E402
-                        multibit_estimates_vs_exact, torus_fit)
+from rsmi.utils.io import atomic_write_text  # noqa: E402
+from rsmi.utils.seeding import derive_seed  # noqa: E402
+from rsmi.judge.tables import write_table  # noqa: E402
+from rsmi.judge.torus import (criteria_rows, estimates_vs_exact, multibit_criteria_rows,  # noqa: E402
+                              multibit_estimates_vs_exact, torus_fit)
 
 smk = snakemake  # noqa: F821
 spec = smk.params.spec

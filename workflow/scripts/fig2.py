@@ -9,9 +9,9 @@ log = setup(snakemake)  # noqa: F821
 
 from _figures import metrics, write  # noqa: E402
 
-from rsmi.plotting import plot_filter_grid  # noqa: E402
-from rsmi.report import caption, criteria_table, null_summary  # noqa: E402
-from rsmi.results import FilterResult  # noqa: E402
+from rsmi.figures.plotting import plot_filter_grid  # noqa: E402
+from rsmi.figures.report import caption, criteria_table, null_summary  # noqa: E402
+from rsmi.coarse.results import FilterResult  # noqa: E402
 
 smk = snakemake  # noqa: F821
 r2x2_1, r2x2_4, r4_1, r4_4, r6_1 = (FilterResult.load(p) for p in smk.input.runs)

@@ -9,9 +9,9 @@ log = setup(snakemake)  # noqa: F821
 
 from _figures import write  # noqa: E402
 
-from rsmi.data import load_samples  # noqa: E402
-from rsmi.plotting import plot_fig3  # noqa: E402
-from rsmi.report import caption  # noqa: E402
+from rsmi.windows.data import load_samples  # noqa: E402
+from rsmi.figures.plotting import plot_fig3  # noqa: E402
+from rsmi.figures.report import caption  # noqa: E402
 
 smk = snakemake  # noqa: F821
 configs, meta = load_samples(smk.input.samples)

@@ -9,9 +9,9 @@ log = setup(snakemake)  # noqa: F821
 
 from _figures import metrics, write  # noqa: E402
 
-from rsmi.plotting import plot_dimer_filters  # noqa: E402
-from rsmi.report import caption, criteria_table, null_failures, null_summary  # noqa: E402
-from rsmi.results import FilterResult  # noqa: E402
+from rsmi.figures.plotting import plot_dimer_filters  # noqa: E402
+from rsmi.figures.report import caption, criteria_table, null_failures, null_summary  # noqa: E402
+from rsmi.coarse.results import FilterResult  # noqa: E402
 
 smk = snakemake  # noqa: F821
 results = {run: FilterResult.load(p) for run, p in zip(smk.params.runs, smk.input.runs)}
@@ -35,8 +35,11 @@ text = caption(
     "Rows marked NULL TESTS NOT PASSED belong to runs where an estimator (the run's own or the "
     "independent classifier) fails a null test of method.md §4b on these data or cannot decide it "
     "(inconclusive by the 2·SE rule); where the run's own estimator does, its filters are not "
-    "evidence of what RSMI finds. The paper's proxy (jensen) prefers noise on this block: README "
-    "Findings 1.",
+    "evidence of what RSMI finds. Estimators: the paper's proxy with CD-trained Θ-RBMs (jensen), "
+    "the variational bound, and the mutual information with the exact dimer measure (exact: the "
+    "paper's objective before its Jensen step, nothing modelled). The jensen proxy with Θ-RBMs "
+    "does not find the fields on this block, and with the exact measure its Jensen step is −∞: "
+    "README Findings 1.",
     {"runs": ", ".join(results)},
     criteria_table(m, list(results) + verdicts, figures=["4"]) + null_summary(m, list(results)),
 )

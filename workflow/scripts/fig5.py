@@ -9,9 +9,9 @@ log = setup(snakemake)  # noqa: F821
 
 from _figures import metrics, write  # noqa: E402
 
-from rsmi.plotting import plot_history_with_snapshots  # noqa: E402
-from rsmi.report import caption, criteria_table, null_summary  # noqa: E402
-from rsmi.results import FilterResult  # noqa: E402
+from rsmi.figures.plotting import plot_history_with_snapshots  # noqa: E402
+from rsmi.figures.report import caption, criteria_table, null_summary  # noqa: E402
+from rsmi.coarse.results import FilterResult  # noqa: E402
 
 smk = snakemake  # noqa: F821
 r = FilterResult.load(smk.input.run)

@@ -9,10 +9,10 @@ log = setup(snakemake)  # noqa: F821
 
 from _figures import metrics, write  # noqa: E402
 
-from rsmi.dimers import fat_site_kinds  # noqa: E402
-from rsmi.plotting import plot_cd_filters  # noqa: E402
-from rsmi.rbm import RBM  # noqa: E402
-from rsmi.report import caption, criteria_table  # noqa: E402
+from rsmi.sampling.dimers import fat_site_kinds  # noqa: E402
+from rsmi.figures.plotting import plot_cd_filters  # noqa: E402
+from rsmi.theta.rbm import RBM  # noqa: E402
+from rsmi.figures.report import caption, criteria_table  # noqa: E402
 
 smk = snakemake  # noqa: F821
 rbms = [RBM.load(p) for p in smk.input.rbms]

@@ -7,14 +7,13 @@ from _common import setup  # noqa: E402
 
 log = setup(snakemake)  # noqa: F821
 
-import pandas as pd  # noqa: E402
-from _figures import metrics, write  # noqa: E402
+from _figures import metrics, table, write  # noqa: E402
 
-from rsmi.plotting import plot_fig7  # noqa: E402
-from rsmi.report import caption, criteria_table  # noqa: E402
+from rsmi.figures.plotting import plot_fig7  # noqa: E402
+from rsmi.figures.report import caption, criteria_table  # noqa: E402
 
 smk = snakemake  # noqa: F821
-exponents, flow = pd.read_csv(smk.input.exponents), pd.read_csv(smk.input.flow)
+exponents, flow = table(smk.input.exponents, "exponents"), table(smk.input.flow, "flow")
 levels = "; ".join(f"{r.rule} level {r.level}: y_t {r.y_t:.3f} ± {r.y_t_se:.3f}, y_h {r.y_h:.4f} ± {r.y_h_se:.4f}"
                    for r in exponents.itertuples())
 text = caption(

@@ -7,15 +7,14 @@ from _common import setup  # noqa: E402
 
 log = setup(snakemake)  # noqa: F821
 
-import pandas as pd  # noqa: E402
-from _figures import metrics, write  # noqa: E402
+from _figures import metrics, table, write  # noqa: E402
 
-from rsmi.plotting import plot_exact_torus  # noqa: E402
-from rsmi.report import caption, criteria_table  # noqa: E402
-from rsmi.torus import torus_fit  # noqa: E402
+from rsmi.figures.plotting import plot_exact_torus  # noqa: E402
+from rsmi.figures.report import caption, criteria_table  # noqa: E402
+from rsmi.judge.torus import torus_fit  # noqa: E402
 
 smk = snakemake  # noqa: F821
-df = pd.read_csv(smk.input.estimates)
+df = table(smk.input.estimates, "torus_estimates")
 try:
     mb = pd.read_csv(smk.input.multibit)
 except pd.errors.EmptyDataError:  # no multi-bit section in the config
@@ -24,10 +23,10 @@ fit = torus_fit(df.to_dict("records"), smk.params.fit_from)
 text = caption(
     "I(H:E) against an exact answer",
     "The critical Ising torus with row regions (method.md §5b): the sign-of-magnetisation code of one "
-    "row, scored by the pipeline's estimator (rsmi.mi.estimate_mi) on exact samples, against the "
+    "row, scored by the pipeline's estimator (rsmi.coarse.mi.estimate_mi) on exact samples, against the "
     "transfer-matrix I(H:E); (A) on a log axis with the decay fitted for Δ_σ, (B) the relative deviation "
     "against the ±5 % band; (C) codes of several bits of one row (halves, quarters, single spins; "
-    "rsmi.torus.part_code) against their exact I(H:E), same band.",
+    "rsmi.judge.torus.part_code) against their exact I(H:E), same band.",
     {"L": fit["L"], "M": int(df["M"].iloc[0]), "configurations per L_B": int(df["n_configs"].iloc[0]),
      "Δ_σ (estimates)": f"{fit['delta_estimate']:.4f} ± {fit['delta_estimate_se']:.4f}",
      "Δ_σ (exact curve)": f"{fit['delta_exact']:.4f}", "fit range": f"L_B {fit['fit_from']}–{fit['fit_to']}"},

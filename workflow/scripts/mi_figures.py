@@ -7,15 +7,14 @@ from _common import setup  # noqa: E402
 
 log = setup(snakemake)  # noqa: F821
 
-import pandas as pd  # noqa: E402
-from _figures import write  # noqa: E402
+from _figures import table, write  # noqa: E402
 
-from rsmi.mi import estimator_limited  # noqa: E402
-from rsmi.plotting import plot_mi_comparison, plot_mi_vs_buffer  # noqa: E402
-from rsmi.report import caption  # noqa: E402
+from rsmi.coarse.mi import estimator_limited  # noqa: E402
+from rsmi.figures.plotting import plot_mi_comparison, plot_mi_vs_buffer  # noqa: E402
+from rsmi.figures.report import caption  # noqa: E402
 
 smk = snakemake  # noqa: F821
-mi = pd.read_csv(smk.input.mi)
+mi = table(smk.input.mi, "mi")
 out = smk.output
 
 
@@ -32,7 +31,7 @@ desc = ("Held-out classifier lower bound I(H:E) ≥ H(H) − CE (method.md §5),
         "through the chain rule r(h|e) = Π_j r_j(h_j | h_<j, e), one logistic model with its own L2 per "
         "factor (issue 25), checked against their 1- and 2-unit sub-codes (claims mi_subcodes). "
         "Open markers: the estimator's limit — the L2 choice fell to the marginal end (l2 ≥ 1) and the "
-        "estimate is below 2·SE (rsmi.mi.estimator_limited): the raw-bit classifier found nothing on these "
+        "estimate is below 2·SE (rsmi.coarse.mi.estimator_limited): the raw-bit classifier found nothing on these "
         "windows, which is not a measurement of I(H:E) = 0 (README Findings 6: the old estimator's zero at "
         "dimer L_B 6 hid ≈ 0.1 nats, seen with 51 200 windows or field features).")
 write(plot_mi_vs_buffer(mi), caption("I(H:E) against the buffer width", desc + " One line per model, block and "

@@ -1,4 +1,4 @@
-"""Glue: Fig. 7's numbers — MCRG exponents per rule and level, the nearest-neighbour flow (rsmi.rgflow)."""
+"""Glue: Fig. 7's numbers — MCRG exponents per rule and level, the nearest-neighbour flow (rsmi.rg.rgflow)."""
 
 import sys
 
@@ -9,12 +9,12 @@ log = setup(snakemake)  # noqa: F821
 
 import pandas as pd  # noqa: E402
 
-from rsmi.data import load_samples  # noqa: E402
-from rsmi.io import atomic_write_text  # noqa: E402
-from rsmi.results import FilterResult  # noqa: E402
-from rsmi.rgflow import block_rules, criteria_rows, exponent_table, nn_flow  # noqa: E402
-from rsmi.seeding import derive_seed  # noqa: E402
-from rsmi.tables import write_table  # noqa: E402
+from rsmi.windows.data import load_samples  # noqa: E402
+from rsmi.utils.io import atomic_write_text  # noqa: E402
+from rsmi.coarse.results import FilterResult  # noqa: E402
+from rsmi.rg.rgflow import block_rules, criteria_rows, exponent_table, nn_flow  # noqa: E402
+from rsmi.utils.seeding import derive_seed  # noqa: E402
+from rsmi.judge.tables import write_table  # noqa: E402
 
 smk = snakemake  # noqa: F821
 par = smk.params

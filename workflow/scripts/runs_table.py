@@ -9,7 +9,7 @@ log = setup(snakemake)  # noqa: F821
 
 import pandas as pd  # noqa: E402
 
-from rsmi.io import atomic_write_text  # noqa: E402
+from rsmi.utils.io import atomic_write_text  # noqa: E402
 
 table = pd.DataFrame(snakemake.params.rows)  # noqa: F821
 atomic_write_text(snakemake.output[0], table.to_csv(index=False))  # noqa: F821

@@ -7,9 +7,9 @@ from _common import setup  # noqa: E402
 
 log = setup(snakemake)  # noqa: F821
 
-from rsmi.data import BLOCKS_ONLY, N_EVAL_WINDOWS, load_windows  # noqa: E402
-from rsmi.rbm import RBM  # noqa: E402
-from rsmi.seeding import derive_seed  # noqa: E402
+from rsmi.windows.data import BLOCKS_ONLY, N_EVAL_WINDOWS, load_windows  # noqa: E402
+from rsmi.theta.rbm import RBM  # noqa: E402
+from rsmi.utils.seeding import derive_seed  # noqa: E402
 
 smk = snakemake  # noqa: F821
 cd, par = smk.params.cd, smk.params

@@ -12,18 +12,15 @@ import io  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from rsmi.data import N_EVAL_WINDOWS, load_windows  # noqa: E402
-from rsmi.io import atomic_write_text  # noqa: E402
-from rsmi.rbm import RBM  # noqa: E402
-from rsmi.seeding import derive_seed  # noqa: E402
+from rsmi.windows.data import N_EVAL_WINDOWS, load_windows  # noqa: E402
+from rsmi.utils.io import atomic_write_text  # noqa: E402
+from rsmi.theta.rbm import RBM, theta_settings  # noqa: E402
+from rsmi.utils.seeding import derive_seed  # noqa: E402
 
 smk = snakemake  # noqa: F821
 wc = smk.wildcards
 geom = dict(model=smk.params.model, L_V=int(wc.L_V), L_B=int(wc.L_B), L_E=int(wc.L_E))
-hp = dict(smk.params.rbm)
-max_train = hp.pop("max_train_windows")
-n_hidden = hp.pop("n_hidden_ve" if wc.part == "ve" else "n_hidden_v")
-hp.pop("n_hidden_v" if wc.part == "ve" else "n_hidden_ve")
+n_hidden, max_train, hp = theta_settings(smk.params.rbm, wc.part)
 win = load_windows(
     smk.input.samples, stride=smk.params.stride, validation_fraction=smk.params.validation_fraction,
     master_seed=smk.params.seed, dataset=wc.dataset, max_train=max_train,

@@ -1,0 +1,1 @@
+"""Stage 7, figures: drawing every figure (``plotting``) and their captions (``report``)."""
