@@ -84,9 +84,13 @@ def cd_claims(n_hidden: int, L_V: int) -> list[tuple[str, str]]:
     return out
 
 
-def torus_claims() -> list[tuple[str, str]]:
-    return [("torus", c) for c in ("mi_vs_exact_chi2_p", "mi_vs_exact_mean_rel_dev", "delta_sigma_exact",
-                                   "delta_sigma_estimate")]
+def torus_claims(multibit: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
+    """The exact-torus claims, and one per multi-bit code and buffer (rsmi.judge.torus.multibit_criteria_rows)."""
+    out = [("torus", c) for c in ("mi_vs_exact_chi2_p", "mi_vs_exact_mean_rel_dev", "delta_sigma_exact",
+                                  "delta_sigma_estimate")]
+    if multibit:
+        out += [("torus", f"mi_vs_exact_bits{k}_LB{b}") for b in multibit["buffers"] for k in multibit["bits"]]
+    return out
 
 
 def rg_claims(levels: int) -> list[tuple[str, str]]:
@@ -127,7 +131,7 @@ def source_claims(config: Mapping[str, Any], grid: pd.DataFrame) -> dict[str, tu
     for n in cd["n_hidden"]:
         out[f"cd_rbm/n_hidden~{n}/metrics.csv"] = (f"cd_rbm/n_hidden~{n}", cd_claims(int(n), int(cd["L_V"])))
     if config.get("exact_torus"):
-        out["exact_torus/metrics.csv"] = ("exact_torus", torus_claims())
+        out["exact_torus/metrics.csv"] = ("exact_torus", torus_claims(config["exact_torus"].get("multibit")))
     if config.get("rg"):
         out["rg/metrics.csv"] = ("rg", rg_claims(int(config["rg"]["levels"])))
     return out
@@ -135,13 +139,20 @@ def source_claims(config: Mapping[str, Any], grid: pd.DataFrame) -> dict[str, tu
 
 def expected_claims(config: Mapping[str, Any], grid: pd.DataFrame) -> list[tuple[str, str, str]]:
     """(run, figure, criterion) of every claim ``results/metrics.csv`` must hold for this
-    configuration: the sources' claims, one Fig. 4 verdict per panel, two claims per MI estimate,
+    configuration: the sources' claims, one Fig. 4 verdict per panel, three claims per MI estimate
+    (four for a code of several units),
     less the rows a decided finding covers (rsmi.judge.tables.FINDINGS)."""
     keys = [(run, fig, crit) for run, claims in source_claims(config, grid).values() for fig, crit in claims]
     for n_h in sorted(set(figure_rows(grid, "fig4").N_h.astype(int))):
         keys.append((f"fig4/N_h~{n_h}", "4", "estimators_meeting_all"))
+    # hidden units of each MI estimate's code: a code of several units is checked against its sub-codes
+    n_units = {run_id(r): int(r["N_h"]) for r in grid.to_dict("records")}
+    n_units.update({f"cd_rbm/n_hidden~{n}": int(n) for n in config["cd_rbm"]["n_hidden"]})
     for runs in mi_runs(config, grid).values():
         for run in runs:
-            keys += [(run, "mi", "mi_z[classifier]"), (run, "mi", "mi_rel_se[classifier]")]
+            keys += [(run, "mi", "mi_z[classifier]"), (run, "mi", "mi_rel_se[classifier]"),
+                     (run, "mi", "mi_entropy_bound[classifier]")]
+            if n_units.get(run, 1) > 1:
+                keys.append((run, "mi", "mi_subcodes[classifier]"))
     rows = [dict(run=r, figure=f, criterion=c, op=">", note="") for r, f, c in keys]
     return [(r["run"], r["figure"], r["criterion"]) for r in classify(rows, FINDINGS) if r.get("kind") != "finding"]
