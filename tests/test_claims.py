@@ -22,11 +22,13 @@ def _small():
 def test_the_default_config_must_produce_its_claims():
     config = load_config(REPO / "config.yaml")
     claims = expected_claims(config, expand_grid(config))
-    # 255 before the exact estimator's two dimer runs (checked row for row against a full default
-    # run); each adds 15 null-test claims and two MI claims: 289
-    assert len(claims) == len(set(claims)) == 289
+    # 255 before the exact estimator's two dimer runs, 289 with them; issue 25 adds per MI estimate
+    # its entropy bound (51) and for codes of several units their sub-codes (12), and the 6
+    # multi-bit torus codes: 358 (checked row for row against a full default run)
+    assert len(claims) == len(set(claims)) == 358
     by_figure = pd.Series([f for _, f, _ in claims]).value_counts().to_dict()
-    assert by_figure["null"] == 122 + 2 * 15 and by_figure["mi"] == 98 + 2 * 2
+    assert by_figure["null"] == 122 + 2 * 15 and by_figure["mi"] == 98 + 2 * 2 + 51 + 12
+    assert by_figure["torus"] == 4 + 6
     assert ("model~dimer/L_V~8/N_h~2/L_B~4/L_E~4/estimator~jensen", "null",
             "null_noise_only_own_noise_part[jensen]") not in claims  # a finding, not a claim
     assert ("cd_rbm/n_hidden~4", "6", "noise_weight_share") not in claims  # Findings 3
@@ -34,10 +36,11 @@ def test_the_default_config_must_produce_its_claims():
     assert ("rg", "7", "y_t_best[rsmi]") not in claims and ("rg", "7", "y_t_best[majority]") in claims
 
 
-def test_the_small_config_must_produce_163_claims():
+def test_the_small_config_must_produce_its_claims():
     config = _small()
-    # issue 28's count was 163; the exact estimator's two dimer runs add 2 x 17
-    assert len(set(expected_claims(config, expand_grid(config)))) == 197
+    # issue 28's count was 163; the exact estimator's two dimer runs add 2 x 17 (197); issue 25's
+    # entropy bounds, sub-codes and multi-bit torus codes: 239 (checked against a small run)
+    assert len(set(expected_claims(config, expand_grid(config)))) == 239
 
 
 def test_run_ids_are_the_workflows_paths():

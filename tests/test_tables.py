@@ -100,7 +100,8 @@ def _run_files(tmp_path):
     mi = tmp_path / "mi.csv"
     values = dict(run=RUN, model="ising", L_V=4, N_h=1, L_B=2, L_E=2, estimator="jensen", filter="rsmi",
                   method="classifier", mi=0.1234567890123, stderr=0.01, H=0.5, CE=0.4, n_train=100, n_test=50, l2=1.0,
-                  n_classes=2)
+                  n_classes=2, n_subcodes=0, sub_min_z=math.nan, sub_worst="", sub_worst_mi=math.nan,
+                  sub_worst_se=math.nan)
     atomic_write_text(mi, pd.DataFrame([{c: values[c] for c in MI_COLUMNS}]).to_csv(index=False))
     return metrics, mi, claims
 
@@ -151,7 +152,7 @@ DAMAGED_TABLES = {
     "mi-infinite": ("mi", _replace("0.1234567890123", "-inf"), "column mi is '-inf', not a finite number"),
     "mi-int": ("mi", _replace(",100,", ",1e2,"), "column n_train is '1e2', not an integer"),
     "mi-columns": ("mi", _replace("stderr", "sterr"), "columns"),
-    "mi-fields": ("mi", _replace(",rsmi,", ",rsmi,extra,"), "line 2 has 18 fields, the header 17"),
+    "mi-fields": ("mi", _replace(",rsmi,", ",rsmi,extra,"), "line 2 has 23 fields, the header 22"),
     "metrics-other-run": ("metrics", _replace("estimator~jensen,", "estimator~jensen2,"), "but the file is run"),
     "metrics-verdict": ("metrics", _replace(",0.0,pass,True,", ",0.0,passed,True,"), "column verdict is 'passed'"),
     "metrics-gate": ("metrics", _replace(",True,claim,", ",yes,claim,"), "column gate is 'yes'"),

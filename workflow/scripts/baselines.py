@@ -11,7 +11,7 @@ import pandas as pd  # noqa: E402
 
 from rsmi.windows.data import N_EVAL_WINDOWS, load_windows  # noqa: E402
 from rsmi.utils.io import atomic_write_text  # noqa: E402
-from rsmi.coarse.mi import estimate_mi, kadanoff_filter, random_filters  # noqa: E402
+from rsmi.coarse.mi import estimate_mi, kadanoff_filter, random_filters, subcode_summary  # noqa: E402
 from rsmi.utils.seeding import derive_seed  # noqa: E402
 
 smk = snakemake  # noqa: F821
@@ -31,5 +31,6 @@ for name, w, b in filters:
     mi = estimate_mi(w, b, win.V_val, win.E_val, seed=derive_seed(par.seed, "mi", tag, name), groups=win.G_val)
     log.info("%s: I(H:E) >= %.4f +- %.4f nats", name, mi["mi"], mi["stderr"])
     rows.append(dict(run=f"baseline/{tag}/{name}", **geom, N_h=1, estimator="-",
-                     filter="kadanoff" if name == "kadanoff" else "random", method="classifier", **mi))
+                     filter="kadanoff" if name == "kadanoff" else "random", method="classifier", **mi,
+                     **subcode_summary(mi, [])))  # one unit: no sub-codes, the columns every mi.csv has
 atomic_write_text(smk.output[0], pd.DataFrame(rows).to_csv(index=False))

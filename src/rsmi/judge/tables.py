@@ -181,10 +181,12 @@ def write_table(rows: Iterable[Mapping[str, Any]], path) -> None:
 # Reading tables back: every table the workflow reads is checked here (columns, types, rows, the
 # run it claims to be) and a damaged one stops the reading job with an error naming the file.
 
-#: Columns of every ``mi.csv`` (rsmi.mi.estimate_mi's keys and the run's parameters), any order.
+#: Columns of every ``mi.csv`` (rsmi.coarse.mi.estimate_mi's keys, the sub-code columns of
+#: rsmi.coarse.mi.subcode_summary and the run's parameters), any order.
 MI_COLUMNS = ("run", "model", "L_V", "N_h", "L_B", "L_E", "estimator", "filter", "method", "mi", "stderr", "H", "CE",
-              "n_train", "n_test", "l2", "n_classes")
-_MI_INTS = ("L_V", "N_h", "L_B", "L_E", "n_train", "n_test", "n_classes")
+              "n_train", "n_test", "l2", "n_classes", "n_subcodes", "sub_min_z", "sub_worst", "sub_worst_mi",
+              "sub_worst_se")
+_MI_INTS = ("L_V", "N_h", "L_B", "L_E", "n_train", "n_test", "n_classes", "n_subcodes")
 _MI_FINITE = ("mi", "stderr")
 _OPS = ("", "<=", "<", ">=", ">")
 _VERDICTS = ("", "pass", "fail", "inconclusive")
@@ -315,7 +317,7 @@ def read_mi(path, runs: Iterable[str]) -> list[dict[str, str]]:
     SE, and exactly the runs ``runs`` in that order (one row each); a file expected to hold no
     estimate may be empty."""
     runs = list(runs)
-    rows = read_csv(path, MI_COLUMNS, floats=("H", "CE", "l2"), ints=_MI_INTS, finite=_MI_FINITE,
+    rows = read_csv(path, MI_COLUMNS, floats=("H", "CE", "l2", "sub_min_z", "sub_worst_mi", "sub_worst_se"), ints=_MI_INTS, finite=_MI_FINITE,
                     allow_empty=not runs)
     got = [r["run"] for r in rows]
     if got != runs:
