@@ -58,7 +58,7 @@ import numpy as np
 from scipy.special import expit
 
 from rsmi.coarse.kernels import binary_states, exp_rows_kernel, g_pairs_kernel
-from rsmi.coarse.kernels import log_q as _log_q
+from rsmi.coarse.kernels import log_q
 from rsmi.theta.parts import theta_parts
 from rsmi.utils.validation import check_filter, check_int, check_windows
 
@@ -103,8 +103,8 @@ def pooled_terms(pool, pool_block, Vd, win_block, idx, Gc, lam, bias, n_blocks: 
     pool (K, N) and its block ids pool_block (K,); data blocks Vd (B, N) and win_block (B,);
     idx (B, J) pool rows paired with each window; Gc (B, J) the centred g of those pairs."""
     hs = binary_states(lam.shape[1])
-    Qp = np.exp(_log_q(pool @ lam + bias, hs))  # (K, H)
-    Qd = np.exp(_log_q(Vd @ lam + bias, hs))  # (B, H)
+    Qp = np.exp(log_q(pool @ lam + bias, hs))  # (K, H)
+    Qd = np.exp(log_q(Vd @ lam + bias, hs))  # (B, H)
     P = np.zeros((n_blocks, hs.shape[0]))
     np.add.at(P, pool_block, Qp)
     P /= np.bincount(pool_block, minlength=n_blocks)[:, None]
@@ -119,11 +119,11 @@ def pooled_gradient(pool, Vb, idx, Gc, lam, bias) -> tuple[np.ndarray, np.ndarra
     hs = binary_states(lam.shape[1])
     B, J = idx.shape
     sp = pool @ lam + bias
-    Qp = np.exp(_log_q(sp, hs))  # (K, H)
+    Qp = np.exp(log_q(sp, hs))  # (K, H)
     Zh = Qp.sum(axis=0)
     W = Qp / (Zh / Qp.shape[0])
     sd = Vb @ lam + bias
-    Qd = np.exp(_log_q(sd, hs))
+    Qd = np.exp(log_q(sd, hs))
     Wi = W[idx]  # (B, J, H)
     C = np.einsum("bjh,bj->bh", Wi, Gc) / (J - 1)
     d = (Qd * C).sum(axis=1)
