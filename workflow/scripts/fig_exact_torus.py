@@ -1,6 +1,7 @@
 """Glue: the exact-torus figure (estimate_mi against the transfer matrix, Δ_σ from the decay)."""
 
 import sys
+from pathlib import Path
 
 sys.path.insert(0, snakemake.scriptdir)  # noqa: F821 (injected by Snakemake)
 from _common import setup  # noqa: E402
@@ -15,10 +16,8 @@ from rsmi.judge.torus import torus_fit  # noqa: E402
 
 smk = snakemake  # noqa: F821
 df = table(smk.input.estimates, "torus_estimates")
-try:
-    mb = pd.read_csv(smk.input.multibit)
-except pd.errors.EmptyDataError:  # no multi-bit section in the config
-    mb = None
+# an empty file: the config has no multi-bit section
+mb = table(smk.input.multibit, "torus_multibit") if Path(smk.input.multibit).read_text().strip() else None
 fit = torus_fit(df.to_dict("records"), smk.params.fit_from)
 text = caption(
     "I(H:E) against an exact answer",

@@ -197,6 +197,8 @@ _KINDS = ("claim", "finding", "report")
 OTHER_TABLES = {
     "torus_estimates": (("L", "M", "L_B", "exact", "mi", "stderr", "n_configs", "n_windows"),
                         ("L", "M", "L_B", "exact", "mi", "stderr", "n_configs", "n_windows")),
+    "torus_multibit": (("L", "M", "L_B", "bits", "code", "exact", "mi", "stderr", "H", "n_configs", "n_windows"),
+                       ("L", "M", "L_B", "bits", "exact", "mi", "stderr", "H", "n_configs", "n_windows")),
     "exponents": (("rule", "lattice", "level", "y_t", "y_t_se", "y_h", "y_h_se", "lambda_t", "lambda_t_se", "lambda_h",
                    "lambda_h_se", "n_samples", "n_blocks"),
                   ("lattice", "level", "y_t", "y_t_se", "y_h", "y_h_se", "lambda_t", "lambda_t_se", "lambda_h",
