@@ -12,7 +12,7 @@ from scipy.stats import chi2
 import rsmi
 from rsmi.sampling.dimers import sample_dimers
 from rsmi.sampling.dimers_reference import enumerate_coverings
-from rsmi.sampling.exact_dimers import DimerMeasure, dimer_measure, pattern_from_fat
+from rsmi.sampling.exact_dimers import dimer_measure, pattern_from_fat
 from rsmi.coarse.exact_proxy import PairedWindows, WindowMeasure, mi_terms
 from rsmi.windows.regions import cut_regions
 

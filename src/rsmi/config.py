@@ -184,25 +184,26 @@ def check_config(config: Mapping[str, Any]) -> None:
                  f"{rg['n_blocks']} jackknife blocks need at least {2 * rg['n_blocks']} samples")
     torus = config.get("exact_torus")
     if torus:
-        need = 2 * max(torus["buffers"]) + 3
-        _require(torus["M"] >= need, "exact_torus.M",
-                 f"M={torus['M']} rows cannot hold V, two buffers of {max(torus['buffers'])} rows and E (need >= {need})")
-        _require((torus["M"] + 1) * 4 ** torus["L"] <= 2**24, "exact_torus.M",
-                 f"the exact sampler stores (M+1)·4^L = {(torus['M'] + 1) * 4 ** torus['L']} floats (limit 2^24)")
+        _check_torus_rows(torus, "exact_torus")
         n_fit = sum(b >= torus["fit_from"] for b in torus["buffers"])
         _require(n_fit >= 3, "exact_torus.fit_from",
                  f"the Δ_σ fit over L_B >= {torus['fit_from']} has {n_fit} buffer widths; it needs at least 3")
         mb = torus.get("multibit")
         if mb:
-            need = 2 * max(mb["buffers"]) + 3
-            _require(mb["M"] >= need, "exact_torus.multibit.M",
-                     f"M={mb['M']} rows cannot hold V, two buffers of {max(mb['buffers'])} rows and E (need >= {need})")
-            _require((mb["M"] + 1) * 4 ** mb["L"] <= 2**24, "exact_torus.multibit.M",
-                     f"the exact sampler stores (M+1)·4^L = {(mb['M'] + 1) * 4 ** mb['L']} floats (limit 2^24)")
+            _check_torus_rows(mb, "exact_torus.multibit")
             for k in mb["bits"]:
                 p = mb["L"] // k if mb["L"] % k == 0 else 0
                 _require(p == 1 or (p > 0 and p % 2 == 0), "exact_torus.multibit.bits",
                          f"{k} parts of an L={mb['L']} row: parts must be single sites or of even length")
+
+
+def _check_torus_rows(spec: Mapping[str, Any], key: str) -> None:
+    """An exact torus of M rows holds V, two buffers and E, and its sampler fits in memory."""
+    need = 2 * max(spec["buffers"]) + 3
+    _require(spec["M"] >= need, f"{key}.M",
+             f"M={spec['M']} rows cannot hold V, two buffers of {max(spec['buffers'])} rows and E (need >= {need})")
+    _require((spec["M"] + 1) * 4 ** spec["L"] <= 2**24, f"{key}.M",
+             f"the exact sampler stores (M+1)·4^L = {(spec['M'] + 1) * 4 ** spec['L']} floats (limit 2^24)")
 
 
 def held_out_count(n: int, validation_fraction: float) -> int:

@@ -483,6 +483,19 @@ def _bound_terms(weights, biases, V_train, E_train, V_test, E_test, *, seed=None
                 l2=float(l2), n_classes=K), psi
 
 
+def _split_for(weights, biases, V, E, seed, test_fraction, groups, model):
+    """Validated (V, E), the generator of ``seed`` and the grouped train/test split drawn from it
+    first: (V, E, rng, itr, ite, groups_train, groups_test)."""
+    w, _ = as_filter(weights, biases)
+    _resolve_model(model, w.shape[1])
+    V, E = as_samples(V, E, w.shape[0])
+    rng = np.random.default_rng(seed)
+    itr, ite = grouped_split(V.shape[0], test_fraction, rng, groups)
+    gtr = None if groups is None else np.asarray(groups)[itr]
+    gte = None if groups is None else np.asarray(groups)[ite]
+    return V, E, rng, itr, ite, gtr, gte
+
+
 def estimate_mi(weights, biases, V, E, *, seed, test_fraction: float = 0.3, l2="auto",
                 groups=None, max_iter: int = 500, model: str = "auto") -> dict:
     """Held-out classifier lower bound on I(H:E) of the hard code h = 1[v·λ + b > 0], in nats.
@@ -512,13 +525,7 @@ def estimate_mi(weights, biases, V, E, *, seed, test_fraction: float = 0.3, l2="
     ``n_classes > 2``. For "chain", ``l2`` summarises the per-factor strengths (see
     :func:`classifier_bound`).
     """
-    w, _ = as_filter(weights, biases)
-    _resolve_model(model, w.shape[1])
-    V, E = as_samples(V, E, w.shape[0])
-    rng = np.random.default_rng(seed)
-    itr, ite = grouped_split(V.shape[0], test_fraction, rng, groups)
-    gte = None if groups is None else np.asarray(groups)[ite]
-    gtr = None if groups is None else np.asarray(groups)[itr]
+    V, E, rng, itr, ite, gtr, gte = _split_for(weights, biases, V, E, seed, test_fraction, groups, model)
     return classifier_bound(weights, biases, V[itr], E[itr], V[ite], E[ite], seed=rng, l2=l2,
                             groups_test=gte, max_iter=max_iter, model=model, groups_train=gtr)
 
@@ -550,12 +557,7 @@ def estimate_mi_with_subcodes(weights, biases, V, E, *, seed, test_fraction: flo
     Returns (full, subs): subs one dict per S with keys units (tuple), mi, stderr, diff, diff_se.
     """
     w, b = as_filter(weights, biases)
-    _resolve_model(model, w.shape[1])
-    V, E = as_samples(V, E, w.shape[0])
-    rng = np.random.default_rng(seed)
-    itr, ite = grouped_split(V.shape[0], test_fraction, rng, groups)
-    gte = None if groups is None else np.asarray(groups)[ite]
-    gtr = None if groups is None else np.asarray(groups)[itr]
+    V, E, rng, itr, ite, gtr, gte = _split_for(weights, biases, V, E, seed, test_fraction, groups, model)
     args = (V[itr], E[itr], V[ite], E[ite])
     kw = dict(l2=l2, groups_test=gte, max_iter=max_iter, groups_train=gtr)
     full, psi = _bound_terms(w, b, *args, seed=rng, model=model, **kw)
