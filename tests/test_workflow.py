@@ -54,7 +54,7 @@ def test_every_figure_and_table_appears(finished):
     import pandas as pd
 
     runs = pd.read_csv(finished / "results/runs.csv")
-    assert len(runs) == 9 and {"run", "model", "L_V", "N_h", "L_B", "L_E", "estimator", "rsmi"} <= set(runs.columns)
+    assert len(runs) == 11 and {"run", "model", "L_V", "N_h", "L_B", "L_E", "estimator", "rsmi"} <= set(runs.columns)
     for path in runs.rsmi:
         assert (finished / path).is_file()
     metrics = pd.read_csv(finished / "results/metrics.csv", keep_default_na=False)
