@@ -42,3 +42,15 @@ def test_criteria_table_and_caption():
     assert "No criteria rows" in criteria_table(m, ["zzz"])
     text = caption("Fig. X", "Weights {λ}.", {"runs": "a"}, table)
     assert text.startswith("**Fig. X.** Weights (λ).") and "- runs: ``a``" in text and "Criteria" in text
+
+
+def test_null_failures_count_only_null_tests():
+    """A finding row of figure "null" that is not a null test of the run's estimator (the exact
+    runs' jensen_step_incompatible_pairs) does not mark the run's filters as failing its null tests."""
+    import pandas as pd
+
+    from rsmi.figures.report import null_failures
+
+    m = pd.DataFrame([dict(run="r", figure="null", criterion="null_noise_only_noise_all[exact]", op="<=", verdict="pass"),
+                      dict(run="r", figure="null", criterion="jensen_step_incompatible_pairs", op="<=", verdict="fail")])
+    assert null_failures(m, "r") == (0, 1)
