@@ -96,3 +96,26 @@ def test_theta_settings_pick_the_part():
     assert theta_settings(spec, "v") == (32, 500, dict(k=5, learning_rate=0.05))
     with pytest.raises(ValueError, match="part"):
         theta_settings(spec, "e")
+
+
+def test_every_proxy_setting_is_recorded_in_meta():
+    """A new keyword of train_rsmi needs no edit of the meta builder: every keyword lands in the
+    result's meta as given, or in the form the builder owns (network._META_OWN, e.g. resolved
+    windows_per_epoch, snapshot_epochs_requested, pool_* on the pooled paths)."""
+    import numpy as np
+
+    from rsmi.theta.rbm import RBM
+
+    rng = np.random.default_rng(0)
+    V = rng.integers(0, 2, (200, 4)).astype(float)
+    E = rng.integers(0, 2, (200, 8)).astype(float)
+    tv = RBM(n_hidden=2, n_epochs=1, seed=1).fit(V)
+    tve = RBM(n_hidden=2, n_epochs=1, seed=2).fit(np.hstack([V, E]))
+    res = train_rsmi(V, E, tv, tve, 1, n_epochs=1, n_eval=50, l2=0, seed=3)
+    kws = {k for k, p in _params(train_rsmi).items() if p.kind is p.KEYWORD_ONLY}
+    given = kws - network._META_OWN
+    assert given <= set(res.meta), given - set(res.meta)
+    assert isinstance(res.meta["l2"], float) and res.meta["l2"] == 0.0  # typed by the signature's default
+    assert res.meta["windows_per_epoch"] == 200 and res.meta["snapshot_epochs_requested"] == list(
+        _params(train_rsmi)["snapshot_epochs"].default)
+    assert network._META_OWN <= kws  # no stale names in the builder's own list

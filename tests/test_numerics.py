@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.special import logsumexp as scipy_logsumexp
 
-from rsmi.utils.numerics import _LONG_REST, _SHORT_AXIS, log_softmax, logsumexp
+from rsmi.utils.numerics import _LONG_REST, _SHORT_AXIS, log_softmax, logsumexp, softplus
 
 
 @pytest.mark.parametrize(
@@ -55,3 +55,32 @@ def test_log_softmax_normalises(shape):
     logr = log_softmax(u, axis=1)
     np.testing.assert_allclose(np.exp(logr).sum(axis=1), 1.0, rtol=1e-13)
     np.testing.assert_allclose(logr, u - scipy_logsumexp(u, axis=1, keepdims=True), atol=1e-12)
+
+
+def test_softplus_against_scalar_closed_form():
+    """softplus(z) = log(1 + e^z): the scalar math.log1p(math.exp(z)) where it cannot overflow,
+    z + e^{−z} above and e^{z} below (first terms of the expansions, exact in float64 there)."""
+    import math
+
+    z = np.concatenate([np.linspace(-30.0, 30.0, 601), [-745.0, -60.0, 60.0, 700.0, 1e4]])
+    got = softplus(z)
+    want = np.array([math.log1p(math.exp(x)) if abs(x) <= 30 else (x + math.exp(-x) if x > 0 else math.exp(x))
+                     for x in z])
+    np.testing.assert_allclose(got, want, rtol=2e-16 * 4, atol=0.0)
+    assert np.all(np.isfinite(softplus(np.array([-1e308, 1e308]))))
+
+
+def test_one_softplus_and_one_free_energy_in_the_package():
+    """Every NumPy softplus and every RBM free energy F(x) is the one in utils.numerics and
+    theta.partition (the numba kernels' inline ``_softplus`` is the kernels' own)."""
+    import re
+
+    from conftest import REPO
+
+    defs = {}
+    for path in sorted((REPO / "src" / "rsmi").rglob("*.py")):
+        for m in re.finditer(r"^\s*def (softplus\w*|free_energy\w*)\(", path.read_text(), re.M):
+            defs.setdefault(m.group(1), []).append(path.relative_to(REPO / "src").as_posix())
+    assert defs.pop("softplus") == ["rsmi/utils/numerics.py"]
+    assert defs.pop("free_energy") == ["rsmi/theta/partition.py", "rsmi/theta/rbm.py"]  # RBM's method delegates
+    assert set(defs) <= {"free_energy_v"}, defs

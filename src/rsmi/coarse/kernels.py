@@ -24,7 +24,7 @@ import math
 import numpy as np
 from numba import njit
 
-from rsmi.utils.numerics import softplus_np
+from rsmi.utils.numerics import softplus
 
 __all__ = [
     "g_matrix_kernel",
@@ -49,7 +49,7 @@ def log_q(s: np.ndarray, hs: np.ndarray) -> np.ndarray:
     """log q_Λ(h|v) for pre-activations s (n, N_h) and h-states hs (H, N_h): (n, H).
 
     log q = Σ_j h_j log σ(s_j) + (1 − h_j) log σ(−s_j), log σ(x) = −softplus(−x)."""
-    return -(softplus_np(-s) @ hs.T) - (softplus_np(s) @ (1.0 - hs).T)
+    return -(softplus(-s) @ hs.T) - (softplus(s) @ (1.0 - hs).T)
 
 
 @njit(cache=True, inline="always")
@@ -141,7 +141,7 @@ def g_matrix_kernel(f, alpha, X, Y, out):  # pragma: no cover - numba
 
 def g_matrix_reference(f, alpha, X, Y):
     """Twin of :func:`g_matrix_kernel`: broadcast the (S, B, M) tensor and sum."""
-    return f[:, None] + alpha[None, :] + softplus_np(X[:, None, :] + Y[None, :, :]).sum(axis=2)
+    return f[:, None] + alpha[None, :] + softplus(X[:, None, :] + Y[None, :, :]).sum(axis=2)
 
 
 @njit(cache=True)
@@ -216,7 +216,7 @@ def g_pairs_kernel(f, X, EX, okx, Y, idx, out):  # pragma: no cover - numba
 
 def g_pairs_reference(f, X, Y, idx):
     """Twin of :func:`g_pairs_kernel`: gather the (B, J, M) tensor and sum."""
-    return f[idx] + softplus_np(X[idx] + Y[:, None, :]).sum(axis=2)
+    return f[idx] + softplus(X[idx] + Y[:, None, :]).sum(axis=2)
 
 
 # The fast path of heat_bath_kernel needs every pre-activation |x_m| <= |c_m| + Σ_i |W_im|, every
@@ -379,7 +379,7 @@ def heat_bath_kernel(states, signs, W, a, c, lam, bias, uniforms):  # pragma: no
 def _energy_reference(v, t, W, a, c, lam, bias):
     """U(v) = −a·v − Σ_m softplus(c_m + (vW)_m) + Σ_j softplus(−t_j (vλ + b)_j), from scratch."""
     v = v.astype(np.float64)
-    return float(-a @ v - softplus_np(c + v @ W).sum() + softplus_np(-t * (v @ lam + bias)).sum())
+    return float(-a @ v - softplus(c + v @ W).sum() + softplus(-t * (v @ lam + bias)).sum())
 
 
 def heat_bath_reference(states, signs, W, a, c, lam, bias, uniforms):

@@ -73,6 +73,7 @@ step: seconds per step; see benchmarks/bench_rsmi.py).
 
 from __future__ import annotations
 
+import inspect
 import logging
 import math
 import time
@@ -237,8 +238,12 @@ def evaluate_proxy(
 # ----------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _TrainSpec:
-    """The validated arguments of :func:`train_rsmi` and what they decide (path, h-mode, monitor)."""
+    """The validated arguments of :func:`train_rsmi` and what they decide (path, h-mode, monitor).
 
+    ``settings`` holds every keyword argument of :func:`train_rsmi` as given (its signature is the
+    one home of each hyperparameter and its default; ``meta`` records them all from here)."""
+
+    settings: dict
     Vf: np.ndarray
     Ef: np.ndarray
     val: tuple[np.ndarray, np.ndarray] | None  # (V_val, E_val)
@@ -257,61 +262,54 @@ class _TrainSpec:
     l2: float
     init_scale: float
     objective: str
-    path: str
     chosen: str
-    h_sampling: str
     h_mode: str
     n_mc: int
     mc_burn_in: int
     mc_sweeps_between: int
     pool_kw: dict
     pooled_monitor: bool
-    monitor: str
     eval_every: int
     n_eval: int
     eval_rounds: int
     snaps: list
-    snapshot_epochs: Any
     seed: Any
 
 
-def _train_spec(V, E, theta_v, theta_ve, n_hidden, *, block_shape, n_epochs, batch_size, windows_per_epoch,
-                learning_rate, lr_schedule, lr_decay, momentum, l2, objective, path, n_mc, mc_burn_in,
-                mc_sweeps_between, h_sampling, n_pool, pairs, pool_chains, pool_burn_in, pool_thin, init_scale,
-                snapshot_epochs, eval_every, n_eval, eval_rounds, monitor, V_val, E_val, seed) -> _TrainSpec:
-    """Check the arguments of :func:`train_rsmi` (the first bad one in this order is the one
-    reported) and resolve the path, h-mode and monitor."""
+def _train_spec(V, E, theta_v, theta_ve, n_hidden, kw: dict) -> _TrainSpec:
+    """Check the arguments of :func:`train_rsmi` (``kw``: its keyword arguments; the first bad
+    one in this order is the one reported) and resolve the path, h-mode and monitor."""
     Vf, Ef = check_windows(V, E)
     n, n_v = Vf.shape
     n_e = Ef.shape[1]
     n_hidden = check_int("n_hidden", n_hidden)
     if n_hidden > n_v:
         raise ValueError(f"n_hidden = {n_hidden} exceeds |V| = {n_v}")
-    block_shape = square_block(n_v, block_shape)
+    block_shape = square_block(n_v, kw["block_shape"])
     th = theta_parts(theta_v, theta_ve, n_v, n_e)
-    n_epochs = check_int("n_epochs", n_epochs, 0)
-    batch_size = check_int("batch_size", batch_size)
-    if windows_per_epoch is not None:
-        windows_per_epoch = min(check_int("windows_per_epoch", windows_per_epoch), n)
-    for nm, val, lo in (("learning_rate", learning_rate, 0.0), ("init_scale", init_scale, 0.0)):
-        if not is_real(val) or val <= lo:
-            raise ValueError(f"{nm} must be a finite number > {lo}, got {val!r}")
-    if not is_real(l2) or l2 < 0:
-        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
-    if not is_real(momentum) or not 0 <= momentum < 1:
-        raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
-    check_choice("lr_schedule", lr_schedule, _LR_SCHEDULES)
+    n_epochs = check_int("n_epochs", kw["n_epochs"], 0)
+    batch_size = check_int("batch_size", kw["batch_size"])
+    n_per_epoch = n if kw["windows_per_epoch"] is None else min(check_int("windows_per_epoch", kw["windows_per_epoch"]), n)
+    for nm, lo in (("learning_rate", 0.0), ("init_scale", 0.0)):
+        if not is_real(kw[nm]) or kw[nm] <= lo:
+            raise ValueError(f"{nm} must be a finite number > {lo}, got {kw[nm]!r}")
+    if not is_real(kw["l2"]) or kw["l2"] < 0:
+        raise ValueError(f"l2 must be a finite number >= 0, got {kw['l2']!r}")
+    if not is_real(kw["momentum"]) or not 0 <= kw["momentum"] < 1:
+        raise ValueError(f"momentum must be in [0, 1), got {kw['momentum']!r}")
+    lr_schedule, lr_decay = check_choice("lr_schedule", kw["lr_schedule"], _LR_SCHEDULES), kw["lr_decay"]
     if not is_real(lr_decay) or lr_decay < 0 or (lr_schedule == "exponential" and not 0 < lr_decay <= 1):
         raise ValueError(f"lr_decay must be >= 0 (in (0, 1] for 'exponential'), got {lr_decay!r}")
-    check_choice("objective", objective, OBJECTIVES)
-    check_choice("path", path, _PATHS)
-    n_mc = check_int("n_mc", n_mc, 2)
-    mc_burn_in = check_int("mc_burn_in", mc_burn_in, 0)
-    mc_sweeps_between = check_int("mc_sweeps_between", mc_sweeps_between, 1)
-    eval_every = check_int("eval_every", eval_every)
-    n_eval = check_int("n_eval", n_eval, 2)
-    eval_rounds = check_int("eval_rounds", eval_rounds)
-    snaps = sorted({check_int("snapshot_epochs entry", s, 0) for s in snapshot_epochs})
+    objective = check_choice("objective", kw["objective"], OBJECTIVES)
+    check_choice("path", kw["path"], _PATHS)
+    n_mc = check_int("n_mc", kw["n_mc"], 2)
+    mc_burn_in = check_int("mc_burn_in", kw["mc_burn_in"], 0)
+    mc_sweeps_between = check_int("mc_sweeps_between", kw["mc_sweeps_between"], 1)
+    eval_every = check_int("eval_every", kw["eval_every"])
+    n_eval = check_int("n_eval", kw["n_eval"], 2)
+    eval_rounds = check_int("eval_rounds", kw["eval_rounds"])
+    snaps = sorted({check_int("snapshot_epochs entry", s, 0) for s in kw["snapshot_epochs"]})
+    V_val, E_val = kw["V_val"], kw["E_val"]
     if (V_val is None) != (E_val is None):
         raise ValueError("pass both V_val and E_val, or neither")
     val = None
@@ -319,19 +317,20 @@ def _train_spec(V, E, theta_v, theta_ve, n_hidden, *, block_shape, n_epochs, bat
         Vv, Evl = val = check_windows(V_val, E_val, "V_val", "E_val")
         if Vv.shape[1] != n_v or Evl.shape[1] != n_e:
             raise ValueError(f"V_val/E_val must have {n_v}/{n_e} columns like V/E, got {Vv.shape[1]}/{Evl.shape[1]}")
-    h_mode, chosen, pool_kw = _train_paths(path, monitor, h_sampling, objective, n_v, n_hidden, n_mc, n,
-                                           dict(n_pool=n_pool, pairs=pairs, pool_chains=pool_chains,
-                                                pool_burn_in=pool_burn_in, pool_thin=pool_thin))
+    h_mode, chosen, pool_kw = _train_paths(kw["path"], kw["monitor"], kw["h_sampling"], objective, n_v, n_hidden,
+                                           n_mc, n, {k: kw[k] for k in _POOL_KEYS})
     return _TrainSpec(
-        Vf=Vf, Ef=Ef, val=val, th=th, theta_v=theta_v, theta_ve=theta_ve, n_hidden=n_hidden,
-        block_shape=block_shape, n_epochs=n_epochs, batch_size=batch_size,
-        n_per_epoch=windows_per_epoch if windows_per_epoch is not None else n, learning_rate=learning_rate,
-        lr_schedule=lr_schedule, lr_decay=lr_decay, momentum=momentum, l2=l2, init_scale=init_scale,
-        objective=objective, path=path, chosen=chosen, h_sampling=h_sampling, h_mode=h_mode, n_mc=n_mc,
+        settings=dict(kw), Vf=Vf, Ef=Ef, val=val, th=th, theta_v=theta_v, theta_ve=theta_ve, n_hidden=n_hidden,
+        block_shape=block_shape, n_epochs=n_epochs, batch_size=batch_size, n_per_epoch=n_per_epoch,
+        learning_rate=kw["learning_rate"], lr_schedule=lr_schedule, lr_decay=lr_decay, momentum=kw["momentum"],
+        l2=kw["l2"], init_scale=kw["init_scale"], objective=objective, chosen=chosen, h_mode=h_mode, n_mc=n_mc,
         mc_burn_in=mc_burn_in, mc_sweeps_between=mc_sweeps_between, pool_kw=pool_kw,
-        pooled_monitor=chosen == "pooled" or monitor == "pooled", monitor=monitor, eval_every=eval_every,
-        n_eval=n_eval, eval_rounds=eval_rounds, snaps=[s for s in snaps if s <= n_epochs],
-        snapshot_epochs=snapshot_epochs, seed=seed)
+        pooled_monitor=chosen == "pooled" or kw["monitor"] == "pooled", eval_every=eval_every,
+        n_eval=n_eval, eval_rounds=eval_rounds, snaps=[s for s in snaps if s <= n_epochs], seed=kw["seed"])
+
+
+#: The pooled path's settings, passed to :func:`_train_paths` together.
+_POOL_KEYS = ("n_pool", "pairs", "pool_chains", "pool_burn_in", "pool_thin")
 
 
 def _train_paths(path, monitor, h_sampling, objective, n_v, n_hidden, n_mc, n, pool) -> tuple[str, str, dict]:
@@ -559,24 +558,40 @@ def _seed_meta(seed):
     return repr(type(seed).__name__)
 
 
+#: Keyword arguments of :func:`train_rsmi` that ``meta`` records in a form of its own (resolved,
+#: renamed or summarised) or not at all (the arrays); every other one is recorded as given.
+_META_OWN = frozenset({"block_shape", "V_val", "E_val", "seed", "snapshot_epochs", "windows_per_epoch", "n_eval",
+                       *_POOL_KEYS})
+
+
+def _meta_value(v, default):
+    """A keyword argument as JSON: Python int/float/str/bool/None (NumPy scalars converted; a
+    setting whose default is a float is recorded as a float, ``l2: 0`` as 0.0)."""
+    if v is None or isinstance(v, (bool, str)):
+        return v
+    if is_int(v) and not isinstance(default, float):
+        return int(v)
+    if is_real(v):
+        return float(v)
+    raise TypeError(f"no JSON form for a train_rsmi setting of type {type(v).__name__}")
+
+
 def _train_result(spec: _TrainSpec, filt: _Filter, hist: _History, n_eval: int) -> FilterResult:
     """The :class:`rsmi.coarse.results.FilterResult` of a training, ``meta`` holding every parameter."""
     sp, L = spec, spec.block_shape
     n, n_v = sp.Vf.shape
+    defaults = inspect.signature(train_rsmi).parameters
+    given = {k: _meta_value(v, defaults[k].default) for k, v in sp.settings.items() if k not in _META_OWN}
     meta: dict[str, Any] = {
         "estimator": f"rsmi-{sp.objective}",
         "n_hidden": sp.n_hidden, "L_V": int(L[0]), "n_visible": n_v, "n_environment": sp.Ef.shape[1],
         "n_windows": n, "n_val_windows": int(sp.val[0].shape[0]) if sp.val is not None else 0,
         "theta_v_hidden": int(sp.th.Wv.shape[1]), "theta_ve_hidden": int(sp.th.cve.shape[0]),
-        "n_epochs": sp.n_epochs, "batch_size": sp.batch_size, "windows_per_epoch": sp.n_per_epoch,
-        "learning_rate": float(sp.learning_rate), "lr_schedule": sp.lr_schedule, "lr_decay": float(sp.lr_decay),
-        "momentum": float(sp.momentum), "l2": float(sp.l2), "objective": sp.objective,
-        "path": sp.path, "path_used": sp.chosen, "h_sampling": sp.h_sampling, "h_sampling_used": sp.h_mode,
-        "n_mc": sp.n_mc, "mc_burn_in": sp.mc_burn_in, "mc_sweeps_between": sp.mc_sweeps_between,
+        **given,
+        "windows_per_epoch": sp.n_per_epoch, "path_used": sp.chosen, "h_sampling_used": sp.h_mode,
         **({f"pool_{k}": v for k, v in sp.pool_kw.items()} if sp.pooled_monitor else {}),
-        "init_scale": float(sp.init_scale), "snapshot_epochs_requested": [int(s) for s in sp.snapshot_epochs],
-        "eval_every": sp.eval_every, "n_eval": n_eval, "eval_rounds": sp.eval_rounds,
-        "monitor": sp.monitor, "history_quantity": "A_Lambda - A_0" if sp.pooled_monitor else "A_Lambda",
+        "snapshot_epochs_requested": [int(s) for s in sp.settings["snapshot_epochs"]],
+        "n_eval": n_eval, "history_quantity": "A_Lambda - A_0" if sp.pooled_monitor else "A_Lambda",
         "seed": _seed_meta(sp.seed),
     }
     return FilterResult(
@@ -641,14 +656,8 @@ def train_rsmi(
     Returns a :class:`rsmi.coarse.results.FilterResult` whose ``meta`` holds every parameter, the
     chosen path and h-mode, and the seed.
     """
-    spec = _train_spec(
-        V, E, theta_v, theta_ve, n_hidden, block_shape=block_shape, n_epochs=n_epochs, batch_size=batch_size,
-        windows_per_epoch=windows_per_epoch, learning_rate=learning_rate, lr_schedule=lr_schedule,
-        lr_decay=lr_decay, momentum=momentum, l2=l2, objective=objective, path=path, n_mc=n_mc,
-        mc_burn_in=mc_burn_in, mc_sweeps_between=mc_sweeps_between, h_sampling=h_sampling, n_pool=n_pool,
-        pairs=pairs, pool_chains=pool_chains, pool_burn_in=pool_burn_in, pool_thin=pool_thin,
-        init_scale=init_scale, snapshot_epochs=snapshot_epochs, eval_every=eval_every, n_eval=n_eval,
-        eval_rounds=eval_rounds, monitor=monitor, V_val=V_val, E_val=E_val, seed=seed)
+    kw = {k: v for k, v in locals().items() if k not in ("V", "E", "theta_v", "theta_ve", "n_hidden")}
+    spec = _train_spec(V, E, theta_v, theta_ve, n_hidden, kw)
     rng = np.random.default_rng(seed)
     filt, grad, mon, eval_idx = _train_setup(spec, rng)
     hist = _train_loop(spec, filt, grad, mon, rng)

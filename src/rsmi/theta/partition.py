@@ -17,22 +17,17 @@ import math
 import numpy as np
 
 from rsmi.utils.xoshiro import seed_words
-from rsmi.utils.numerics import logsumexp
+from rsmi.utils.numerics import logsumexp, softplus
 from rsmi.theta.kernels import ais_kernel
 from rsmi.utils.validation import check_rbm_params
 
-__all__ = ["MAX_EXACT_UNITS", "softplus", "free_energy", "log_partition_exact", "ais_betas", "log_partition_ais"]
+__all__ = ["MAX_EXACT_UNITS", "free_energy", "log_partition_exact", "ais_betas", "log_partition_ais"]
 
 #: Largest layer that :func:`log_partition_exact` enumerates (2**20 states).
 MAX_EXACT_UNITS = 20
 
 #: States per chunk when enumerating a layer (bounds memory at chunk × other-layer floats).
 _ENUM_CHUNK = 1 << 14
-
-
-def softplus(z: np.ndarray) -> np.ndarray:
-    """softplus(z) = log(1 + e^z), computed as max(z, 0) + log1p(e^{−|z|}) (no overflow)."""
-    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
 
 
 def _states(start: int, stop: int, n: int) -> np.ndarray:

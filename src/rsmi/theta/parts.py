@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rsmi.utils.numerics import softplus_np
+from rsmi.theta.partition import free_energy
 
 __all__ = ["ThetaParts", "theta_arrays", "theta_parts"]
 
@@ -36,7 +36,7 @@ class ThetaParts:
 
     def free_energy_v(self, Vf: np.ndarray) -> np.ndarray:
         """F_V(v) = −a·v − Σ_m softplus(c_m + (vW)_m) for every row."""
-        return -(Vf @ self.av) - softplus_np(Vf @ self.Wv + self.cv).sum(axis=1)
+        return free_energy(Vf, self.Wv, self.av, self.cv)
 
     def v_parts(self, Vf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """f(v) = F_V(v) + a^VE_v·v and X(v) = c^VE + v W^VE_v (the Λ-independent v side of g)."""

@@ -38,7 +38,8 @@ import numpy as np
 
 from rsmi.utils.xoshiro import seed_words
 from rsmi.utils.io import CorruptFileError, load_npz, save_npz
-from rsmi.theta.partition import MAX_EXACT_UNITS, free_energy, log_partition_ais, log_partition_exact, softplus
+from rsmi.theta.partition import MAX_EXACT_UNITS, free_energy, log_partition_ais, log_partition_exact
+from rsmi.utils.numerics import softplus
 from rsmi.theta.kernels import cd_epoch, gibbs_chain
 from rsmi.utils.schedules import learning_rate_at
 from rsmi.utils.validation import check_binary, check_int, check_int_strict, check_rbm_params, is_int, is_real

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["logsumexp", "log_softmax", "softplus_np"]
+__all__ = ["logsumexp", "log_softmax", "softplus"]
 
 
 # NumPy reduces a short axis of a long array ~20x slower than an elementwise loop over the axis;
@@ -52,13 +52,9 @@ def log_softmax(u, axis: int = -1) -> np.ndarray:
     return u - logsumexp(u, axis=axis, keepdims=True)
 
 
-def softplus_np(z: np.ndarray) -> np.ndarray:
-    """softplus(z) = log(1 + e^z) as ``np.logaddexp(0, z)``, overflow-free.
+def softplus(z: np.ndarray) -> np.ndarray:
+    """softplus(z) = log(1 + e^z), computed as ``np.logaddexp(0, z)`` (no overflow).
 
-    The Λ side (Θ parts, log q_Λ, the kernels' twins) uses this form.
-    :func:`rsmi.theta.partition.softplus` writes the same function as max(z, 0) + log1p(e^{−|z|}).
-    The two differ in the last bit on part of the inputs, because NumPy's vectorised exp differs
-    from the scalar exp inside logaddexp. Merging them would change the trained weights, so each
-    keeps its form.
-    """
+    The one softplus of the package: the Θ-RBMs' free energy F(x), their log Z, the Θ parts of
+    the proxy, log q_Λ and the NumPy twins of the numba kernels all call it."""
     return np.logaddexp(0.0, z)
