@@ -166,7 +166,8 @@ def test_mi_gradient_equals_finite_differences():
 def _exact_block_mi(wm, m, Vd, Ed, lam, bias):
     """I_Λ of the windows by enumeration: P(h | e_b) = Σ_u P(u | e_b) E_noise q(h | u, noise) over every
     possible link pattern u of the 4×4 fat block and the 16 states of its 4 noise pairs."""
-    from rsmi.coarse.exact_proxy import _q_states, _states
+    from rsmi.coarse.exact_proxy import _q_states
+    from rsmi.coarse.kernels import binary_states
 
     nl = wm.v_cols.size
     combos = ((np.arange(2**nl)[:, None] >> np.arange(nl)) & 1).astype(bool)
@@ -177,7 +178,7 @@ def _exact_block_mi(wm, m, Vd, Ed, lam, bias):
     win = np.repeat(np.arange(Vd.shape[0]), U.shape[0])
     P_ue = np.exp(wm.log_p_v_given_e(cond, np.tile(U, (Vd.shape[0], 1)), win)).reshape(Vd.shape[0], -1)
     assert np.allclose(P_ue.sum(axis=1), 1.0, atol=1e-10)  # P(· | e) is normalised over the patterns
-    hs = _states(lam.shape[1])
+    hs = binary_states(lam.shape[1])
     vert = np.array([0, 2, 8, 10])  # fat (0,0), (0,2), (2,0), (2,2) of the 4×4 block, row-major
     face = vert + 5  # (1,1), (1,3), (3,1), (3,3)
     noise = (np.arange(16)[:, None] >> np.arange(4)) & 1

@@ -39,8 +39,10 @@ import numpy as np
 
 from rsmi.sampling.exact_dimers import DimerMeasure, has_covering, dimer_measure
 from rsmi.utils.io import CorruptFileError, load_npz, save_npz
+from rsmi.coarse.kernels import binary_states
 from rsmi.coarse.pooled import jackknife_mean
 from rsmi.windows.regions import cut_regions, region_masks, window_side
+from rsmi.utils.numerics import softplus
 from rsmi.utils.validation import check_filter, check_int
 
 __all__ = ["WindowMeasure", "Conditioned", "PairedWindows", "pair_log_ratios", "mi_terms", "train_exact_mi", "train_exact",
@@ -261,11 +263,7 @@ def pair_log_ratios(wm: WindowMeasure, V, E, pool, idx, *, chunk: int = 256, log
 def _q_states(s: np.ndarray, hs: np.ndarray) -> np.ndarray:
     """q(h | v) for every state h (rows of hs) from the pre-activations s (n, N_h):
     log q = Σ_j [h_j s_j − softplus(s_j)] (one matrix product for all states)."""
-    return np.exp(s @ hs.T - np.logaddexp(0.0, s).sum(axis=1, keepdims=True))
-
-
-def _states(n_h: int) -> np.ndarray:
-    return ((np.arange(2 ** n_h)[:, None] >> np.arange(n_h)[None, :]) & 1).astype(np.float64)
+    return np.exp(s @ hs.T - softplus(s).sum(axis=1, keepdims=True))
 
 
 def mi_terms(V, pool, idx, logr, lam, bias, *, want_grad: bool = False):
@@ -283,7 +281,7 @@ def mi_terms(V, pool, idx, logr, lam, bias, *, want_grad: bool = False):
 
     (the P̂(h) term vanishes: Σ_h q(h|v) D(v, h) = 0). Returns d (n,) and, with ``want_grad``,
     (∂Î/∂λ (|V|, N_h), ∂Î/∂b (N_h,))."""
-    hs = _states(lam.shape[1])
+    hs = binary_states(lam.shape[1])
     sd = V @ lam + bias
     Qd = _q_states(sd, hs)  # (n, H)
     logr = np.asarray(logr)
