@@ -21,7 +21,7 @@ delta = r.meta.get("history_quantity") == "A_Lambda - A_0"
 label = "ΔA_Λ = A_Λ − A_0" if delta else "A_Λ"
 fig = plot_history_with_snapshots(r.history, r.history_err, r.snapshots, r.snapshot_epochs,
                                   epochs=tuple(int(e) for e in r.snapshot_epochs), val_history=r.val_history,
-                                  ylabel=f"{label} (nats)" if delta else "A_Λ (nats, arbitrary offset)")
+                                  quantity=r.meta.get("history_quantity"))
 m = metrics(smk.input.metrics)
 text = caption(
     "Fig. 5", "The proxy A_Λ of I(H:E) against training epochs of the Λ-RBM (critical Ising, "
