@@ -117,7 +117,7 @@ def _torus():
 
     fit = torus_fit(df.to_dict("records"), 4)
     mb = pd.DataFrame([dict(L=8, L_B=lb, bits=b, code=c, exact=0.3 / (lb + 1) * b, mi=0.3 / (lb + 1) * b * (1 + 0.01 * k),
-                            stderr=0.002 * b) for lb in (1, 3) for k, (b, c) in enumerate(((2, "halves"), (4, "quarters"), (8, "spins")))])
+                            stderr=0.002 * b) for lb in (1, 3) for k, (b, c) in enumerate(((2, "halves"), (4, "quarters"), (8, "single spins")))])
     return P.plot_exact_torus(df, fit, mb)
 
 
@@ -372,3 +372,5 @@ def test_fig7_error_bars_are_visible():
     assert {"+0.32", "-0.36"} <= {t.get_text() for t in bx.texts}
     ax = next(a for a in fig.axes if a.get_legend() is not None and a.get_legend().get_title().get_text())
     assert ax.get_legend().get_title().get_text().startswith("±1 s.e. ≤")
+    cx = next(ax for ax in fig.axes if ax.get_ylabel().startswith("$y_h - 15/8$"))
+    assert [t.get_text() for t in cx.texts if t.get_text().startswith("±1 s.e.")] == ["±1 s.e. ≤ 0.0006\n(within the markers)"]

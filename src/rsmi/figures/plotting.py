@@ -881,8 +881,8 @@ _LINESTYLES = ("-", "--", ":", "-.")
 # One colour per coarse-graining, the same in every I(H:E) figure (the paper's palette without its
 # light yellow, orange and sky blue: each colour has a contrast of at least 3 against white).
 CATEGORY_COLORS = {"rsmi (jensen)": "#0072B2", "rsmi (variational)": "#D55E00", "rsmi (exact)": "#009E73",
-                   "kadanoff": "#000000", "random": "#666666", "cd-rbm": "#CC79A7"}
-_EXTRA_COLORS = ("#882255", "#8C510A", "#332288", "#117733")
+                   "kadanoff": "#000000", "random": "#8C510A", "cd-rbm": "#CC79A7"}
+_EXTRA_COLORS = ("#882255", "#332288", "#117733", "#666666")
 
 
 def category_color(cat: str, order: Sequence[str] = ()) -> str:
@@ -1030,8 +1030,8 @@ def plot_mi_comparison(df, *, L_B: int | Mapping[str, int] | None = None) -> Fig
                 lim = _limited_rows(g)
                 any_limited |= bool(lim.any())
                 for yy, mi, se, cat, open_ in zip(y, g["mi"].to_numpy(), g["stderr"].to_numpy(), g["_cat"], lim):
-                    ax.errorbar([mi], [yy], xerr=[se], fmt=_MARKERS[k % len(_MARKERS)], ms=4.5 if open_ else 4,
-                                lw=1.0, color=category_color(cat, cats_all), mfc="white" if open_ else None)
+                    ax.errorbar([mi], [yy], xerr=[se], fmt=_MARKERS[k % len(_MARKERS)], ms=5.5 if open_ else 5,
+                                lw=1.2, color=category_color(cat, cats_all), mfc="white" if open_ else None)
             ax.set_yticks(range(len(cats)))
             ax.set_yticklabels(cats)
             ax.set_ylim(len(cats) - 0.5, -0.5)
@@ -1064,7 +1064,7 @@ def plot_exact_torus(df, fit: Mapping[str, float], multibit=None) -> Figure:
         raise ValueError("need at least two buffer widths with a positive exact I")
     has_mb = multibit is not None and len(multibit) > 0
     with style_context():
-        fig = new_figure(_PAGE, 3.0)
+        fig = new_figure(_PAGE, 3.6)
         ax, bx, *cx = fig.subplots(1, 3 if has_mb else 2)
         ax.plot(x, exact, color="black", lw=1.0, marker=".", label="exact (transfer matrix)")
         ax.errorbar(x, mi, yerr=se, fmt="o", ms=3.5, color="C0", lw=1.0, label=r"classifier estimate $\hat I$ ± s.e.")
@@ -1076,7 +1076,8 @@ def plot_exact_torus(df, fit: Mapping[str, float], multibit=None) -> Figure:
         ax.set_yscale("log")
         ax.set_xlabel(r"buffer width $L_B$ (rows)")
         ax.set_ylabel(r"$I(H:E)$ (nats)")
-        ax.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), borderaxespad=0.2)  # above: off the curve
+        # legends under the panels: inside, at a third of the page, they ran into the curves
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), borderaxespad=0.2)
         _panel_label(ax, "A")
         bx.axhspan(-0.05, 0.05, color="#dddddd", zorder=0, label="±5 %")
         bx.errorbar(x, (mi - exact) / exact, yerr=2 * se / exact, fmt="o", ms=3.5, color="C0", lw=1.0,
@@ -1084,7 +1085,7 @@ def plot_exact_torus(df, fit: Mapping[str, float], multibit=None) -> Figure:
         bx.axhline(0.0, color="black", lw=0.6)
         bx.set_xlabel(r"buffer width $L_B$ (rows)")
         bx.set_ylabel("relative deviation")
-        bx.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), borderaxespad=0.2)
+        bx.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), borderaxespad=0.2)
         _panel_label(bx, "B")
         for a in (ax, bx):  # every other buffer width labelled when there are many (3 panels on a page)
             a.set_xticks(x if x.size <= 7 else x[::2])
@@ -1101,9 +1102,9 @@ def plot_exact_torus(df, fit: Mapping[str, float], multibit=None) -> Figure:
                            fmt=_MARKERS[k % len(_MARKERS)], ms=3.5, lw=1.0, color=f"C{k + 1}",
                            label=f"{g['code'].iloc[0]} ({nb} bits)")
             c.set_xticks(sorted(set(multibit["L_B"].astype(int))))
-            c.set_xlabel(r"buffer width $L_B$ (rows), " + rf"$L = {int(multibit['L'].iloc[0])}$")
+            c.set_xlabel(rf"$L_B$ (rows), row of $L = {int(multibit['L'].iloc[0])}$")
             c.set_ylabel("relative deviation, multi-bit codes")
-            c.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, borderaxespad=0.2)
+            c.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), borderaxespad=0.2)
             _panel_label(c, "C")
     return fig
 
@@ -1138,7 +1139,8 @@ def plot_fig7(exponents, flow) -> Figure:
     (its ±1 s.e. bars are smaller than the markers; the legend gives their largest value);
     (B) y_t − 1 and (C) y_h − 15/8 per level ± 1 s.e., against the criteria's tolerance band
     (rsmi.judge.thresholds), on a scale of 2.5 times the tolerance so that the error bars can be
-    read; values beyond it are drawn at the edge with their value written beside them.
+    read (where every s.e. is below 10 % of the tolerance, the panel writes its largest value
+    instead); values beyond the scale are drawn at the edge with their value written beside them.
     """
     from rsmi.judge.thresholds import TH_7_Y_H, TH_7_Y_T
 
@@ -1168,7 +1170,12 @@ def plot_fig7(exponents, flow) -> Figure:
                   [r"$T_c(1-\delta)$", r"$T_c$", r"$T_c(1+\delta)$"], fontsize=7, loc="upper left",
                   title=f"±1 s.e. ≤ {float(shown['nn_se'].max()):.3f}", title_fontsize=7)
         ax.set_ylabel(r"$\langle s_r s_{r+e}\rangle$ of the block spins")
-        for a, tol, lab in ((bx, TH_7_Y_T, r"$y_t - 1$"), (cx, TH_7_Y_H, r"$y_h - 15/8$")):
+        shown_exp = exponents[exponents["rule"].isin(rules)]
+        for a, tol, lab, key in ((bx, TH_7_Y_T, r"$y_t - 1$", "y_t"), (cx, TH_7_Y_H, r"$y_h - 15/8$", "y_h")):
+            top_se = float(shown_exp[f"{key}_se"].max())
+            if top_se < 0.1 * tol:  # bars hardly longer than the markers: say how small they are
+                a.text(0.97, 0.03, f"±1 s.e. ≤ {top_se:.1g}\n(within the markers)", transform=a.transAxes,
+                       ha="right", va="bottom", fontsize=6.5)
             a.axhspan(-tol, tol, color="#e3e3e3", zorder=0, lw=0)
             a.axhline(0.0, color="black", lw=0.6, zorder=1)
             a.set_ylim(-2.5 * tol, 2.5 * tol)
