@@ -56,20 +56,15 @@ _CD_RUNS = ["cd_rbm/n_hidden~4", "cd_rbm/n_hidden~8", "cd_rbm/n_hidden~32"]
 def _fig6_metrics():
     """Figure-6 rows as the metrics table holds them (strings, as read back): N_h 4 a finding,
     N_h 8 carries claim 6A, N_h 32 claim 6B (rsmi.judge.metrics._rows_6, rsmi.judge.tables.FINDINGS)."""
-    return [dict(run="cd_rbm/n_hidden~4", figure="6", criterion="noise_weight_share", value="0.157", se="0.0",
-                 op=">=", threshold="0.5", kind="finding"),
-            dict(run="cd_rbm/n_hidden~4", figure="6", criterion="max_field_r2", value="0.04", se="0.006",
-                 op="<", threshold="0.78", kind="report"),
-            dict(run="cd_rbm/n_hidden~8", figure="6", criterion="noise_weight_share", value="0.539", se="0.0",
-                 op=">=", threshold="0.5", kind="claim"),
-            dict(run="cd_rbm/n_hidden~8", figure="6", criterion="max_field_r2", value="0.035", se="0.005",
-                 op="<", threshold="0.78", kind="report"),
-            dict(run="cd_rbm/n_hidden~32", figure="6", criterion="noise_weight_share", value="0.43", se="0.0",
-                 op="", threshold="nan", kind="report"),
-            dict(run="cd_rbm/n_hidden~32", figure="6", criterion="max_field_r2", value="0.2187", se="0.0096",
-                 op="<", threshold="0.783", kind="claim"),
-            dict(run="cd_rbm/n_hidden~8", figure="mi", criterion="mi_z[classifier]", value="0.9", se="0",
-                 op=">=", threshold="-2", kind="claim")]
+    cols = ("run", "figure", "criterion", "value", "se", "op", "threshold", "kind")
+    table = [("cd_rbm/n_hidden~4", "6", "noise_weight_share", "0.157", "0.0", ">=", "0.5", "finding"),
+             ("cd_rbm/n_hidden~4", "6", "max_field_r2", "0.04", "0.006", "<", "0.78", "report"),
+             ("cd_rbm/n_hidden~8", "6", "noise_weight_share", "0.539", "0.0", ">=", "0.5", "claim"),
+             ("cd_rbm/n_hidden~8", "6", "max_field_r2", "0.035", "0.005", "<", "0.78", "report"),
+             ("cd_rbm/n_hidden~32", "6", "noise_weight_share", "0.43", "0.0", "", "nan", "report"),
+             ("cd_rbm/n_hidden~32", "6", "max_field_r2", "0.2187", "0.0096", "<", "0.783", "claim"),
+             ("cd_rbm/n_hidden~8", "mi", "mi_z[classifier]", "0.9", "0", ">=", "-2", "claim")]
+    return [dict(zip(cols, r)) for r in table]
 
 
 def _fig6():

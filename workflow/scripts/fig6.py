@@ -25,7 +25,8 @@ runs = [run for run, _ in panels]
 text = caption(
     "Fig. 6", "Filters of RBMs trained by contrastive divergence on 8×8 (fat) dimer + noise blocks: "
     "(A) with few hidden units they lock onto the noise pairs; (B) with enough to cover every pair "
-    "the others learn dimer textures rather than the staggered field RSMI finds.",
+    "the others learn dimer textures rather than the staggered field RSMI finds. Each panel is headed by "
+    "the claim it carries; the N_h 4 panel (last) is a recorded finding (README Findings 3).",
     {"hidden units": [w.shape[2] for w in weights.values()], "epochs": smk.config["cd_rbm"]["n_epochs"]},  # noqa: F821
     criteria_table(m, runs, figures=["6"]),
 )
