@@ -4,7 +4,8 @@ After ``fig.canvas.draw()`` every text artist that was actually drawn is collect
 ``Text.draw``) and the figure is checked for
 
 * overlapping texts: two drawn texts whose window extents intersect by more than ``tol`` pixels
-  in both directions (within an axes and across the figure);
+  in both directions (within an axes and across the figure; every pair is checked, no overlap
+  is intended anywhere, so nothing is excluded);
 * anything outside the canvas: a drawn text or a visible axes extending beyond the figure;
 * literal underscores: an ``_`` in a text as rendered (outside ``$…$`` math, which renders
   ``N_h`` as a subscript; an escaped ``\\_`` inside math renders one too);
