@@ -216,7 +216,7 @@ def test_cd_filters(tmp_path):
     fig = P.plot_cd_filters(few, kinds)
     w0 = few[:, 0].reshape(4, 4)
     share = (w0[np.isin(kinds, (0, 1))] ** 2).sum() / (w0**2).sum()
-    assert f"0: {share:.0%}" in [ax.get_title() for ax in fig.axes]
+    assert f"$h_{{1}}$ {share:.0%}" in [ax.get_title() for ax in fig.axes]
     with pytest.raises(ValueError, match="block"):
         P.plot_cd_filters(rng.normal(size=(64, 2)), kinds)
 
@@ -252,8 +252,8 @@ def test_mi_vs_buffer_legend_names_every_curve_and_leaves_out_single_points():
     fig = P.plot_mi_vs_buffer(pd.concat([df, pd.DataFrame([single])], ignore_index=True))
     axes = {ax.get_title(): ax for ax in fig.axes}
     texts = [t.get_text() for t in axes["ising"].get_legend().get_texts()]
-    assert texts == ["rsmi (variational), $L_V$=4, $N_h$=1", "kadanoff, $L_V$=4, $N_h$=1",
-                     "random, $L_V$=4, $N_h$=1 (mean of 2)", "cd-rbm, $L_V$=4, $N_h$=1"]
+    assert texts == ["rsmi (variational), $L_V = 4$, $N_h = 1$", "kadanoff, $L_V = 4$, $N_h = 1$",
+                     "random, $L_V = 4$, $N_h = 1$ (mean of 2)", "cd-rbm, $L_V = 4$, $N_h = 1$"]
     assert len(axes["ising"].get_legend().get_texts()) == len(axes["ising"].containers)
     # a grid without a buffer scan (the small test config): the panel says so instead of failing
     empty = P.plot_mi_vs_buffer(pd.DataFrame([single]))

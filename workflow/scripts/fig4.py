@@ -9,30 +9,28 @@ log = setup(snakemake)  # noqa: F821
 
 from _figures import metrics, write  # noqa: E402
 
-from rsmi.figures.plotting import plot_dimer_filters  # noqa: E402
+from rsmi.figures.plotting import plot_fig4  # noqa: E402
 from rsmi.figures.report import caption, criteria_table, null_failures, null_summary  # noqa: E402
 from rsmi.coarse.results import FilterResult  # noqa: E402
 
 smk = snakemake  # noqa: F821
 results = {run: FilterResult.load(p) for run, p in zip(smk.params.runs, smk.input.runs)}
 m = metrics(smk.input.metrics)
-rows, titles, labels = [], [], []
+rows = []
 for n_h, runs in sorted(smk.params.panels.items()):
     for run in runs:
         r = results[run]
-        rows.append([r.weights[:, :, j] for j in range(r.n_hidden)])
-        titles.append([f"h{j + 1}" for j in range(r.n_hidden)])
-        # A row whose estimator fails the null tests is marked on the figure itself.
+        # a row whose estimator does not pass its null tests says so in the figure's key
         bad, total = null_failures(m, run)
-        labels.append(f"N_h={n_h}\n{r.meta.get('estimator')}" + (f"\nNULL TESTS NOT PASSED\n({bad} of {total})" if bad else ""))
-fig = plot_dimer_filters(rows, titles, row_labels=labels, suptitle="RSMI filters, dimers with noise (V 8×8 fat)")
+        rows.append(dict(n_h=n_h, estimator=r.meta.get("estimator"), weights=r.weights, null_failed=bad, null_total=total))
+fig = plot_fig4(rows, title="RSMI filters, dimers with noise (V 8×8 fat)")
 verdicts = [f"fig4/N_h~{n}" for n in sorted(smk.params.panels)]
 text = caption(
     "Fig. 4", "RSMI filters on an 8×8 (fat) block of fully packed dimers with noise pairs, drawn on "
     "the lattice: link weights as bars, noise weights as dots on vertices and faces (normalised by "
     "max|λ|). The paper's staggered E patterns should appear with vanishing noise weights. One row "
     "per N_h and estimator; the figure passes when at least one estimator meets every criterion. "
-    "Rows marked NULL TESTS NOT PASSED belong to runs where an estimator (the run's own or the "
+    "Estimators marked * in the key (with the count per N_h) belong to runs where an estimator (the run's own or the "
     "independent classifier) fails a null test of method.md §4b on these data or cannot decide it "
     "(inconclusive by the 2·SE rule); where the run's own estimator does, its filters are not "
     "evidence of what RSMI finds. Estimators: the paper's proxy with CD-trained Θ-RBMs (jensen), "

@@ -21,12 +21,12 @@ delta = r.meta.get("history_quantity") == "A_Lambda - A_0"
 label = "ΔA_Λ = A_Λ − A_0" if delta else "A_Λ"
 fig = plot_history_with_snapshots(r.history, r.history_err, r.snapshots, r.snapshot_epochs,
                                   epochs=tuple(int(e) for e in r.snapshot_epochs), val_history=r.val_history,
-                                  ylabel=f"{label} (nats)" if delta else "A_Λ (nats, arbitrary offset)")
+                                  quantity=r.meta.get("history_quantity"))
 m = metrics(smk.input.metrics)
 text = caption(
     "Fig. 5", "The proxy A_Λ of I(H:E) against training epochs of the Λ-RBM (critical Ising, "
     "6×6 block, N_h 1), with the filter at the snapshot epochs: it rises, then saturates while the "
-    "boundary coupling develops.",
+    "boundary coupling develops; (B) the last half of the epochs, zoomed, with the ±1 s.e. band.",
     {"run": run, "snapshot epochs": list(map(int, r.snapshot_epochs)), "epochs": len(r.history) - 1,
      f"final {label}": f"{r.history[-1]:.4g} ± {r.history_err[-1]:.2g}"},
     criteria_table(m, [run], figures=["5", "2C-E"]) + null_summary(m, [run]),
