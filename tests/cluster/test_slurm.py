@@ -127,7 +127,8 @@ def job_blocks(text: str) -> list[dict]:
     """Every job header of a Snakemake log with its wildcards and resources.
 
     Returns dicts with rule, local (a "localrule" header), indent, wildcards (the line's text,
-    "" without wildcards) and resources ({name: value} of the integer ones).
+    "" without wildcards) and resources ({name: value} of the integer ones). Only announcements
+    of a job that starts count: they list its resources (an error report names the rule too).
     """
     blocks, current = [], None
     for line in text.splitlines():
@@ -145,7 +146,7 @@ def job_blocks(text: str) -> list[dict]:
                     current["resources"][name] = int(value)
         elif not line.strip():
             current = None
-    return blocks
+    return [b for b in blocks if b["resources"]]
 
 
 def slurm_minutes(limit: str) -> int:
@@ -300,7 +301,7 @@ def test_toy_workflow_runs_as_slurm_jobs_with_retry(cluster, tmp_path):
     for b in passed["jobs"]:
         assert b["resources"]["mem_mb"] == {"fit": 200, "score": 300}[b["rule"]]
     assert f"SLURM_JOB_ID={passed['JobId']}" in Path(passed["StdOut"]).read_text()
-    # Fewer submissions than jobs: 3 simulate, reduce, 2 retried, 2 chain submissions for 10 jobs.
+    # 8 SLURM jobs: 3 simulate, reduce, retried twice, the chain group twice.
     assert len(by_id) == 8
 
     # Same outputs as a local run of the toy.
