@@ -472,18 +472,14 @@ LOCAL_OVERRIDES = {
     # Outputs are on the local disk: no network file system lag to wait for.
     "latency-wait": 5,
 }
-# Conda cannot be installed on the test machine: the rules run in the current
-# Python environment instead of their envs/*.yaml (the one deviation from a
-# real cluster run).
-DROPPED_KEYS = ("software-deployment-method", "use-conda")
 
 
 def write_local_profile(src_profile: Path, dst_dir: Path,
                         extra: dict | None = None) -> Path:
     """Copy the profile in src_profile to dst_dir with LOCAL_OVERRIDES applied.
 
-    The keys in DROPPED_KEYS (conda deployment) are removed; everything else
-    (executor, resources, retries, job limits) is kept as the user gets it.
+    Everything else (executor, software deployment, resources, groups, retries,
+    job limits) is kept as the user gets it; ``extra`` keys are set on top.
     Returns dst_dir.
     """
     import yaml
@@ -491,8 +487,6 @@ def write_local_profile(src_profile: Path, dst_dir: Path,
     profile = yaml.safe_load((Path(src_profile) / "config.yaml").read_text())
     if not isinstance(profile, dict) or profile.get("executor") != "slurm":
         raise ValueError(f"{src_profile}/config.yaml is not a slurm-executor profile")
-    for key in DROPPED_KEYS:
-        profile.pop(key, None)
     profile.update(LOCAL_OVERRIDES)
     profile.update(extra or {})
     dst_dir = Path(dst_dir)

@@ -33,10 +33,11 @@ rule evaluate_run:
         "../../envs/analysis.yaml"
     # follows train_rsmi (see its priority)
     priority: 1
+    group: "run"
     threads: 1
     resources:
-        mem_mb=3000,
-        runtime=lambda wc, attempt: 60 * attempt,
+        mem_mb=attempt_scaled(3000),
+        runtime=attempt_scaled(10),
     script:
         "../scripts/evaluate_run.py"
 
@@ -59,10 +60,11 @@ rule train_cd_rbm:
         "results/benchmarks/cd_rbm/n_hidden~{n_hidden}.tsv"
     conda:
         "../../envs/training.yaml"
+    group: "pretrain"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=lambda wc, attempt: 30 * attempt,
+        mem_mb=attempt_scaled(2000),
+        runtime=attempt_scaled(10),
     script:
         "../scripts/train_cd_rbm.py"
 
@@ -88,10 +90,11 @@ rule evaluate_cd_rbm:
         "results/benchmarks/cd_rbm/n_hidden~{n_hidden}_evaluate.tsv"
     conda:
         "../../envs/analysis.yaml"
+    group: "score"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=lambda wc, attempt: 30 * attempt,
+        mem_mb=attempt_scaled(2000),
+        runtime=attempt_scaled(10),
     script:
         "../scripts/evaluate_cd_rbm.py"
 
@@ -113,10 +116,11 @@ rule baselines:
         f"results/benchmarks/baselines/{GEOMETRY.wildcard_pattern}.tsv"
     conda:
         "../../envs/analysis.yaml"
+    group: "score"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=lambda wc, attempt: 30 * attempt,
+        mem_mb=attempt_scaled(2000),
+        runtime=attempt_scaled(5),
     script:
         "../scripts/baselines.py"
 
@@ -138,8 +142,8 @@ rule runs_table:
         "../../envs/analysis.yaml"
     threads: 1
     resources:
-        mem_mb=500,
-        runtime=lambda wc, attempt: 5 * attempt,
+        mem_mb=attempt_scaled(500),
+        runtime=attempt_scaled(5),
     script:
         "../scripts/runs_table.py"
 
@@ -170,8 +174,8 @@ rule metrics_table:
         "../../envs/analysis.yaml"
     threads: 1
     resources:
-        mem_mb=500,
-        runtime=lambda wc, attempt: 5 * attempt,
+        mem_mb=attempt_scaled(500),
+        runtime=attempt_scaled(5),
     script:
         "../scripts/metrics_table.py"
 
@@ -194,8 +198,8 @@ rule mi_table:
         "../../envs/analysis.yaml"
     threads: 1
     resources:
-        mem_mb=500,
-        runtime=lambda wc, attempt: 5 * attempt,
+        mem_mb=attempt_scaled(500),
+        runtime=attempt_scaled(5),
     script:
         "../scripts/concat_tables.py"
 
@@ -218,8 +222,8 @@ rule check:
         "../../envs/analysis.yaml"
     threads: 1
     resources:
-        mem_mb=500,
-        runtime=lambda wc, attempt: 5 * attempt,
+        mem_mb=attempt_scaled(500),
+        runtime=attempt_scaled(5),
     script:
         "../scripts/check.py"
 
@@ -243,8 +247,8 @@ rule exact_torus:
         "../../envs/analysis.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=lambda wc, attempt: 20 * attempt,
+        mem_mb=attempt_scaled(2000),
+        runtime=attempt_scaled(20),
     script:
         "../scripts/exact_torus.py"
 
@@ -269,7 +273,7 @@ rule rg:
         "../../envs/analysis.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=lambda wc, attempt: 20 * attempt,
+        mem_mb=attempt_scaled(2000),
+        runtime=attempt_scaled(20),
     script:
         "../scripts/rg.py"

@@ -63,6 +63,27 @@ wildcard_constraints:
     n_hidden=r"\d+",
 
 
+def attempt_scaled(base):
+    """A resource that grows with the attempt: ``base`` on the first try, ``2·base`` on the first
+    retry, ``3·base`` on the second (``base * attempt``). Every rule's ``mem_mb`` and ``runtime``
+    (minutes) use it, so a job that SLURM kills at its ``--mem`` or ``-t`` limit is resubmitted
+    with more (``retries:`` in profiles/slurm; docs/cluster.md). A local run has no retries, so
+    it always sees ``base``."""
+    return lambda wildcards, attempt: base * attempt
+
+
+# Job groups (`group:` in the rules) matter only to cluster executors: a group's jobs are submitted
+# together as one SLURM job, and profiles/slurm's `group-components` bundles that many unconnected
+# copies into it (docs/cluster.md, "Job groups"); a local run ignores them. Within a group, jobs
+# that depend on each other form a chain (never a fan-out: the plugin would start a fan-out's
+# branches side by side on CPUs the submission did not ask for).
+#   warmup    numba_warmup                             (its three jobs in one submission)
+#   prepare   sample                                   (the data sets)
+#   pretrain  train_theta, exact_pairs, train_cd_rbm   (fitted to the samples, before RSMI)
+#   run       train_rsmi, evaluate_run                 (one grid point: train, then evaluate)
+#   score     baselines, evaluate_cd_rbm, plot_theta_curves  (quick scores and plots)
+
+
 def warmed(*groups):
     """Inputs marking the numba warm-up of ``groups`` as done (ancient: never a reason to rerun)."""
     return [ancient(f"{RESULTS}/.cache/numba_warm.{group}.done") for group in groups]

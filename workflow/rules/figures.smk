@@ -32,8 +32,8 @@ rule fig2:
         "../../envs/analysis.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=lambda wc, attempt: 10 * attempt,
+        mem_mb=attempt_scaled(1000),
+        runtime=attempt_scaled(10),
     script:
         "../scripts/fig2.py"
 
@@ -54,8 +54,8 @@ rule fig3:
         "../../envs/analysis.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=lambda wc, attempt: 10 * attempt,
+        mem_mb=attempt_scaled(1000),
+        runtime=attempt_scaled(10),
     script:
         "../scripts/fig3.py"
 
@@ -80,8 +80,8 @@ rule fig4:
         "../../envs/analysis.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=lambda wc, attempt: 10 * attempt,
+        mem_mb=attempt_scaled(1000),
+        runtime=attempt_scaled(10),
     script:
         "../scripts/fig4.py"
 
@@ -105,8 +105,8 @@ rule fig5:
         "../../envs/analysis.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=lambda wc, attempt: 10 * attempt,
+        mem_mb=attempt_scaled(1000),
+        runtime=attempt_scaled(10),
     script:
         "../scripts/fig5.py"
 
@@ -128,8 +128,8 @@ rule fig6:
         "../../envs/analysis.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=lambda wc, attempt: 10 * attempt,
+        mem_mb=attempt_scaled(1000),
+        runtime=attempt_scaled(10),
     script:
         "../scripts/fig6.py"
 
@@ -153,8 +153,8 @@ rule mi_figures:
         "../../envs/analysis.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=lambda wc, attempt: 10 * attempt,
+        mem_mb=attempt_scaled(1000),
+        runtime=attempt_scaled(10),
     script:
         "../scripts/mi_figures.py"
 
@@ -179,8 +179,8 @@ rule fig_exact_torus:
         "../../envs/analysis.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=lambda wc, attempt: 10 * attempt,
+        mem_mb=attempt_scaled(1000),
+        runtime=attempt_scaled(10),
     script:
         "../scripts/fig_exact_torus.py"
 
@@ -203,7 +203,7 @@ rule fig7:
         "../../envs/analysis.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=lambda wc, attempt: 10 * attempt,
+        mem_mb=attempt_scaled(1000),
+        runtime=attempt_scaled(10),
     script:
         "../scripts/fig7.py"

@@ -23,10 +23,11 @@ rule train_rsmi:
     # the long chains (Θ → Λ → evaluation) first: on few cores the short jobs then fill the gaps,
     # instead of one long training job running alone at the end
     priority: 2
+    group: "run"
     threads: 1
     resources:
-        mem_mb=3000,
-        runtime=lambda wc, attempt: 60 * attempt,
+        mem_mb=attempt_scaled(3000),
+        runtime=attempt_scaled(10),
     script:
         "../scripts/train_rsmi.py"
 
@@ -53,9 +54,10 @@ rule exact_pairs:
         "../../envs/training.yaml"
     # feeds two trainings and their evaluations (see train_rsmi's priority)
     priority: 2
+    group: "pretrain"
     threads: 1
     resources:
-        mem_mb=2500,
-        runtime=lambda wc, attempt: 30 * attempt,
+        mem_mb=attempt_scaled(2500),
+        runtime=attempt_scaled(10),
     script:
         "../scripts/exact_pairs.py"

@@ -15,10 +15,11 @@ rule numba_warmup:
         "results/benchmarks/numba_warmup/{group}.tsv"
     conda:
         "../../envs/training.yaml"
+    group: "warmup"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=lambda wc, attempt: 15 * attempt,
+        mem_mb=attempt_scaled(1000),
+        runtime=attempt_scaled(5),
     script:
         "../scripts/numba_warmup.py"
 
@@ -38,9 +39,10 @@ rule sample:
         "results/benchmarks/sample/{dataset}.tsv"
     conda:
         "../../envs/sampling.yaml"
+    group: "prepare"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=lambda wc, attempt: 30 * attempt,
+        mem_mb=attempt_scaled(1000),
+        runtime=attempt_scaled(10),
     script:
         "../scripts/sample.py"

@@ -23,10 +23,11 @@ rule train_theta:
         "../../envs/training.yaml"
     # feeds train_rsmi (see its priority)
     priority: 1
+    group: "pretrain"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=lambda wc, attempt: 30 * attempt,
+        mem_mb=attempt_scaled(2000),
+        runtime=attempt_scaled(10),
     script:
         "../scripts/train_theta.py"
 
@@ -44,9 +45,10 @@ rule plot_theta_curves:
         "results/benchmarks/theta/plot_theta_curves.tsv"
     conda:
         "../../envs/analysis.yaml"
+    group: "score"
     threads: 1
     resources:
-        mem_mb=500,
-        runtime=lambda wc, attempt: 5 * attempt,
+        mem_mb=attempt_scaled(500),
+        runtime=attempt_scaled(5),
     script:
         "../scripts/plot_theta_curves.py"
