@@ -11,7 +11,7 @@ localrules:
 
 
 rule evaluate_run:
-    """Figure criteria (method.md §6), null tests (§4b) and the classifier I(H:E) (§5) of a run."""
+    """Figure criteria (docs/method.md §6), null tests (§4b) and the classifier I(H:E) (§5) of a run."""
     input:
         unpack(evaluation_inputs),
         warm=warmed(*WARMUP_GROUPS),
