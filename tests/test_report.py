@@ -50,7 +50,7 @@ def test_criteria_table_and_caption():
 def _rendered(text):
     from docutils.core import publish_parts
 
-    return publish_parts(text, writer_name="html")["body"]
+    return publish_parts(text, writer="html")["body"]
 
 
 def test_caption_tells_claims_findings_and_recorded_rows_apart():

@@ -105,10 +105,16 @@ def test_run_end_on_success_error_and_a_damaged_table(tmp_path):
     log.write_text("Error in rule train_rsmi:\nError in rule train_rsmi:\nError in rule fig2:\n")
     (line,) = run_end(results, log=log, error=True)
     assert line.startswith("No verdict: the run stopped in rule(s) train_rsmi, fig2 before the check")
+    log.write_text("Error in rule plot_theta_curves:\nError in rule check:\n")  # --keep-going
+    lines = run_end(results, log=log, error=True)
+    assert lines[0].startswith("Verdict (") and lines[1] == "  (rule(s) plot_theta_curves failed too: the error is above)"
     assert failed_rule_names("Error in rule a:\nError in rule b:\nError in rule a:") == ["a", "b"]
+    (line,) = run_end(results, log=tmp_path / "none.log", error=True)  # no log: nothing named
+    assert line.startswith("No verdict: the run stopped before the check (the error is above)")
     (results / "metrics.csv").write_text("run,figure\n")
-    (line,) = run_end(results, log=tmp_path / "none.log", error=True)
-    assert line.startswith("No verdict: ") and "metrics.csv" in line
+    log.write_text("Error in rule check:\n")
+    (line,) = run_end(results, log=log, error=True)
+    assert line.startswith("No verdict: ") and "metrics.csv" in line and "columns" in line
 
 
 def test_measured_tables_show_every_compared_row():
@@ -129,7 +135,7 @@ def test_measured_tables_show_every_compared_row():
 def test_the_report_caption_renders_as_html_tables():
     from docutils.core import publish_parts
 
-    body = publish_parts(verdict_caption(_rows()), writer_name="html")["body"]
+    body = publish_parts(verdict_caption(_rows()), writer="html")["body"]
     assert body.count("<table") == 2 and "System Message" not in body
 
 

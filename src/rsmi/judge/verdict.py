@@ -162,11 +162,15 @@ def _run_end(metrics: Path, summary: Path, log, error: bool) -> list[str]:
             except OSError:
                 text = ""
         rules = failed_rule_names(text)
-        if rules and rules != ["check"] or not metrics.is_file():
-            names = ", ".join(r for r in rules if r != "check") or "a job"
-            return [f"No verdict: the run stopped in rule(s) {names} before the check (the error is above); "
-                    "fix it and run the same command again."]
-        return closing_lines(load(metrics), source=str(metrics))
+        others = ", ".join(r for r in rules if r != "check")
+        if "check" not in rules or not metrics.is_file():
+            where = f" in rule(s) {others}" if others else ""
+            return [f"No verdict: the run stopped{where} before the check (the error is above); fix it and run "
+                    "the same command again."]
+        lines = closing_lines(load(metrics), source=str(metrics))
+        if others:
+            lines.insert(1, f"  (rule(s) {others} failed too: the error is above)")
+        return lines
     if metrics.is_file() and summary.is_file() and summary.stat().st_mtime >= metrics.stat().st_mtime:
         return closing_lines(load(metrics), source=str(metrics))
     return []
