@@ -71,7 +71,7 @@ def test_caption_tells_claims_findings_and_recorded_rows_apart():
     table = criteria_table(pd.concat([m, more], ignore_index=True), ["c", "d"], figures=["6"])
     assert "finding, expected verdict met" in table and "**FAIL**" in table and "0.181 ± 0.008" in table
     assert table.count("FAIL") == 1  # the finding and the recorded rows never read as a failure
-    assert "- ``d``: 2 compared rows recorded, not claims (1 fail, 1 pass; README Findings 1)" in table
+    assert "- ``d``: 2 compared rows recorded, not claims (1 fail, 1 pass; not gating)" in table
     html = _rendered(caption("Fig. 6", "CD filters.", {"n": 1}, table))
     assert html.count("<table") == 1 and "System Message" not in html and "<strong>FAIL</strong>" in html
 

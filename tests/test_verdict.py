@@ -102,6 +102,7 @@ def test_run_end_on_success_error_and_a_damaged_table(tmp_path):
     log = tmp_path / "snakemake.log"
     log.write_text("Error in rule check:\n    jobid: 1\n")
     assert run_end(results, log=log, error=True)[0].startswith("Verdict (")
+    assert run_end(results, log=[str(log)], error=True)[0].startswith("Verdict (")  # as Snakemake passes it
     log.write_text("Error in rule train_rsmi:\nError in rule train_rsmi:\nError in rule fig2:\n")
     (line,) = run_end(results, log=log, error=True)
     assert line.startswith("No verdict: the run stopped in rule(s) train_rsmi, fig2 before the check")
@@ -176,12 +177,10 @@ def test_readme_numbers_are_the_snapshots():
 def test_snapshot_is_a_default_run_with_every_claim():
     """The snapshot holds the compared rows of a run of config.yaml: every claim the default
     configuration must produce (rsmi.judge.claims), and nothing else gated."""
-    import yaml
-
-    from rsmi.config import expand_grid
+    from rsmi.config import expand_grid, load_config
     from rsmi.judge.claims import expected_claims
 
-    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    config = load_config(REPO / "config.yaml")
     expected = {tuple(k) for k in expected_claims(config, expand_grid(config))}
     rows = read_snapshot(SNAPSHOT)
     gated = {(r["run"], r["figure"], r["criterion"]) for r in rows if r["gate"] == "True"}

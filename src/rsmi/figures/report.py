@@ -49,7 +49,7 @@ def criteria_table(metrics: pd.DataFrame, runs: Iterable[str], figures: Iterable
     for run in dict.fromkeys(r["run"] for r in recorded):
         rs = [r for r in recorded if r["run"] == run]
         counts = ", ".join(f"{n} {v}" for v, n in sorted(pd.Series([str(r["verdict"]) for r in rs]).value_counts().items()))
-        out.append(f"- ``{run}``: {len(rs)} compared rows recorded, not claims ({counts}; README Findings 1)")
+        out.append(f"- ``{run}``: {len(rs)} compared rows recorded, not claims ({counts}; not gating)")
     reported = len(rows) - len(compared)
     if reported:
         out.append(f"- {reported} reported numbers without a criterion: ``results/verdict.md``, "

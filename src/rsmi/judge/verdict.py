@@ -137,14 +137,16 @@ def failed_rule_names(log_text: str) -> list[str]:
     return list(dict.fromkeys(re.findall(r"Error in rule (\w+):", log_text)))
 
 
-def run_end(results: str | Path = "results", *, log: str | Path | None = None, error: bool = False) -> list[str]:
+def run_end(results: str | Path = "results", *, log: str | Path | Iterable[str | Path] | None = None,
+            error: bool = False) -> list[str]:
     """The closing lines for the end of a Snakemake invocation (the Snakefile's ``onsuccess`` and
     ``onerror``).
 
     On success: the verdict of ``results/metrics.csv`` when the check is up to date with it
     (``results/summary.txt`` not older), else nothing (the invocation did not reach the verdict).
     On error: the verdict when the failed rule is ``check`` (a claim did not pass); otherwise the
-    failed rules and that there is no verdict yet.  ``log``: Snakemake's log of the invocation."""
+    failed rules and that there is no verdict yet.  ``log``: Snakemake's log file(s) of the
+    invocation (a path or a list of paths)."""
     results = Path(results)
     metrics, summary = results / "metrics.csv", results / "summary.txt"
     try:
@@ -156,11 +158,12 @@ def run_end(results: str | Path = "results", *, log: str | Path | None = None, e
 def _run_end(metrics: Path, summary: Path, log, error: bool) -> list[str]:
     if error:
         text = ""
-        if log is not None:
+        # Snakemake passes the invocation's log files as a list (one path in a plain run)
+        for path in ([log] if isinstance(log, (str, Path)) else list(log or [])):
             try:
-                text = Path(log).read_text(errors="replace")
+                text += Path(path).read_text(errors="replace")
             except OSError:
-                text = ""
+                pass
         rules = failed_rule_names(text)
         others = ", ".join(r for r in rules if r != "check")
         if "check" not in rules or not metrics.is_file():
