@@ -366,7 +366,7 @@ HEADLINE_ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("7: |y_t − 1| (majority; learned, symmetric bias)", "7", r"^y_t_best\[(majority|rsmi_symmetric)\]", r"^rg$"),
     ("7: |y_h − 15/8| (majority; learned, symmetric bias)", "7", r"^y_h_best\[(majority|rsmi_symmetric)\]", r"^rg$"),
     ("torus: χ² p of the estimates against exact", "torus", r"^mi_vs_exact_chi2_p$", r"."),
-    ("torus: Δ_σ from the estimates", "torus", r"^delta_sigma_estimate$", r"."),
+    ("torus: |Δ_σ − 1/8| from the estimates", "torus", r"^delta_sigma_estimate$", r"."),
 )
 
 README_BEGIN = "<!-- measured:begin (python -m rsmi.judge.verdict readme; do not edit by hand) -->"
