@@ -54,9 +54,11 @@ def _rendered(text):
 
 
 def test_caption_tells_claims_findings_and_recorded_rows_apart():
-    """A finding reads "finding, expected verdict met" (never FAIL), a failing claim is bold, the
-    compared rows recorded without a claim are one line per run, and values carry the digits
-    their SE justifies; the caption renders as an HTML table."""
+    """A finding reads "finding, expected verdict met" (never FAIL), a failing claim is bold, a
+    compared row that is not a claim says so, the rows RECORDED covers (the paper's proxy on noisy
+    dimers) are one line per run, and values carry the digits their SE justifies; the caption
+    renders as an HTML table."""
+    jensen = "model~dimer/L_V~8/N_h~2/L_B~4/L_E~4/estimator~jensen"
     m = _metrics()
     more = pd.DataFrame([
         dict(run="c", figure="6", criterion="noise_weight_share", value="0.157", se="0.0", op=">=", threshold="0.5",
@@ -65,13 +67,17 @@ def test_caption_tells_claims_findings_and_recorded_rows_apart():
              **{"pass": "False"}, gate="True", verdict="fail", kind="claim", expected=""),
         dict(run="d", figure="6", criterion="field_r2_h1", value="0.7", se="0.01", op=">=", threshold="0.7",
              **{"pass": "False"}, gate="False", verdict="fail", kind="report", expected=""),
-        dict(run="d", figure="6", criterion="field_r2_h2", value="0.9", se="0.01", op=">=", threshold="0.7",
-             **{"pass": "True"}, gate="False", verdict="pass", kind="report", expected=""),
+        dict(run=jensen, figure="null", criterion="null_noise_only_noise_all[jensen]", value="0.3", se="0.01",
+             op="<=", threshold="0.01", **{"pass": "False"}, gate="False", verdict="fail", kind="report", expected=""),
+        dict(run=jensen, figure="null", criterion="null_noise_only_noise_pair[jensen]", value="0.0", se="0.001",
+             op="<=", threshold="0.01", **{"pass": "True"}, gate="False", verdict="pass", kind="report", expected=""),
     ])
-    table = criteria_table(pd.concat([m, more], ignore_index=True), ["c", "d"], figures=["6"])
+    table = criteria_table(pd.concat([m, more], ignore_index=True), ["c", "d", jensen], figures=["6", "null"])
     assert "finding, expected verdict met" in table and "**FAIL**" in table and "0.181 ± 0.008" in table
+    assert "fail (recorded, not a claim)" in table and "0.700 ± 0.010" in table
     assert table.count("FAIL") == 1  # the finding and the recorded rows never read as a failure
-    assert "- ``d``: 2 compared rows recorded, not claims (1 fail, 1 pass; not gating)" in table
+    assert f"- ``{jensen}``: 2 compared rows recorded, not claims (1 fail, 1 pass; Findings 1)" in table
+    assert "noise_all[jensen]" not in table
     html = _rendered(caption("Fig. 6", "CD filters.", {"n": 1}, table))
     assert html.count("<table") == 1 and "System Message" not in html and "<strong>FAIL</strong>" in html
 

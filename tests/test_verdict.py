@@ -64,7 +64,7 @@ def _rows():
 
 def test_status_tells_claims_findings_and_recorded_rows_apart():
     rows = _rows()
-    assert [status(r) for r in rows] == ["pass", "pass", "finding, expected verdict met", "recorded (fail), not a claim",
+    assert [status(r) for r in rows] == ["pass", "pass", "finding, expected verdict met", "fail (recorded, not a claim)",
                                          "reported"]
     failing = dict(rows[0], verdict="fail")
     assert status(failing) == "FAIL" and status(dict(rows[0], verdict="inconclusive")) == "INCONCLUSIVE"
@@ -125,7 +125,7 @@ def test_measured_tables_show_every_compared_row():
     assert "| Fig. 5 | 1 | 1 | 0 | 0 | 0 |" in md  # claims per figure
     assert "| 6 | cd_rbm/n_hidden~4 | noise_weight_share | 0.157 | >= 0.5 | fail | fail | finding, expected verdict met |" in md
     assert "| model~ising/L_V~6/N_h~1/L_B~3/L_E~3/estimator~jensen | rise | 2.84 ± 0.04 | > 0 | pass |" in md
-    assert "recorded (fail), not a claim" in md and "epochs" not in md  # reported-only rows are not criteria
+    assert "fail (recorded, not a claim)" in md and "epochs" not in md  # reported-only rows are not criteria
     page = measured_html(rows)
     assert 'id="verdict-headline"' in page and 'id="claims-per-figure"' in page and 'id="findings"' in page
     assert '<td class="finding">finding, expected verdict met</td>' in page and "<script" not in page

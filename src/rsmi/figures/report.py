@@ -10,7 +10,7 @@ from typing import Iterable, Mapping
 
 import pandas as pd
 
-from rsmi.judge.tables import truthy
+from rsmi.judge.tables import recorded_entry
 from rsmi.judge.verdict import METHOD, needs_text, rst_literal, rst_table, status, value_text
 
 __all__ = ["caption", "criteria_table", "null_failures", "null_summary", "short_run"]
@@ -27,10 +27,11 @@ def short_run(run: str) -> str:
 
 
 def criteria_table(metrics: pd.DataFrame, runs: Iterable[str], figures: Iterable[str] | None = None) -> str:
-    """The criteria of ``runs`` (restricted to ``figures`` if given) as RST: a table of the claims and
-    findings (run, criterion, value ± SE with the digits the SE justifies, requirement, verdict;
-    a finding reads "finding, expected verdict met", never FAIL), one line per run for the compared
-    rows recorded without a claim, and the count of reported-only numbers."""
+    """The criteria of ``runs`` (restricted to ``figures`` if given) as RST: a table of the compared
+    rows (run, criterion, value ± SE with the digits the SE justifies, requirement, verdict; a
+    finding reads "finding, expected verdict met" and a row that is not a claim "… (recorded, not a
+    claim)", never FAIL), one line per run for the rows :data:`rsmi.judge.tables.RECORDED` records
+    wholesale (the paper's proxy on noisy dimers), and the count of reported-only numbers."""
     runs = list(runs)
     df = metrics[metrics["run"].isin(runs)]
     if figures is not None:
@@ -39,17 +40,18 @@ def criteria_table(metrics: pd.DataFrame, runs: Iterable[str], figures: Iterable
         return "No criteria rows for these runs.\n"
     rows = df.to_dict("records")
     compared = [r for r in rows if str(r.get("op", "")) != ""]
-    shown = [r for r in compared if r.get("kind") == "finding" or truthy(r.get("gate", ""))]
+    wholesale = [r for r in compared if r.get("kind") == "report" and recorded_entry(r) is not None]
+    shown = [r for r in compared if r not in wholesale]
     out = []
     if shown:
         out.append(rst_table(["run", "criterion", "value ± SE", "needs", "verdict"],
                              [[short_run(r["run"]), rst_literal(r["criterion"]), value_text(r), needs_text(r),
                                _strong(status(r))] for r in shown]))
-    recorded = [r for r in compared if r not in shown]
-    for run in dict.fromkeys(r["run"] for r in recorded):
-        rs = [r for r in recorded if r["run"] == run]
+    for run in dict.fromkeys(r["run"] for r in wholesale):
+        rs = [r for r in wholesale if r["run"] == run]
         counts = ", ".join(f"{n} {v}" for v, n in sorted(pd.Series([str(r["verdict"]) for r in rs]).value_counts().items()))
-        out.append(f"- ``{run}``: {len(rs)} compared rows recorded, not claims ({counts}; not gating)")
+        why = recorded_entry(rs[0])["finding"].split(":")[0]
+        out.append(f"- ``{run}``: {len(rs)} compared rows recorded, not claims ({counts}; {why})")
     reported = len(rows) - len(compared)
     if reported:
         out.append(f"- {reported} reported numbers without a criterion: ``results/verdict.md``, "

@@ -8,8 +8,9 @@ changes nothing in it.  Values are shown with the digits their standard error ju
 * a *claim* shows its verdict (``pass``, ``FAIL``, ``INCONCLUSIVE``);
 * a *finding* shows ``finding, expected verdict met`` when its verdict is one of those its
   evidence decided, and ``FINDING CHANGED`` otherwise; it never reads as a failure;
-* a compared row that is neither (``kind`` report: e.g. the paper's proxy on noisy dimers,
-  README Findings 1) is ``recorded (<verdict>), not a claim``.
+* a compared row that is neither (``kind`` report: e.g. one estimator's Fig. 4 rows, whose claim
+  is the count of estimators meeting them, or the paper's proxy on noisy dimers, README
+  Findings 1) is ``<verdict> (recorded, not a claim)``.
 
 Outputs: :func:`measured_markdown` / :func:`measured_html` (the tables of rule ``verdict``:
 ``results/verdict.md`` and the report's ``results/verdict.html``), :func:`verdict_caption` (that
@@ -67,7 +68,7 @@ def status(r: Mapping[str, Any]) -> str:
     if truthy(r["gate"]):
         return {"pass": "pass", "fail": "FAIL", "inconclusive": "INCONCLUSIVE"}.get(v, v or "no verdict")
     if _compared(r):
-        return f"recorded ({v}), not a claim"
+        return f"{v or 'no verdict'} (recorded, not a claim)"
     return "reported"
 
 
@@ -271,7 +272,7 @@ def _css_class(text: str) -> str:
         return "bad"
     if text.startswith("finding"):
         return "finding"
-    if text.startswith("recorded"):
+    if "(recorded, not a claim)" in text:
         return "recorded"
     return ""
 
