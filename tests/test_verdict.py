@@ -212,3 +212,17 @@ def test_load_checks_the_table(tmp_path):
     p.write_text("run,figure\n")
     with pytest.raises(TableError):
         load(p)
+
+
+def test_the_method_is_documented_in_the_repository():
+    """README, captions and closing lines cite docs/method.md, which is in the repository and
+    defines every section they cite and the 2·SE rule; no citation points outside it."""
+    method = (REPO / "docs" / "method.md").read_text(encoding="utf-8")
+    for section in ("## 1.", "## 2.", "## 3.", "## 4.", "## 4b.", "## 4c.", "## 5.", "## 5b.", "## 6.", "## 7."):
+        assert f"\n{section} " in method, section
+    assert "value + 2·SE ≤ t" in method and "inconclusive" in method
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "docs/method.md" in readme
+    assert not re.findall(r"(?<!docs/)method\.md", readme)
+    scripts = "".join(p.read_text(encoding="utf-8") for p in (REPO / "workflow" / "scripts").glob("fig*.py"))
+    assert not re.findall(r"(?<!docs/)method\.md", scripts)
