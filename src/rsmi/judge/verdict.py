@@ -26,7 +26,6 @@ import argparse
 import csv
 import html
 import io
-import math
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
