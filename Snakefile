@@ -19,6 +19,16 @@ include: "workflow/rules/analysis.smk"
 include: "workflow/rules/figures.smk"
 
 
+# The terminal's last lines are the run's verdict (rsmi.judge.verdict.run_end: "N of N claims
+# pass; M findings with their expected verdict", or which claim did not pass and where to look).
+onsuccess:
+    announce_at_exit(run_end(RESULTS, log=log))
+
+
+onerror:
+    announce_at_exit(run_end(RESULTS, log=log, error=True))
+
+
 rule all:
     default_target: True
     input:

@@ -3,6 +3,7 @@ adding a grid point, the loud failure of the check rule, and damaged .npz files 
 Slow: CI runs them."""
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -22,7 +23,8 @@ pytestmark = pytest.mark.slow
 SMALL = REPO / "tests" / "config" / "small.yaml"
 FIGURES = ["fig2", "fig3", "fig4", "fig5", "fig6", "fig7", "mi_vs_buffer", "mi_comparison", "exact_torus"]
 TABLES = ["results/runs.csv", "results/metrics.csv", "results/mi.csv", "results/exponents.csv"]
-TARGETS = TABLES + [f"results/figures/{f}.{ext}" for f in FIGURES for ext in ("pdf", "png", "rst")]
+VERDICT = [f"results/verdict.{ext}" for ext in ("md", "html", "rst")]
+TARGETS = TABLES + VERDICT + [f"results/figures/{f}.{ext}" for f in FIGURES for ext in ("pdf", "png", "rst")]
 
 
 def _run(cwd, *targets, options=(), config=SMALL, timeout=1800):
@@ -44,7 +46,19 @@ def finished(tmp_path_factory):
     root = tmp_path_factory.mktemp("e2e")
     res = _run(root, *TARGETS)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    (root / "run-output.txt").write_text(res.stdout + res.stderr)  # what the terminal showed
     return root
+
+
+def _last_lines(res, n):
+    return [ln for ln in (res.stdout + res.stderr).splitlines() if ln.strip()][-n:]
+
+
+def test_the_terminal_shows_no_shell_command_noise(finished):
+    """Every rule is a script rule: no "Shell command: None" per job (the profiles leave
+    printshellcmds off)."""
+    text = (finished / "run-output.txt").read_text()
+    assert "Finished job" in text and "Shell command" not in text
 
 
 def test_every_figure_and_table_appears(finished):
@@ -72,6 +86,17 @@ def test_check_rule_fails_loudly_on_the_small_config(finished):
     assert res.returncode != 0
     text = res.stdout + res.stderr
     assert "claims failed" in text and "FAILED" in text
+    # The terminal ends with the verdict: the count, the claims that did not pass, where to look.
+    metrics = (finished / "results/metrics.csv").read_text()
+    last = _last_lines(res, 40)
+    verdict = max(i for i, ln in enumerate(last) if ln.startswith("Verdict (results/metrics.csv): "))
+    # after it only its own lines: the claims that did not pass, changed findings, where to look
+    assert all(ln.startswith("  ") for ln in last[verdict + 1:-1]), last[verdict:]
+    assert re.search(r"\d+ of \d+ claims pass, [1-9]\d* fail, \d+ inconclusive; \d+ findings? with their expected "
+                     r"verdict", last[verdict]), last
+    assert last[verdict + 1].startswith(("  FAIL: ", "  INCONCLUSIVE: ")) and " ± " in "".join(last)
+    assert last[-1].startswith("Every row with its value ± SE: results/verdict.md; the check's log: logs/check.log")
+    assert metrics  # the table the lines were read from is still there
     assert not (finished / "results/summary.txt").exists()
     # The figures are still there (a failed criterion never hides a figure).
     assert all((finished / f"results/figures/{f}.pdf").is_file() for f in FIGURES)
@@ -86,7 +111,7 @@ def _check_with(finished, tmp_path, edit):
     path = work / "results/metrics.csv"
     df = pd.read_csv(path, keep_default_na=False, dtype=str)
     edit(df).to_csv(path, index=False)
-    return work, _run(work, "results/summary.txt", options=("--allowed-rules", "check"))
+    return work, _run(work, "results/summary.txt", options=("--allowed-rules", "check", "verdict"))
 
 
 def test_check_rule_passes_when_every_claim_holds_and_still_reports_a_changed_finding(finished, tmp_path):
@@ -103,6 +128,16 @@ def test_check_rule_passes_when_every_claim_holds_and_still_reports_a_changed_fi
     n = summary.split("Claims: ")[1].split(" of ")[0]
     assert f"Claims: {n} of {n} pass, 0 fail, 0 inconclusive." in summary and int(n) > 20
     assert "FINDING CHANGED" in summary and "FINDING CHANGED" in res.stdout + res.stderr
+    # The terminal's last lines: the verdict, the changed finding, where the values are.
+    last = _last_lines(res, 30)
+    verdict = max(i for i, ln in enumerate(last) if ln.startswith("Verdict (results/metrics.csv): "))
+    changed = re.fullmatch(rf"Verdict \(results/metrics.csv\): {n} of {n} claims pass; \d+ findings? with their "
+                           r"expected verdict, (\d+) CHANGED\.", last[verdict])
+    assert changed, last[verdict:]
+    listed = last[verdict + 1:-1]
+    assert len(listed) == int(changed.group(1)) and all(ln.startswith("  FINDING CHANGED: ") for ln in listed)
+    assert any("expected no such verdict" in ln for ln in listed)  # the finding this test changed
+    assert last[-1].startswith("Measured values: results/verdict.md")
 
 
 def test_check_rule_fails_on_an_inconclusive_claim(finished, tmp_path):
@@ -131,6 +166,44 @@ def test_rule_all_builds_the_theta_curves_and_the_report_renders(finished, tmp_p
     assert res.returncode == 0, res.stderr[-3000:]
     html = (work / "report.html").read_text(errors="replace")
     assert len(html) > 100_000 and "Fig. 4" in html
+
+
+def test_the_report_shows_every_figure_and_the_verdict_in_chromium(finished, tmp_path):
+    """`snakemake --report` opened in headless Chromium (Debian's chromium; .ci/run installs it):
+    every figure, shown the way the report's buttons show it, is an image that loaded with a
+    non-zero natural size; the verdict item holds the claims and findings tables; every figure
+    has a caption with its criteria and the verdict's table is in its caption too."""
+    from chromium import find_chromium, inspect_report
+
+    exe = find_chromium()
+    if exe is None:
+        pytest.fail("chromium is not installed (apt-get install -y chromium; .ci/run does it)")
+    work = tmp_path / "work"
+    shutil.copytree(finished, work, symlinks=True)
+    res = _run(work, *TARGETS, options=("--report", str(work / "report.html")))
+    assert res.returncode == 0, res.stderr[-3000:]
+    seen = inspect_report(work / "report.html", exe)
+    assert "error" not in seen, seen
+    results = seen["results"]
+    images = {p: r for p, r in results.items() if r["mime"] == "image/png"}
+    assert sorted(images) == sorted(f"results/figures/{f}.png" for f in FIGURES)
+    for path, r in images.items():
+        img = r["img"]
+        assert img is not None and img["complete"] and img["width"] > 0 and img["height"] > 0, (path, img)
+        assert img["shownWidth"] > 0, (path, img)
+        assert r["caption"].strip(), path
+    assert not [p for p in results if p.endswith(".pdf")]  # PDFs in a data-URI frame show nothing
+    verdict = results["results/verdict.html"]
+    assert verdict["iframe"] and verdict["iframe"]["width"] > 0 and verdict["iframe"]["height"] > 0
+    assert {"claims-per-figure", "findings"} <= set(verdict["tables"])
+    assert re.match(r"\d+ of \d+ claims pass", verdict["headline"])
+    assert verdict["captionTables"] >= 1 and verdict["caption"].startswith("Verdict: ")
+    # Fig. 4's caption: every estimator's rows in one table, those that are not claims (the
+    # paper's proxy's among them) marked so, never as failures of the reproduction.
+    fig4 = results["results/figures/fig4.png"]
+    assert fig4["captionTables"] == 1 and "(recorded, not a claim)" in fig4["caption"]
+    assert "jensen" in fig4["caption"] and "field_r2_h0" in fig4["caption"]
+    assert sorted(seen["categories"])[0] == "1. Verdict"
 
 
 def test_same_config_and_seed_give_identical_bytes(finished, tmp_path):

@@ -6,11 +6,12 @@ localrules:
     runs_table,
     metrics_table,
     mi_table,
+    verdict,
     check,
 
 
 rule evaluate_run:
-    """Figure criteria (method.md §6), null tests (§4b) and the classifier I(H:E) (§5) of a run."""
+    """Figure criteria (docs/method.md §6), null tests (§4b) and the classifier I(H:E) (§5) of a run."""
     input:
         unpack(evaluation_inputs),
         warm=warmed(*WARMUP_GROUPS),
@@ -204,11 +205,36 @@ rule mi_table:
         "../scripts/concat_tables.py"
 
 
+rule verdict:
+    """The measured tables: every compared row with value ± SE and verdict (results/verdict.md), and
+    the report's verdict item (results/verdict.html, its caption results/verdict.rst)."""
+    input:
+        metrics=f"{RESULTS}/metrics.csv",
+    output:
+        markdown=f"{RESULTS}/verdict.md",
+        html=report(f"{RESULTS}/verdict.html", caption=os.path.abspath(f"{RESULTS}/verdict.rst"), category="1. Verdict"),
+        caption=f"{RESULTS}/verdict.rst",
+    log:
+        "logs/verdict.log",
+    benchmark:
+        "results/benchmarks/verdict.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=lambda wc, attempt: 5 * attempt,
+    script:
+        "../scripts/verdict.py"
+
+
 rule check:
     """The workflow's verdict: lists every failed criterion and exits non-zero if any fails."""
     input:
         metrics=f"{RESULTS}/metrics.csv",
         figures=figure_files(),
+        # the measured tables exist before the check, so a failing run has them to look at
+        measured=f"{RESULTS}/verdict.md",
     output:
         f"{RESULTS}/summary.txt",
     params:

@@ -8,6 +8,7 @@ from snakemake.utils import Paramspace, validate
 sys.path.insert(0, f"{workflow.basedir}/src")
 from rsmi.judge.claims import expected_claims, mi_runs, source_claims  # noqa: E402
 from rsmi.config import ConfigError, check_config, expand_grid, load_yaml, run_settings, theta_grid  # noqa: E402
+from rsmi.judge.verdict import announce_at_exit, run_end  # noqa: E402
 from rsmi.registry import figure_rows, is_figure_run  # noqa: E402
 from rsmi.warmup import GROUPS as WARMUP_STEPS  # noqa: E402
 
@@ -265,5 +266,6 @@ def all_targets():
         f"{RESULTS}/metrics.csv",
         f"{RESULTS}/mi.csv",
         *figure_files(),
+        *expand(f"{RESULTS}/verdict.{{ext}}", ext=["md", "html", "rst"]),
         f"{RESULTS}/summary.txt",
     ]

@@ -1,5 +1,7 @@
 # The paper's figures and the "beyond the paper" comparison, each with a caption that quotes
 # its parameters and criteria values (results/figures/<name>.rst, used by `snakemake --report`).
+# The report embeds the PNG of each figure: browsers show a PNG data URI as an image, whereas a
+# PDF data URI in the report's frame needs a PDF viewer plugin (headless Chromium shows nothing).
 
 
 localrules:
@@ -19,8 +21,8 @@ rule fig2:
         runs=figure_files_of("fig2", "rsmi.npz"),
         metrics=f"{RESULTS}/metrics.csv",
     output:
-        pdf=report(f"{RESULTS}/figures/fig2.pdf", caption=caption_of("fig2"), category="Paper figures"),
-        png=f"{RESULTS}/figures/fig2.png",
+        pdf=f"{RESULTS}/figures/fig2.pdf",
+        png=report(f"{RESULTS}/figures/fig2.png", caption=caption_of("fig2"), category="2. Paper figures"),
         caption=f"{RESULTS}/figures/fig2.rst",
     params:
         runs=figure_runs("fig2"),
@@ -43,8 +45,8 @@ rule fig3:
     input:
         samples=samples_of("dimer"),
     output:
-        pdf=report(f"{RESULTS}/figures/fig3.pdf", caption=caption_of("fig3"), category="Paper figures"),
-        png=f"{RESULTS}/figures/fig3.png",
+        pdf=f"{RESULTS}/figures/fig3.pdf",
+        png=report(f"{RESULTS}/figures/fig3.png", caption=caption_of("fig3"), category="2. Paper figures"),
         caption=f"{RESULTS}/figures/fig3.rst",
     log:
         "logs/figures/fig3.log",
@@ -66,8 +68,8 @@ rule fig4:
         runs=figure_files_of("fig4", "rsmi.npz"),
         metrics=f"{RESULTS}/metrics.csv",
     output:
-        pdf=report(f"{RESULTS}/figures/fig4.pdf", caption=caption_of("fig4"), category="Paper figures"),
-        png=f"{RESULTS}/figures/fig4.png",
+        pdf=f"{RESULTS}/figures/fig4.pdf",
+        png=report(f"{RESULTS}/figures/fig4.png", caption=caption_of("fig4"), category="2. Paper figures"),
         caption=f"{RESULTS}/figures/fig4.rst",
     params:
         runs=figure_runs("fig4"),
@@ -92,8 +94,8 @@ rule fig5:
         run=figure_files_of("fig5", "rsmi.npz")[0],
         metrics=f"{RESULTS}/metrics.csv",
     output:
-        pdf=report(f"{RESULTS}/figures/fig5.pdf", caption=caption_of("fig5"), category="Paper figures"),
-        png=f"{RESULTS}/figures/fig5.png",
+        pdf=f"{RESULTS}/figures/fig5.pdf",
+        png=report(f"{RESULTS}/figures/fig5.png", caption=caption_of("fig5"), category="2. Paper figures"),
         caption=f"{RESULTS}/figures/fig5.rst",
     params:
         run=figure_runs("fig5")[0],
@@ -117,8 +119,8 @@ rule fig6:
         rbms=expand(f"{RESULTS}/cd_rbm/n_hidden~{{n}}/rbm.npz", n=config["cd_rbm"]["n_hidden"]),
         metrics=f"{RESULTS}/metrics.csv",
     output:
-        pdf=report(f"{RESULTS}/figures/fig6.pdf", caption=caption_of("fig6"), category="Paper figures"),
-        png=f"{RESULTS}/figures/fig6.png",
+        pdf=f"{RESULTS}/figures/fig6.pdf",
+        png=report(f"{RESULTS}/figures/fig6.png", caption=caption_of("fig6"), category="2. Paper figures"),
         caption=f"{RESULTS}/figures/fig6.rst",
     log:
         "logs/figures/fig6.log",
@@ -139,11 +141,11 @@ rule mi_figures:
     input:
         mi=f"{RESULTS}/mi.csv",
     output:
-        buffer_pdf=report(f"{RESULTS}/figures/mi_vs_buffer.pdf", caption=caption_of("mi_vs_buffer"), category="Beyond the paper"),
-        buffer_png=f"{RESULTS}/figures/mi_vs_buffer.png",
+        buffer_pdf=f"{RESULTS}/figures/mi_vs_buffer.pdf",
+        buffer_png=report(f"{RESULTS}/figures/mi_vs_buffer.png", caption=caption_of("mi_vs_buffer"), category="3. Beyond the paper"),
         buffer_caption=f"{RESULTS}/figures/mi_vs_buffer.rst",
-        comparison_pdf=report(f"{RESULTS}/figures/mi_comparison.pdf", caption=caption_of("mi_comparison"), category="Beyond the paper"),
-        comparison_png=f"{RESULTS}/figures/mi_comparison.png",
+        comparison_pdf=f"{RESULTS}/figures/mi_comparison.pdf",
+        comparison_png=report(f"{RESULTS}/figures/mi_comparison.png", caption=caption_of("mi_comparison"), category="3. Beyond the paper"),
         comparison_caption=f"{RESULTS}/figures/mi_comparison.rst",
     log:
         "logs/figures/mi_figures.log",
@@ -166,8 +168,8 @@ rule fig_exact_torus:
         multibit=f"{RESULTS}/exact_torus/multibit.csv",
         metrics=f"{RESULTS}/metrics.csv",
     output:
-        pdf=report(f"{RESULTS}/figures/exact_torus.pdf", caption=caption_of("exact_torus"), category="Beyond the paper"),
-        png=f"{RESULTS}/figures/exact_torus.png",
+        pdf=f"{RESULTS}/figures/exact_torus.pdf",
+        png=report(f"{RESULTS}/figures/exact_torus.png", caption=caption_of("exact_torus"), category="3. Beyond the paper"),
         caption=f"{RESULTS}/figures/exact_torus.rst",
     params:
         fit_from=lambda wc: config["exact_torus"]["fit_from"],
@@ -192,8 +194,8 @@ rule fig7:
         flow=f"{RESULTS}/rg/flow.csv",
         metrics=f"{RESULTS}/metrics.csv",
     output:
-        pdf=report(f"{RESULTS}/figures/fig7.pdf", caption=caption_of("fig7"), category="Beyond the paper"),
-        png=f"{RESULTS}/figures/fig7.png",
+        pdf=f"{RESULTS}/figures/fig7.pdf",
+        png=report(f"{RESULTS}/figures/fig7.png", caption=caption_of("fig7"), category="3. Beyond the paper"),
         caption=f"{RESULTS}/figures/fig7.rst",
     log:
         "logs/figures/fig7.log",

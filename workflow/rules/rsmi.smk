@@ -1,4 +1,4 @@
-# The RSMI network (Λ-RBM): one filter per grid point (method.md §4, §4b).
+# The RSMI network (Λ-RBM): one filter per grid point (docs/method.md §4, §4b).
 
 
 rule train_rsmi:
@@ -34,7 +34,7 @@ rule train_rsmi:
 
 rule exact_pairs:
     """Windows of one geometry paired with blocks of independent configurations, and the exact
-    g = log P(e | v) − log P(e) of every pair (method.md §4c; rsmi.exact_proxy)."""
+    g = log P(e | v) − log P(e) of every pair (docs/method.md §4c; rsmi.exact_proxy)."""
     input:
         samples=lambda wc: f"{RESULTS}/samples/{wc.dataset}.npz",
         pool=f"{RESULTS}/samples/{DIMER_NULL}.npz" if DIMER_NULL else [],

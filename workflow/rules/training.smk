@@ -1,4 +1,4 @@
-# Θ-RBMs trained by contrastive divergence on the windows of each geometry (method.md §3).
+# Θ-RBMs trained by contrastive divergence on the windows of each geometry (docs/method.md §3).
 
 
 rule train_theta:

@@ -1,4 +1,4 @@
-"""Glue: the workflow's verdict (method.md §6). Claims gate; findings are recorded.
+"""Glue: the workflow's verdict (docs/method.md §6). Claims gate; findings are recorded.
 
 Exits non-zero when a claim fails or is inconclusive; a finding whose verdict is no longer the
 expected one is printed loudly (to the terminal, not only the log) but does not fail the run.
@@ -15,6 +15,7 @@ log = setup(snakemake)  # noqa: F821
 import pandas as pd  # noqa: E402
 
 from rsmi.utils.io import REMAKE_HINT, atomic_write_text  # noqa: E402
+from rsmi.judge.verdict import needs_text, value_text  # noqa: E402
 from rsmi.judge.tables import (changed_findings, failed_claims, missing_claims, read_metrics,  # noqa: E402
                                truthy, unresolved_claims)
 
@@ -40,8 +41,9 @@ failed, unresolved, changed = failed_claims(rows), unresolved_claims(rows), chan
 
 
 def line(tag, r):
-    return (f"{tag}  {r['run']}  [{r['figure']}] {r['criterion']} = {r['value']} ± {r['se']} "
-            f"(needs {r['op']} {r['threshold']}; verdict {r['verdict']})  {r['note']}")
+    # value ± SE with the digits the SE justifies (rsmi.judge.verdict.value_text)
+    return (f"{tag}  {r['run']}  [{r['figure']}] {r['criterion']} = {value_text(r)} "
+            f"(needs {needs_text(r)}; verdict {r['verdict']})  {r['note']}")
 
 
 lines = [f"Claims: {len(claims) - len(failed) - len(unresolved)} of {len(claims)} pass, {len(failed)} fail, "

@@ -31,7 +31,7 @@ text = caption(
     "max|λ|). The paper's staggered E patterns should appear with vanishing noise weights. One row "
     "per N_h and estimator; the figure passes when at least one estimator meets every criterion. "
     "Estimators marked * in the key (with the count per N_h) belong to runs where an estimator (the run's own or the "
-    "independent classifier) fails a null test of method.md §4b on these data or cannot decide it "
+    "independent classifier) fails a null test of docs/method.md §4b on these data or cannot decide it "
     "(inconclusive by the 2·SE rule); where the run's own estimator does, its filters are not "
     "evidence of what RSMI finds. Estimators: the paper's proxy with CD-trained Θ-RBMs (jensen), "
     "the variational bound, and the mutual information with the exact dimer measure (exact: the "

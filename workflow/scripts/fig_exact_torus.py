@@ -21,7 +21,7 @@ mb = table(smk.input.multibit, "torus_multibit") if Path(smk.input.multibit).rea
 fit = torus_fit(df.to_dict("records"), smk.params.fit_from)
 text = caption(
     "I(H:E) against an exact answer",
-    "The critical Ising torus with row regions (method.md §5b): the sign-of-magnetisation code of one "
+    "The critical Ising torus with row regions (docs/method.md §5b): the sign-of-magnetisation code of one "
     "row, scored by the pipeline's estimator (rsmi.coarse.mi.estimate_mi) on exact samples, against the "
     "transfer-matrix I(H:E); (A) on a log axis with the decay fitted for Δ_σ, (B) the relative deviation "
     "against the ±5 % band; (C) codes of several bits of one row (halves, quarters, single spins; "

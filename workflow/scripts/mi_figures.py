@@ -26,7 +26,7 @@ def table(df):
     return "\n".join(lines) + "\n"
 
 
-desc = ("Held-out classifier lower bound I(H:E) ≥ H(H) − CE (method.md §5), which does not use "
+desc = ("Held-out classifier lower bound I(H:E) ≥ H(H) − CE (docs/method.md §5), which does not use "
         "the Θ-RBMs, for the hard code h = 1[s(v) > 0] of each coarse-graining; codes of several units "
         "through the chain rule r(h|e) = Π_j r_j(h_j | h_<j, e), one logistic model with its own L2 per "
         "factor (issue 25), checked against their 1- and 2-unit sub-codes (claims mi_subcodes). "

@@ -10,36 +10,58 @@ from typing import Iterable, Mapping
 
 import pandas as pd
 
-__all__ = ["caption", "criteria_table", "null_failures", "null_summary"]
+from rsmi.judge.tables import recorded_entry
+from rsmi.judge.verdict import METHOD, needs_text, rst_literal, rst_table, status, value_text
+
+__all__ = ["caption", "criteria_table", "null_failures", "null_summary", "short_run"]
 
 
-def _fmt(value) -> str:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if v != v:  # NaN
-        return "n/a"
-    return f"{v:.4g}"
+def short_run(run: str) -> str:
+    """A run id as a short label: ``model~dimer/L_V~8/N_h~2/…/estimator~exact`` → ``dimer 8×8 N_h 2
+    L_B 4 exact`` (ids of another form, e.g. ``rg`` or ``fig4/N_h~2``, are kept)."""
+    parts = dict(p.split("~", 1) for p in str(run).split("/") if "~" in p)
+    if not {"model", "L_V", "N_h", "L_B", "estimator"} <= parts.keys():
+        return str(run)
+    return (f"{parts['model']} {parts['L_V']}×{parts['L_V']} N_h {parts['N_h']} L_B {parts['L_B']} "
+            f"{parts['estimator']}")
 
 
 def criteria_table(metrics: pd.DataFrame, runs: Iterable[str], figures: Iterable[str] | None = None) -> str:
-    """An RST list of the criteria rows of ``runs`` (restricted to ``figures`` if given)."""
+    """The criteria of ``runs`` (restricted to ``figures`` if given) as RST: a table of the compared
+    rows (run, criterion, value ± SE with the digits the SE justifies, requirement, verdict; a
+    finding reads "finding, expected verdict met" and a row that is not a claim "… (recorded, not a
+    claim)", never FAIL), one line per run for the rows :data:`rsmi.judge.tables.RECORDED` records
+    wholesale (the paper's proxy on noisy dimers), and the count of reported-only numbers."""
     runs = list(runs)
     df = metrics[metrics["run"].isin(runs)]
     if figures is not None:
         df = df[df["figure"].astype(str).isin([str(f) for f in figures])]
     if df.empty:
         return "No criteria rows for these runs.\n"
-    lines = []
-    for r in df.to_dict("records"):
-        verdict = {"pass": "pass", "fail": "**FAIL**", "inconclusive": "**INCONCLUSIVE**"}.get(str(r["verdict"]), "reported")
-        if r.get("kind") == "finding":
-            verdict += f" (finding, expected {r['expected']})"
-        need = f" (needs {r['op']} {_fmt(r['threshold'])})" if r.get("op") else ""
-        se = f" ± {_fmt(r['se'])}" if r.get("op") and str(r.get("se", "")) not in ("", "0.0", "0") else ""
-        lines.append(f"- ``{r['run']}`` [{r['figure']}] {r['criterion']} = {_fmt(r['value'])}{se}{need}: {verdict}")
-    return "\n".join(lines) + "\n"
+    rows = df.to_dict("records")
+    compared = [r for r in rows if str(r.get("op", "")) != ""]
+    wholesale = [r for r in compared if r.get("kind") == "report" and recorded_entry(r) is not None]
+    shown = [r for r in compared if r not in wholesale]
+    out = []
+    if shown:
+        out.append(rst_table(["run", "criterion", "value ± SE", "needs", "verdict"],
+                             [[short_run(r["run"]), rst_literal(r["criterion"]), value_text(r), needs_text(r),
+                               _strong(status(r))] for r in shown]))
+    for run in dict.fromkeys(r["run"] for r in wholesale):
+        rs = [r for r in wholesale if r["run"] == run]
+        counts = ", ".join(f"{n} {v}" for v, n in sorted(pd.Series([str(r["verdict"]) for r in rs]).value_counts().items()))
+        why = recorded_entry(rs[0])["finding"].split(":")[0]
+        out.append(f"- ``{run}``: {len(rs)} compared rows recorded, not claims ({counts}; {why})")
+    reported = len(rows) - len(compared)
+    if reported:
+        out.append(f"- {reported} reported numbers without a criterion: ``results/verdict.md``, "
+                   "``results/metrics.csv``")
+    return "\n".join(out) + "\n"
+
+
+def _strong(text: str) -> str:
+    """A verdict that needs attention in bold (FAIL, INCONCLUSIVE, FINDING CHANGED)."""
+    return f"**{text}**" if text.startswith(("FAIL", "INCONCLUSIVE", "FINDING CHANGED")) else text
 
 
 def _null_rows(metrics: pd.DataFrame, run: str) -> pd.DataFrame:
@@ -50,7 +72,7 @@ def _null_rows(metrics: pd.DataFrame, run: str) -> pd.DataFrame:
 
 
 def null_failures(metrics: pd.DataFrame, run: str) -> tuple[int, int]:
-    """(failing, total) gated null-test rows of ``run`` (method.md §4b), every estimator."""
+    """(failing, total) gated null-test rows of ``run`` (docs/method.md §4b), every estimator."""
     df = _null_rows(metrics, run)
     return int((df["verdict"].astype(str) != "pass").sum()), int(len(df))
 
@@ -77,6 +99,7 @@ def caption(title: str, description: str, parameters: Mapping[str, object], crit
     params = "\n".join(f"- {k}: ``{v}``" for k, v in parameters.items())
     out = f"**{title}.** {description}\n\nParameters:\n\n{params}\n"
     if criteria:
-        out += f"\nCriteria (results/metrics.csv):\n\n{criteria}"
+        out += (f"\nCriteria (value ± SE; verdict by the 2·SE rule, {METHOD} §6; claims gate the run, findings "
+                f"are recorded with their expected verdict):\n\n{criteria}")
     # Braces would be read as Jinja2 markup by the report.
     return out.replace("{", "(").replace("}", ")")

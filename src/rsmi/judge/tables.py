@@ -39,7 +39,7 @@ from typing import Any
 
 from rsmi.utils.io import REMAKE_HINT, CorruptFileError
 
-__all__ = ["COLUMNS", "FINDINGS", "RECORDED", "record_only", "MI_COLUMNS", "TableError", "verdict", "row", "classify",
+__all__ = ["COLUMNS", "FINDINGS", "RECORDED", "record_only", "recorded_entry", "MI_COLUMNS", "TableError", "verdict", "row", "classify",
            "failed_claims", "unresolved_claims", "changed_findings", "write_table", "truthy", "read_metrics", "read_mi",
            "read_csv", "read_other", "missing_claims", "OTHER_TABLES", "REMAKE_HINT"]
 
@@ -78,13 +78,20 @@ RECORDED: tuple[dict[str, str], ...] = (
 )
 
 
+def recorded_entry(r: Mapping[str, Any], recorded: Iterable[Mapping[str, str]] = RECORDED) -> Mapping[str, str] | None:
+    """The entry of ``recorded`` that covers row ``r`` (figure, criterion and run match), or None."""
+    for f in recorded:
+        if str(r["figure"]) == f["figure"] and re.search(f["criterion"], r["criterion"]) and re.search(f["run"], r["run"]):
+            return f
+    return None
+
+
 def record_only(rows: Iterable[dict[str, Any]], recorded: Iterable[Mapping[str, str]] = RECORDED) -> list[dict[str, Any]]:
     """The rows, with those that an entry of ``recorded`` covers set to gate False, kind ``report``."""
     recorded = list(recorded)
     out = []
     for r in rows:
-        if any(r["figure"] == f["figure"] and re.search(f["criterion"], r["criterion"]) and re.search(f["run"], r["run"])
-               for f in recorded):
+        if recorded_entry(r, recorded) is not None:
             r.update(gate=False, kind="report")
         out.append(r)
     return out
