@@ -222,8 +222,8 @@ rule verdict:
         "../../envs/analysis.yaml"
     threads: 1
     resources:
-        mem_mb=500,
-        runtime=lambda wc, attempt: 5 * attempt,
+        mem_mb=attempt_scaled(500),
+        runtime=attempt_scaled(5),
     script:
         "../scripts/verdict.py"
 
