@@ -78,7 +78,7 @@ def read_external(path: str | Path, *, key: str | None = None, min_configs: int 
     bad = (x != 0) & (x != 1)
     if bad.any():
         k, i, j = (int(v) for v in np.argwhere(bad)[0])
-        raise ExternalSamplesError(f"{path}: values must be 0 or 1, found {x[k, i, j]!r} at configuration {k}, site "
+        raise ExternalSamplesError(f"{path}: values must be 0 or 1, found {x[k, i, j].item()!r} at configuration {k}, site "
                                    f"({i}, {j}) ({int(bad.sum())} such sites; store a spin s = ±1 as (s + 1) / 2)")
     if x.shape[0] < min_configs:
         raise ExternalSamplesError(f"{path}: {x.shape[0]} configurations; at least {min_configs} are needed")
