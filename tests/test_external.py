@@ -235,7 +235,22 @@ def test_the_claims_of_a_grid_without_the_paper(tmp_path):
     null = {c for _, f, c in claims if f == "null"}
     assert null == {f"null_shuffled_{n}[{e}]" for n in ("kadanoff", "random0", "random1", "random2")
                     for e in ("jensen", "variational", "classifier")}
-    # 6 runs x 4 null tests x 2 scorers; 3 MI claims per estimate (6 runs, 3 x (kadanoff + 3 random) baselines)
-    assert len(claims) == 6 * 8 + 3 * (6 + 3 * 4)
+    # 5 runs x 4 null tests x 2 scorers; 3 MI claims per estimate (5 runs, 3 x (kadanoff + 3 random) baselines)
+    assert len(claims) == 5 * 8 + 3 * (5 + 3 * 4)
     row = grid.iloc[0].to_dict()
     assert run_claims(row) != run_claims(row, paramagnet=False)
+
+
+def test_the_per_run_plot_draws_every_unit_and_refuses_a_bad_filter():
+    from rsmi.figures.plotting import plot_run_filters
+
+    rng = np.random.default_rng(0)
+    for model, L in (("ising", 4), ("dimer", 8)):
+        fig = plot_run_filters(rng.standard_normal((L, L, 3)), np.linspace(0, 1, 11), model=model,
+                               val_history=np.full(11, np.nan), title="run")
+        titles = [ax.get_title() for ax in fig.axes]
+        assert [t for t in titles if t.startswith("unit")] == ["unit 1", "unit 2", "unit 3"]
+    with pytest.raises(ValueError, match="L_V, L_V, N_h"):
+        plot_run_filters(np.zeros((4, 3, 1)), np.zeros(3))
+    with pytest.raises(ValueError, match="model"):
+        plot_run_filters(np.zeros((4, 4, 1)), np.zeros(3), model="potts")

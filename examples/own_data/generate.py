@@ -1,5 +1,5 @@
-"""Write a data set the workflow does not sample itself: the 2D Ising model above T_c
-(T = 2.6, correlation length about 2 sites), from a plain heat-bath Monte Carlo in NumPy.
+"""Write a data set the workflow does not sample itself: the 2D Ising model off criticality
+(T = 3.0, in the paramagnet above T_c = 2.269), from a plain heat-bath Monte Carlo in NumPy.
 
 This stands for "your own Monte Carlo code": any program that writes an (n, L, L) array of 0/1
 to a .npy file (or a .npz archive with an array `configs`) will do (README, "Your own data").
@@ -51,7 +51,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, default=here / "configs.npy")
     p.add_argument("--L", type=int, default=32)
-    p.add_argument("--T", type=float, default=2.6)
+    p.add_argument("--T", type=float, default=3.0)
     p.add_argument("--n-chains", type=int, default=60)
     p.add_argument("--per-chain", type=int, default=5)
     p.add_argument("--burn-in", type=int, default=300)
