@@ -154,7 +154,7 @@ def test_the_paper_needs_its_runs_and_my_data_does_not(tmp_path):
 def test_a_grid_run_without_its_settings_is_named(tmp_path):
     cfg = _own(tmp_path, _bits(n=40, L=16))
     del cfg["theta_rbm"]
-    with pytest.raises(ConfigError, match=r"grid\[0\]\.estimator: estimator 'jensen' needs the Θ-RBM settings theta_rbm.ising"):
+    with pytest.raises(ConfigError, match=r"grid\[1\]\.estimator: estimator 'jensen' needs the Θ-RBM settings theta_rbm.ising"):
         check_config(cfg)
     cfg = _own(tmp_path, _bits(n=40, L=16))
     cfg["grid"][0]["model"] = "dimer"
