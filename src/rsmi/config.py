@@ -17,7 +17,8 @@ from typing import Any, Mapping
 import pandas as pd
 import yaml
 
-from rsmi.registry import REQUIRED_RUNS
+from rsmi.registry import REQUIRED_RUNS, paper_figures
+from rsmi.sampling.external import ExternalSamplesError, read_external
 
 __all__ = [
     "ConfigError",
@@ -31,6 +32,8 @@ __all__ = [
     "theta_grid",
     "run_settings",
     "lattice_side",
+    "n_configurations",
+    "is_external",
 ]
 
 GRID_COLUMNS = ["model", "L_V", "N_h", "L_B", "L_E", "estimator"]
@@ -45,9 +48,39 @@ class ConfigError(ValueError):
     """The configuration is invalid; the message names the key and the reason."""
 
 
+def is_external(sample_cfg: Mapping[str, Any]) -> bool:
+    """Whether a ``samples:`` entry reads a file of configurations (``file:``) instead of sampling."""
+    return "file" in sample_cfg
+
+
+_EXTERNAL_CACHE: dict[tuple, tuple[int, int]] = {}
+
+
+def _external_shape(sample_cfg: Mapping[str, Any]) -> tuple[int, int]:
+    """(n, L) of an external entry's file, read and checked by :func:`rsmi.sampling.external.read_external`
+    (once per file version: the check runs whenever Snakemake parses the workflow)."""
+    path = Path(sample_cfg["file"])
+    st = path.stat() if path.is_file() else None
+    tag = (str(path.resolve()), sample_cfg.get("key"), st and st.st_mtime_ns, st and st.st_size)
+    if tag not in _EXTERNAL_CACHE:
+        x = read_external(path, key=sample_cfg.get("key"))
+        _EXTERNAL_CACHE[tag] = (int(x.shape[0]), int(x.shape[1]))
+    return _EXTERNAL_CACHE[tag]
+
+
 def lattice_side(sample_cfg: Mapping[str, Any]) -> int:
-    """Side of the stored configurations: L for Ising, the fat side 2L for dimers."""
+    """Side of the stored configurations: L for Ising, the fat side 2L for dimers; an external
+    entry's from its file."""
+    if is_external(sample_cfg):
+        return _external_shape(sample_cfg)[1]
     return int(sample_cfg["L"]) * (2 if sample_cfg["model"] == "dimer" else 1)
+
+
+def n_configurations(sample_cfg: Mapping[str, Any]) -> int:
+    """Stored configurations of a data set: ``n_samples``, or the external file's ``n``."""
+    if is_external(sample_cfg):
+        return _external_shape(sample_cfg)[0]
+    return int(sample_cfg["n_samples"])
 
 
 class UniqueKeyLoader(yaml.SafeLoader):
@@ -119,7 +152,14 @@ def check_config(config: Mapping[str, Any]) -> None:
     for name, s in samples.items():
         key = f"samples.{name}"
         _require(s.get("model") in ("ising", "dimer"), f"{key}.model", f"unknown model {s.get('model')!r}; expected ising or dimer")
-        if s["model"] == "dimer":
+        if is_external(s):
+            _require(s["model"] == "ising", f"{key}.model", "a file of configurations is read as binary spins on a square "
+                                                            "lattice (model ising); the dimer pipeline reads its own sampler's data only")
+            try:
+                _external_shape(s)
+            except ExternalSamplesError as exc:
+                raise ConfigError(f"{key}.file: data set {name!r}: {exc}") from None
+        elif s["model"] == "dimer":
             _require(s["L"] % 2 == 0, f"{key}.L", f"L={s['L']} is odd; fully packed dimers need an even number of vertices per side")
     for model in ("ising", "dimer"):
         spec = windows.get(model)
@@ -158,7 +198,8 @@ def check_config(config: Mapping[str, Any]) -> None:
             _require(cd["L_V"] <= side, "cd_rbm.L_V", f"block side {cd['L_V']} exceeds the lattice side {side}")
     grid = expand_grid(config)
     _check_noise(config, grid)
-    for fig, model, L_V, N_h, est in REQUIRED_RUNS:
+    # the paper's runs only when its figures are requested (registry.paper_figures)
+    for fig, model, L_V, N_h, est in (REQUIRED_RUNS if paper_figures(config) else ()):
         rows = grid[(grid.model == model) & (grid.L_V == L_V) & (grid.N_h == N_h)
                     & (grid.L_B == L_V // 2) & (grid.L_E == L_V // 2)]
         if est is not None:
@@ -172,7 +213,7 @@ def check_config(config: Mapping[str, Any]) -> None:
             src = rg[key]
             _require(src in samples and samples[src]["model"] == "ising", f"rg.{key}",
                      f"must name an Ising data set under samples, got {src!r}")
-            L = samples[src]["L"]
+            L = lattice_side(samples[src])
             # at L = 4 the distance-2 coupling aliases (MCRG's A becomes singular): >= 8 at the last level
             _require(L % (2 ** rg["levels"]) == 0 and L >> rg["levels"] >= 8, f"rg.{key}",
                      f"data set {src!r} has L={L}: {rg['levels']} levels of 2x2 blocking need L divisible by "
@@ -180,7 +221,7 @@ def check_config(config: Mapping[str, Any]) -> None:
         want = dict(model="ising", estimator="jensen", **rg["run"])
         match = grid[(grid[list(want)] == pd.Series(want)).all(axis=1)] if len(grid) else grid
         _require(len(match) == 1, "rg.run", f"no jensen Ising run {rg['run']} in the grid")
-        _require(samples[rg["critical"]]["n_samples"] >= 2 * rg["n_blocks"], "rg.n_blocks",
+        _require(n_configurations(samples[rg["critical"]]) >= 2 * rg["n_blocks"], "rg.n_blocks",
                  f"{rg['n_blocks']} jackknife blocks need at least {2 * rg['n_blocks']} samples")
     torus = config.get("exact_torus")
     if torus:
@@ -211,6 +252,12 @@ def held_out_count(n: int, validation_fraction: float) -> int:
     return min(n - 1, max(1, int(round(validation_fraction * n))))
 
 
+def _too_few(sample_cfg: Mapping[str, Any], n: int) -> str:
+    if is_external(sample_cfg):
+        return f"file {sample_cfg['file']} holds {n} configurations, too few"
+    return f"n_samples={n} is too small"
+
+
 def _check_sample_counts(config: Mapping[str, Any]) -> None:
     """Data sets whose windows are split by configuration (training / held out, then the held-out
     windows again by configuration for the MI estimate and the null tests) need at least one
@@ -231,17 +278,18 @@ def _check_sample_counts(config: Mapping[str, Any]) -> None:
     for name, used_by in split.items():
         if name not in samples or f is None or not 0 < f < 1:
             continue  # named in the checks below / by the schema
-        n = samples[name]["n_samples"]
+        n = n_configurations(samples[name])
         need = next(m for m in range(3, 10**6) if held_out_count(m, f) >= 2 and m - held_out_count(m, f) >= 1)
-        _require(n >= need, f"samples.{name}.n_samples",
-                 f"n_samples={n} is too small: {used_by} splits its configurations into training and held-out "
+        _require(n >= need, f"samples.{name}." + ("file" if is_external(samples[name]) else "n_samples"),
+                 f"{_too_few(samples[name], n)}: {used_by} splits its configurations into training and held-out "
                  f"(windows.validation_fraction={f}), and the held-out windows are split again by configuration "
-                 f"(MI estimate, null tests): that needs at least 1 + 2 configurations, i.e. n_samples >= {need}")
+                 f"(MI estimate, null tests): that needs at least 1 + 2 configurations, i.e. "
+                 + ("n" if is_external(samples[name]) else "n_samples") + f" >= {need}")
     for name, used_by in whole.items():
         if name in samples:
-            n = samples[name]["n_samples"]
-            _require(n >= 2, f"samples.{name}.n_samples",
-                     f"n_samples={n} is too small: {used_by} needs at least 2 configurations for a standard error")
+            n = n_configurations(samples[name])
+            _require(n >= 2, f"samples.{name}." + ("file" if is_external(samples[name]) else "n_samples"),
+                     f"{_too_few(samples[name], n)}: {used_by} needs at least 2 configurations for a standard error")
 
 
 #: What reads the noise sites of dimer data (method.md §1, §4b, §6): with ``noise: false`` those
@@ -308,6 +356,11 @@ def _check_grid_entry(config, i: int, entry: Mapping[str, Any]) -> None:
             _require(bool((config.get("null_tests") or {}).get("dimer_samples")) and "exact_pairs" in config,
                      f"{key}.estimator", "the 'exact' estimator draws its pool from null_tests.dimer_samples and "
                                          "needs the exact_pairs settings")
+        _require(model in config["rsmi"][est], f"{key}.estimator",
+                 f"estimator {est!r} has no settings for model {model!r} under rsmi.{est}.{model}")
+        if est in ESTIMATORS_NEEDING_THETA:
+            _require(model in (config.get("theta_rbm") or {}), f"{key}.estimator",
+                     f"estimator {est!r} needs the Θ-RBM settings theta_rbm.{model}")
 
 
 def expand_grid(config: Mapping[str, Any]) -> pd.DataFrame:
@@ -323,14 +376,16 @@ def expand_grid(config: Mapping[str, Any]) -> pd.DataFrame:
 def theta_grid(config: Mapping[str, Any], grid: pd.DataFrame) -> pd.DataFrame:
     """The Θ-RBMs to train: one per (data set, L_V, L_B, L_E) used by a proxy estimator.
 
-    Each proxy run needs the Θ-RBMs of its own data set and, for Ising, those of the
-    paramagnet data set of the null tests (method.md §4b) with the same window geometry.
+    Each proxy run needs the Θ-RBMs of its own data set and, for Ising with a paramagnet data set
+    (``null_tests.paramagnet_samples``), those of the paramagnet with the same window geometry
+    (method.md §4b).
     """
     rows = []
+    paramagnet = (config.get("null_tests") or {}).get("paramagnet_samples")
     for r in grid[grid.estimator.isin(ESTIMATORS_NEEDING_THETA)].itertuples():
         rows.append((config["windows"][r.model]["samples"], r.L_V, r.L_B, r.L_E))
-        if r.model == "ising":
-            rows.append((config["null_tests"]["paramagnet_samples"], r.L_V, r.L_B, r.L_E))
+        if r.model == "ising" and paramagnet:
+            rows.append((paramagnet, r.L_V, r.L_B, r.L_E))
     cols = ["dataset", "L_V", "L_B", "L_E"]
     return pd.DataFrame(rows, columns=cols).drop_duplicates().sort_values(cols).reset_index(drop=True)
 

@@ -2,7 +2,8 @@
 
 Every consumer reads this module and nothing else for these decisions:
 
-* :func:`rsmi.config.check_config` — the grid must hold every run of :data:`REQUIRED_RUNS`;
+* :func:`rsmi.config.check_config` — the grid must hold every run of :data:`REQUIRED_RUNS` when the
+  paper's figures are requested (:func:`paper_figures`; a grid of the user's own data has none);
 * the Snakemake input functions (``workflow/rules/common.smk``) — :func:`figure_rows` gives
   the runs a figure rule reads, and the run ids reach the figure scripts as rule params;
 * :func:`rsmi.judge.metrics.criteria_rows` — :func:`criteria_groups` says which figure's criteria
@@ -27,10 +28,12 @@ __all__ = [
     "FIG5_RUN",
     "FIG5_SNAPSHOT_EPOCHS",
     "REQUIRED_RUNS",
+    "cd_rbm_units",
     "criteria_groups",
     "figure_rows",
     "is_figure_run",
     "is_paper_window",
+    "paper_figures",
     "paper_window",
 ]
 
@@ -54,6 +57,23 @@ REQUIRED_RUNS: tuple[tuple[str, str, int, int, str | None], ...] = (
 
 #: Criteria groups of :func:`rsmi.judge.metrics.criteria_rows`, one per figure (panel).
 CRITERIA_GROUPS = ("2A", "2B", "2C-E", "4", "5", "6")
+
+
+def paper_figures(config: Mapping[str, Any]) -> bool:
+    """Whether the paper's figures are requested: config key ``paper`` (default true).
+
+    With ``paper: false`` ("my data only", README "Your own data") the grid need not hold
+    :data:`REQUIRED_RUNS`, no run is a figure run (no figure's criteria are applied to it), the
+    CD-RBMs of Fig. 6 are not trained and the paper's figures are not drawn; every run still gets its
+    null tests, its MI estimate, its tables and its own filter plot."""
+    return bool(config.get("paper", True))
+
+
+def cd_rbm_units(config: Mapping[str, Any]) -> list[int]:
+    """Hidden units of the CD-trained RBMs of Fig. 6 (``cd_rbm.n_hidden``): none unless the paper's
+    figures are requested."""
+    cd = config.get("cd_rbm")
+    return [int(n) for n in cd["n_hidden"]] if cd and paper_figures(config) else []
 
 
 def paper_window(L_V: int) -> dict[str, int]:

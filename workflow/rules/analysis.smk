@@ -20,7 +20,7 @@ rule evaluate_run:
         mi=f"{RESULTS}/runs/{RUNS.wildcard_pattern}/mi.csv",
     params:
         run=lambda wc: run_id(dict(wc.items())),
-        figure_run=lambda wc: is_figure_run(wc_row(wc)),
+        figure_run=lambda wc: PAPER and is_figure_run(wc_row(wc)),
         proxy=lambda wc: canonical(run_settings(config, wc_row(wc))),
         windows=lambda wc: canonical(config["windows"][wc.model]),
         paramagnet=PARAMAGNET,
@@ -46,13 +46,13 @@ rule evaluate_run:
 rule train_cd_rbm:
     """Fig. 6: a CD-trained RBM on dimer + noise blocks (no mutual information involved)."""
     input:
-        samples=samples_of("dimer"),
+        samples=lambda wc: samples_of("dimer"),
         warm=warmed("rbm"),
     output:
         f"{RESULTS}/cd_rbm/n_hidden~{{n_hidden}}/rbm.npz",
     params:
-        cd=canonical(config["cd_rbm"]),
-        windows=canonical(config["windows"]["dimer"]),
+        cd=lambda wc: canonical(config["cd_rbm"]),
+        windows=lambda wc: canonical(config["windows"]["dimer"]),
         validation_fraction=config["windows"]["validation_fraction"],
         seed=config["seed"],
     log:
@@ -74,15 +74,15 @@ rule evaluate_cd_rbm:
     """Fig. 6 criteria: noise share of the CD filters, their field R² against the RSMI filters'."""
     input:
         rbm=f"{RESULTS}/cd_rbm/n_hidden~{{n_hidden}}/rbm.npz",
-        samples=samples_of("dimer"),
+        samples=lambda wc: samples_of("dimer"),
         fig4_rsmi=figure_files_of("fig4", "rsmi.npz"),
         fig4_metrics=figure_files_of("fig4", "metrics.csv"),
     output:
         metrics=f"{RESULTS}/cd_rbm/n_hidden~{{n_hidden}}/metrics.csv",
         mi=f"{RESULTS}/cd_rbm/n_hidden~{{n_hidden}}/mi.csv",
     params:
-        cd=canonical(config["cd_rbm"]),
-        windows=canonical(config["windows"]["dimer"]),
+        cd=lambda wc: canonical(config["cd_rbm"]),
+        windows=lambda wc: canonical(config["windows"]["dimer"]),
         validation_fraction=config["windows"]["validation_fraction"],
         seed=config["seed"],
     log:
@@ -154,7 +154,7 @@ rule metrics_table:
     claims on every MI estimate."""
     input:
         runs=expand(f"{RESULTS}/runs/{{params}}/metrics.csv", params=RUNS.instance_patterns),
-        cd=expand(f"{RESULTS}/cd_rbm/n_hidden~{{n}}/metrics.csv", n=config["cd_rbm"]["n_hidden"]),
+        cd=expand(f"{RESULTS}/cd_rbm/n_hidden~{{n}}/metrics.csv", n=CD_UNITS),
         mi=f"{RESULTS}/mi.csv",
         torus=[f"{RESULTS}/exact_torus/metrics.csv"] if TORUS else [],
         rg=[f"{RESULTS}/rg/metrics.csv"] if RG else [],
@@ -186,7 +186,7 @@ rule mi_table:
     input:
         runs=expand(f"{RESULTS}/runs/{{params}}/mi.csv", params=RUNS.instance_patterns),
         baselines=expand(f"{RESULTS}/baselines/{{params}}/mi.csv", params=GEOMETRY.instance_patterns),
-        cd=expand(f"{RESULTS}/cd_rbm/n_hidden~{{n}}/mi.csv", n=config["cd_rbm"]["n_hidden"]),
+        cd=expand(f"{RESULTS}/cd_rbm/n_hidden~{{n}}/mi.csv", n=CD_UNITS),
     output:
         f"{RESULTS}/mi.csv",
     params:

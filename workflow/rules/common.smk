@@ -7,9 +7,9 @@ from snakemake.utils import Paramspace, validate
 # The workflow runs the library from this checkout, whether or not it is pip-installed.
 sys.path.insert(0, f"{workflow.basedir}/src")
 from rsmi.judge.claims import expected_claims, mi_runs, source_claims  # noqa: E402
-from rsmi.config import ConfigError, check_config, expand_grid, load_yaml, run_settings, theta_grid  # noqa: E402
+from rsmi.config import ConfigError, check_config, expand_grid, is_external, load_yaml, run_settings, theta_grid  # noqa: E402
 from rsmi.judge.verdict import announce_at_exit, run_end  # noqa: E402
-from rsmi.registry import figure_rows, is_figure_run  # noqa: E402
+from rsmi.registry import cd_rbm_units, figure_rows, is_figure_run, paper_figures  # noqa: E402
 from rsmi.warmup import GROUPS as WARMUP_STEPS  # noqa: E402
 
 try:
@@ -31,9 +31,17 @@ THETA = Paramspace(theta_grid(config, GRID), filename_params=None, param_sep="~"
 RESULTS = "results"
 # numba warm-up groups (rsmi.warmup.GROUPS): disjoint sets of kernels, compiled by parallel jobs.
 WARMUP_GROUPS = tuple(WARMUP_STEPS)
-PARAMAGNET = config["null_tests"]["paramagnet_samples"]
+# the paper's figures (config key paper, default true; false: "my data only", README "Your own data")
+PAPER = paper_figures(config)
+# data sets read from a file (rule import_samples) and drawn by a sampler (rule sample)
+EXTERNAL = sorted(name for name, spec in config["samples"].items() if is_external(spec))
+SAMPLED = sorted(name for name in config["samples"] if name not in EXTERNAL)
+# optional without the paper: the Ising null tests' paramagnet (else they shuffle the run's own environments)
+PARAMAGNET = (config.get("null_tests") or {}).get("paramagnet_samples")
 # optional: an independent dimer data set for the proxy's null tests (more windows, smaller SE)
-DIMER_NULL = config["null_tests"].get("dimer_samples")
+DIMER_NULL = (config.get("null_tests") or {}).get("dimer_samples")
+# Fig. 6's CD-RBMs (hidden units; none without the paper)
+CD_UNITS = cd_rbm_units(config)
 # Window geometries of the grid (the baselines are scored per geometry).
 GEOMETRY = Paramspace(
     GRID[["model", "L_V", "L_B", "L_E"]].drop_duplicates().reset_index(drop=True),
@@ -41,7 +49,7 @@ GEOMETRY = Paramspace(
     param_sep="~",
 )
 # The figure rules: name -> the outputs they make (PDF, PNG and a caption quoting the numbers).
-FIGURES = ["fig2", "fig3", "fig4", "fig5", "fig6", "mi_vs_buffer", "mi_comparison"]
+FIGURES = (["fig2", "fig3", "fig4", "fig5", "fig6"] if PAPER else []) + ["mi_vs_buffer", "mi_comparison"]
 # optional: the MI estimator against the exact torus (config key exact_torus)
 TORUS = config.get("exact_torus")
 if TORUS:
@@ -143,10 +151,21 @@ def theta_inputs(wc):
     return theta_paths(config["windows"][wc.model]["samples"], wc.L_V, wc.L_B, wc.L_E)
 
 
+def names_regex(names):
+    """A wildcard constraint matching exactly ``names`` (none: a pattern that matches nothing)."""
+    return "|".join(names) if names else "(?!)"
+
+
+def external_file(wc):
+    """The file an external data set is read from (config samples.<name>.file): the input of
+    import_samples, never an output of any rule, so no Snakemake command writes or deletes it."""
+    return config["samples"][wc.dataset]["file"]
+
+
 def evaluation_inputs(wc):
-    """A run's filter, its data, its Θ-RBMs, and for Ising the paramagnet of the null tests."""
+    """A run's filter, its data, its Θ-RBMs, and for Ising the paramagnet of the null tests (if any)."""
     inputs = dict(theta_inputs(wc), rsmi=f"{RESULTS}/runs/{run_id(dict(wc.items()))}/rsmi.npz", samples=samples_of(wc.model))
-    if wc.model == "ising":
+    if wc.model == "ising" and PARAMAGNET:
         inputs["paramagnet"] = f"{RESULTS}/samples/{PARAMAGNET}.npz"
         if needs_theta(wc.estimator):
             pm = theta_paths(PARAMAGNET, wc.L_V, wc.L_B, wc.L_E)
@@ -166,7 +185,7 @@ def runs_table_rows():
             dict(
                 run=run_id(row),
                 **row,
-                figure_run=is_figure_run(row),
+                figure_run=PAPER and is_figure_run(row),
                 samples=samples_of(row["model"]),
                 theta_v=theta["theta_v"] if with_theta else "",
                 theta_ve=theta["theta_ve"] if with_theta else "",
@@ -179,7 +198,9 @@ def runs_table_rows():
 
 
 def figure_runs(figure):
-    """Run ids a figure rule reads, in its panel order (rsmi.registry owns the choice)."""
+    """Run ids a figure rule reads, in its panel order (rsmi.registry owns the choice). The figure
+    rules call it from input functions, so a grid without the paper's runs (paper: false) is never
+    asked for them."""
     return [run_id(r) for r in figure_rows(GRID, figure).to_dict("records")]
 
 
@@ -189,7 +210,9 @@ def figure_files_of(figure, filename):
 
 
 def fig4_panels():
-    """{N_h: [run ids]} of the Fig. 4 runs, one panel per N_h."""
+    """{N_h: [run ids]} of the Fig. 4 runs, one panel per N_h (none without the paper)."""
+    if not PAPER:
+        return {}
     rows = figure_rows(GRID, "fig4")
     return {int(n): [run_id(r) for r in g.to_dict("records")] for n, g in rows.groupby("N_h")}
 
@@ -208,6 +231,11 @@ def caption_of(name):
 
 def figure_files():
     return expand(f"{RESULTS}/figures/{{fig}}.{{ext}}", fig=FIGURES, ext=["pdf", "png"])
+
+
+def run_filter_plots():
+    """Every run's own plot: its objective against epoch and its filters (rule plot_run_filters)."""
+    return expand(f"{RESULTS}/runs/{{params}}/filters.png", params=RUNS.instance_patterns)
 
 
 def theta_curves(ext):
@@ -247,7 +275,7 @@ def verdict_files():
         files.update(dict.fromkeys(evaluation_inputs(_AsWildcards({k: str(v) for k, v in row.items()})).values()))
     for params in GEOMETRY.instance_patterns:
         files[f"{RESULTS}/baselines/{params}/mi.csv"] = None
-    for n in config["cd_rbm"]["n_hidden"]:
+    for n in CD_UNITS:
         for name in ("rbm.npz", "metrics.csv", "mi.csv"):
             files[f"{RESULTS}/cd_rbm/n_hidden~{n}/{name}"] = None
     if TORUS:
@@ -267,5 +295,7 @@ def all_targets():
         f"{RESULTS}/mi.csv",
         *figure_files(),
         *expand(f"{RESULTS}/verdict.{{ext}}", ext=["md", "html", "rst"]),
+        # the per-run plots of a grid of one's own data (a target of its own in the paper's run)
+        *([] if PAPER else run_filter_plots()),
         f"{RESULTS}/summary.txt",
     ]

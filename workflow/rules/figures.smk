@@ -13,19 +13,20 @@ localrules:
     mi_figures,
     fig_exact_torus,
     fig7,
+    plot_run_filters,
 
 
 rule fig2:
     """Ising filters at T_c: 2x2 and 4x4 blocks with N_h 1 and 4, and N_h 1 for 2x2, 4x4, 6x6."""
     input:
-        runs=figure_files_of("fig2", "rsmi.npz"),
+        runs=lambda wc: figure_files_of("fig2", "rsmi.npz"),
         metrics=f"{RESULTS}/metrics.csv",
     output:
         pdf=f"{RESULTS}/figures/fig2.pdf",
         png=report(f"{RESULTS}/figures/fig2.png", caption=caption_of("fig2"), category="2. Paper figures"),
         caption=f"{RESULTS}/figures/fig2.rst",
     params:
-        runs=figure_runs("fig2"),
+        runs=lambda wc: figure_runs("fig2"),
     log:
         "logs/figures/fig2.log",
     benchmark:
@@ -43,7 +44,7 @@ rule fig2:
 rule fig3:
     """Dimer configurations from the project's own sampler; staggered vs columnar fields."""
     input:
-        samples=samples_of("dimer"),
+        samples=lambda wc: samples_of("dimer"),
     output:
         pdf=f"{RESULTS}/figures/fig3.pdf",
         png=report(f"{RESULTS}/figures/fig3.png", caption=caption_of("fig3"), category="2. Paper figures"),
@@ -65,14 +66,14 @@ rule fig3:
 rule fig4:
     """Dimer filters (V 8x8 fat, N_h 2 and 4) on the lattice, per estimator."""
     input:
-        runs=figure_files_of("fig4", "rsmi.npz"),
+        runs=lambda wc: figure_files_of("fig4", "rsmi.npz"),
         metrics=f"{RESULTS}/metrics.csv",
     output:
         pdf=f"{RESULTS}/figures/fig4.pdf",
         png=report(f"{RESULTS}/figures/fig4.png", caption=caption_of("fig4"), category="2. Paper figures"),
         caption=f"{RESULTS}/figures/fig4.rst",
     params:
-        runs=figure_runs("fig4"),
+        runs=lambda wc: figure_runs("fig4"),
         panels=fig4_panels(),
     log:
         "logs/figures/fig4.log",
@@ -91,14 +92,14 @@ rule fig4:
 rule fig5:
     """A_Λ against epochs for Ising 6x6, N_h 1, with the filter at epochs 0, 10, 100, 190."""
     input:
-        run=figure_files_of("fig5", "rsmi.npz")[0],
+        run=lambda wc: figure_files_of("fig5", "rsmi.npz")[0],
         metrics=f"{RESULTS}/metrics.csv",
     output:
         pdf=f"{RESULTS}/figures/fig5.pdf",
         png=report(f"{RESULTS}/figures/fig5.png", caption=caption_of("fig5"), category="2. Paper figures"),
         caption=f"{RESULTS}/figures/fig5.rst",
     params:
-        run=figure_runs("fig5")[0],
+        run=lambda wc: figure_runs("fig5")[0],
     log:
         "logs/figures/fig5.log",
     benchmark:
@@ -116,7 +117,7 @@ rule fig5:
 rule fig6:
     """CD-trained RBMs on dimer + noise blocks: few hidden units, and enough for every pair."""
     input:
-        rbms=expand(f"{RESULTS}/cd_rbm/n_hidden~{{n}}/rbm.npz", n=config["cd_rbm"]["n_hidden"]),
+        rbms=expand(f"{RESULTS}/cd_rbm/n_hidden~{{n}}/rbm.npz", n=CD_UNITS),
         metrics=f"{RESULTS}/metrics.csv",
     output:
         pdf=f"{RESULTS}/figures/fig6.pdf",
@@ -209,3 +210,24 @@ rule fig7:
         runtime=attempt_scaled(10),
     script:
         "../scripts/fig7.py"
+
+
+rule plot_run_filters:
+    """Every run's own plot: its objective against epoch and its filters at the end of training
+    (results/runs/<run>/filters.png; one job: the drawing is quick, the start-up is not)."""
+    input:
+        expand(f"{RESULTS}/runs/{{params}}/rsmi.npz", params=RUNS.instance_patterns),
+    output:
+        run_filter_plots(),
+    log:
+        "logs/figures/run_filters.log",
+    benchmark:
+        "results/benchmarks/figures/run_filters.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=attempt_scaled(1000),
+        runtime=attempt_scaled(10),
+    script:
+        "../scripts/plot_run_filters.py"

@@ -1,4 +1,5 @@
-# Monte Carlo samples: critical Ising (Wolff) and fully packed dimers with noise (worm).
+# Monte Carlo samples: critical Ising (Wolff) and fully packed dimers with noise (worm), or a
+# user's own configurations read from a file (import_samples).
 
 
 rule numba_warmup:
@@ -30,6 +31,8 @@ rule sample:
         warmed("samplers"),
     output:
         f"{RESULTS}/samples/{{dataset}}.npz",
+    wildcard_constraints:
+        dataset=names_regex(SAMPLED),
     params:
         spec=lambda wc: canonical(config["samples"][wc.dataset]),
         seed=config["seed"],
@@ -46,3 +49,31 @@ rule sample:
         runtime=attempt_scaled(10),
     script:
         "../scripts/sample.py"
+
+
+rule import_samples:
+    """An external data set of `samples:` (key `file:`): the file is checked (rsmi.sampling.external)
+    and stored as results/samples/<name>.npz like a sampled one. The file is this rule's input and
+    never an output, so no Snakemake command (-F included) writes or deletes it; a changed file
+    reruns everything made from it."""
+    input:
+        external_file,
+    output:
+        f"{RESULTS}/samples/{{dataset}}.npz",
+    wildcard_constraints:
+        dataset=names_regex(EXTERNAL),
+    params:
+        spec=lambda wc: canonical(config["samples"][wc.dataset]),
+    log:
+        "logs/sample/{dataset}.log",
+    benchmark:
+        "results/benchmarks/sample/{dataset}.tsv"
+    conda:
+        "../../envs/sampling.yaml"
+    group: "prepare"
+    threads: 1
+    resources:
+        mem_mb=attempt_scaled(1000),
+        runtime=attempt_scaled(10),
+    script:
+        "../scripts/import_samples.py"

@@ -15,7 +15,7 @@ from rsmi.utils.io import atomic_write_text  # noqa: E402
 from rsmi.judge.metrics import criteria_rows  # noqa: E402
 from rsmi.judge.tables import record_only, write_table  # noqa: E402
 from rsmi.coarse.mi import estimate_mi_with_subcodes, subcode_summary  # noqa: E402
-from rsmi.judge.nulltests import run_null_tests  # noqa: E402
+from rsmi.judge.nulltests import run_null_tests, shuffle_environments  # noqa: E402
 from rsmi.windows.regions import cut_regions  # noqa: E402
 from rsmi.theta.rbm import RBM  # noqa: E402
 from rsmi.coarse.results import FilterResult  # noqa: E402
@@ -52,10 +52,17 @@ if wc.model == "dimer":
         configs, _ = load_samples(inp.null_samples)
         Vn, En = cut_regions(configs, stride=par.windows["stride"], **geom)
         own_data = (Vn, En, np.repeat(np.arange(len(configs)), len(Vn) // len(configs)))
-else:
+elif par.paramagnet:
     pm = load_windows(inp.paramagnet, dataset=par.paramagnet, **window_kw)
     V, E, G = pm.V_val, pm.E_val, pm.G_val
     theta = (RBM.load(inp.paramagnet_theta_v), RBM.load(inp.paramagnet_theta_ve)) if proxy else (None, None)
+else:
+    # no paramagnet (data of unknown physics): the run's held-out blocks with the environments of
+    # other configurations, independent by construction (rsmi.judge.nulltests.shuffle_environments)
+    V, G = win.V_val, win.G_val
+    E = shuffle_environments(win.E_val, G, derive_seed(par.seed, "shuffle", run))
+    theta = (RBM.load(inp.theta_v), RBM.load(inp.theta_ve)) if proxy else (None, None)
+ising_null = "paramagnet" if wc.model == "dimer" or par.paramagnet else "shuffled"
 # The proxy scores fixed filters with evaluate_proxy's own Monte Carlo effort (256 posterior
 # samples per h-state), not the training's per-step K: a null test must not drown in noise.
 proxy_kwargs = {"path": par.proxy["path"]} if proxy else {}
@@ -66,7 +73,7 @@ for est in (wc.estimator, "classifier"):
                           seed=derive_seed(par.seed, "null", run, est), run=run,
                           proxy_kwargs=proxy_kwargs if est == wc.estimator and proxy else None,
                           own_filter=(result.weights, result.biases) if est == wc.estimator else None,
-                          L_B=geom["L_B"], pairs=pairs if est == "exact" else None)
+                          L_B=geom["L_B"], pairs=pairs if est == "exact" else None, ising_null=ising_null)
     for r in null:
         r["criterion"] = f"{r['criterion']}[{est}]"
     rows += record_only(null)  # rows of decided findings: recorded, not gated (rsmi.judge.tables.RECORDED)

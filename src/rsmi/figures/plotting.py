@@ -45,6 +45,7 @@ __all__ = [
     "plot_dimer_filters",
     "plot_history_with_snapshots",
     "fig6_panels",
+    "plot_run_filters",
     "plot_cd_filters",
     "plot_fig2",
     "plot_fig4",
@@ -787,6 +788,52 @@ def plot_history_with_snapshots(history, history_err, snapshots, snapshot_epochs
         for ax_i, i in zip(axs, chosen):
             draw_ising_filter(ax_i, snaps[i, :, :, unit], annotate=False)
             ax_i.set_title(f"epoch {int(se[i])}", pad=3)
+        _colorbar(bottom, list(axs))
+    return fig
+
+
+def plot_run_filters(weights, history, *, model: str = "ising", val_history=None, title: str | None = None,
+                     ylabel: str = "objective") -> Figure:
+    """One run at a glance (the per-run plot of a grid): its objective against epoch and the
+    filter λ_j of every hidden unit at the end of training, each normalised by its own max|λ|.
+
+    ``weights``: (L_V, L_V, N_h); ``history``: (n_epochs+1,) (index 0 = before training), with an
+    optional held-out ``val_history`` of the same length (NaN where not evaluated); ``model``
+    ``"ising"`` draws colour maps (:func:`draw_ising_filter`), ``"dimer"`` the fat block
+    (:func:`draw_dimer_filter`).
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim != 3 or w.shape[0] != w.shape[1]:
+        raise ValueError(f"weights must have shape (L_V, L_V, N_h), got {w.shape}")
+    if model not in ("ising", "dimer"):
+        raise ValueError(f"model must be 'ising' or 'dimer', got {model!r}")
+    h = np.asarray(history, dtype=np.float64)
+    if h.ndim != 1 or h.size < 1:
+        raise ValueError(f"history must be a non-empty 1-D array, got shape {h.shape}")
+    n_h = w.shape[2]
+    with style_context():
+        fig = new_figure(min(_PAGE, max(3.4, 1.3 * n_h + 0.8)), 3.9)
+        top, bottom = fig.subfigures(2, 1, height_ratios=[1.0, 1.0])
+        ax = top.subplots()
+        t = np.arange(h.size)
+        m = np.isfinite(h)
+        ax.plot(t[m], h[m], color="C0", label="training data")
+        if val_history is not None:
+            v = np.asarray(val_history, dtype=np.float64)
+            if v.shape == h.shape and np.isfinite(v).any():
+                mv = np.isfinite(v)
+                ax.plot(t[mv], v[mv], color="C1", lw=1.0, ls="--", marker="o", ms=2, label="held out")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(ylabel)
+        ax.set_xlim(0, max(h.size - 1, 1))
+        ax.legend(loc="lower right", fontsize=7)
+        if title:
+            top.suptitle(title, fontsize=7)
+        axs = bottom.subplots(1, n_h, squeeze=False)[0]
+        draw = draw_ising_filter if model == "ising" else draw_dimer_filter
+        for j, ax_j in enumerate(axs):
+            draw(ax_j, w[:, :, j], **({"annotate": False} if model == "ising" else {}))
+            ax_j.set_title(f"unit {j + 1}", pad=3)
         _colorbar(bottom, list(axs))
     return fig
 

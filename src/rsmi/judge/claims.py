@@ -20,7 +20,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from rsmi.registry import criteria_groups, figure_rows, is_figure_run
+from rsmi.registry import cd_rbm_units, criteria_groups, figure_rows, is_figure_run, paper_figures
 from rsmi.judge.tables import FINDINGS, classify
 
 __all__ = ["run_id", "run_claims", "cd_claims", "torus_claims", "rg_claims", "mi_runs", "source_claims",
@@ -41,13 +41,14 @@ def run_id(row: Mapping[str, Any]) -> str:
     return "/".join(f"{k}~{row[k]}" for k in RUN_KEYS)
 
 
-def run_claims(row: Mapping[str, Any]) -> list[tuple[str, str]]:
+def run_claims(row: Mapping[str, Any], *, paper: bool = True, paramagnet: bool = True) -> list[tuple[str, str]]:
     """(figure, criterion) of every row a run's own ``metrics.csv`` gates (before the findings
-    are applied): its figure criteria (figure runs only) and its null tests under its own
-    estimator and the classifier."""
+    are applied): its figure criteria (figure runs only, and only when the paper's figures are
+    requested, ``paper``) and its null tests under its own estimator and the classifier (Ising: the
+    paramagnet's with a ``paramagnet`` data set, else the shuffled environments')."""
     model, L_V, n_h, L_B, est = row["model"], int(row["L_V"]), int(row["N_h"]), int(row["L_B"]), row["estimator"]
     out: list[tuple[str, str]] = []
-    if is_figure_run({**row, "L_V": L_V, "N_h": n_h, "L_B": L_B, "L_E": int(row["L_E"])}):
+    if paper and is_figure_run({**row, "L_V": L_V, "N_h": n_h, "L_B": L_B, "L_E": int(row["L_E"])}):
         for fig in criteria_groups(model, L_V, n_h):
             out += [(fig, c) for c in {
                 "2A": ("one_sign_fraction", "max_min_ratio"),
@@ -60,8 +61,10 @@ def run_claims(row: Mapping[str, Any]) -> list[tuple[str, str]]:
         out.append(("null", "jensen_step_incompatible_pairs"))  # a finding (rsmi.judge.tables.FINDINGS)
     for scorer in (est, "classifier"):
         if model == "ising":
-            if L_B != 0:
-                names = ["kadanoff", *(f"random{k}" for k in range(N_NULL_RANDOM))]
+            names = ["kadanoff", *(f"random{k}" for k in range(N_NULL_RANDOM))]
+            if not paramagnet:  # exact independence: gated at every L_B
+                out += [("null", f"null_shuffled_{n}[{scorer}]") for n in names]
+            elif L_B != 0:
                 out += [("null", f"null_paramagnet_{n}[{scorer}]") for n in names]
         elif not (scorer == "jensen"):  # the proxy's dimer rows are recorded (rsmi.judge.tables.RECORDED)
             names = ["noise_all", "noise_pair", *(f"noise_random{k}" for k in range(N_NULL_RANDOM))]
@@ -116,7 +119,7 @@ def mi_runs(config: Mapping[str, Any], grid: pd.DataFrame) -> dict[str, list[str
         tag = _geometry_tag(row)
         names = (["kadanoff"] if row["model"] == "ising" else []) + [f"random{k}" for k in range(n_random)]
         out[f"baselines/{tag}/mi.csv"] = [f"baseline/{tag}/{n}" for n in names]
-    for n in config["cd_rbm"]["n_hidden"]:
+    for n in cd_rbm_units(config):
         out[f"cd_rbm/n_hidden~{n}/mi.csv"] = [f"cd_rbm/n_hidden~{n}"] if int(n) <= MAX_MI_HIDDEN else []
     return out
 
@@ -125,11 +128,12 @@ def source_claims(config: Mapping[str, Any], grid: pd.DataFrame) -> dict[str, tu
     """Every per-run metrics file (relative to results/): (the run id its rows must carry, the
     (figure, criterion) it must gate)."""
     out: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+    paramagnet = bool((config.get("null_tests") or {}).get("paramagnet_samples"))
     for row in grid.to_dict("records"):
-        out[f"runs/{run_id(row)}/metrics.csv"] = (run_id(row), run_claims(row))
-    cd = config["cd_rbm"]
-    for n in cd["n_hidden"]:
-        out[f"cd_rbm/n_hidden~{n}/metrics.csv"] = (f"cd_rbm/n_hidden~{n}", cd_claims(int(n), int(cd["L_V"])))
+        out[f"runs/{run_id(row)}/metrics.csv"] = (run_id(row), run_claims(row, paper=paper_figures(config),
+                                                                          paramagnet=paramagnet))
+    for n in cd_rbm_units(config):
+        out[f"cd_rbm/n_hidden~{n}/metrics.csv"] = (f"cd_rbm/n_hidden~{n}", cd_claims(n, int(config["cd_rbm"]["L_V"])))
     if config.get("exact_torus"):
         out["exact_torus/metrics.csv"] = ("exact_torus", torus_claims(config["exact_torus"].get("multibit")))
     if config.get("rg"):
@@ -143,11 +147,11 @@ def expected_claims(config: Mapping[str, Any], grid: pd.DataFrame) -> list[tuple
     (four for a code of several units),
     less the rows a decided finding covers (rsmi.judge.tables.FINDINGS)."""
     keys = [(run, fig, crit) for run, claims in source_claims(config, grid).values() for fig, crit in claims]
-    for n_h in sorted(set(figure_rows(grid, "fig4").N_h.astype(int))):
+    for n_h in sorted(set(figure_rows(grid, "fig4").N_h.astype(int))) if paper_figures(config) else ():
         keys.append((f"fig4/N_h~{n_h}", "4", "estimators_meeting_all"))
     # hidden units of each MI estimate's code: a code of several units is checked against its sub-codes
     n_units = {run_id(r): int(r["N_h"]) for r in grid.to_dict("records")}
-    n_units.update({f"cd_rbm/n_hidden~{n}": int(n) for n in config["cd_rbm"]["n_hidden"]})
+    n_units.update({f"cd_rbm/n_hidden~{n}": n for n in cd_rbm_units(config)})
     for runs in mi_runs(config, grid).values():
         for run in runs:
             keys += [(run, "mi", "mi_z[classifier]"), (run, "mi", "mi_rel_se[classifier]"),

@@ -24,12 +24,18 @@ noise_only          dimer blocks with noise    score ≤ 0.01 nats, for every no
                                                and ``n_random`` random noise-only filters
 paramagnet          Ising at T = 10            score ≤ 0.01 nats for Kadanoff's majority
                                                filter and ``n_random`` random filters
+shuffled            any spin data, each        score ≤ 0.01 nats for Kadanoff's majority
+                    window's E taken from      filter and ``n_random`` random filters
+                    another configuration
+                    (:func:`shuffle_environments`)
 field_beats_noise   dimer blocks with noise    score(field filter, axis a) − max over the noise
                                                filters > 0, for a = 0 and 1
 ==================  =========================  ==================================================
 
 The true I(H:E) of a noise-only filter is exactly 0 (the noise pairs are independent of
-everything else), and at T = 10 the correlation length is well below one lattice spacing
+everything else), a block and the environment of another configuration are independent
+(the shuffled test: the null of data whose physics is unknown, e.g. a user's own samples), and
+at T = 10 the correlation length is well below one lattice spacing
 (tanh(1/10) ≈ 0.1 per bond), so every I(H:E) across a buffer is ≈ 0. Every row carries the
 estimator's standard error and its verdict follows method.md §6's 2·SE rule (rsmi.judge.tables):
 "≤ 0.01" passes when value + 2·SE ≤ 0.01 and is inconclusive when the error bar straddles it.
@@ -73,7 +79,12 @@ __all__ = [
     "ising_null_filters",
     "make_scorer",
     "run_null_tests",
+    "shuffle_environments",
+    "ISING_NULLS",
 ]
+
+#: The null data of an Ising-type run: a paramagnet data set, or the run's own windows with shuffled E.
+ISING_NULLS = ("paramagnet", "shuffled")
 
 ESTIMATORS = ("jensen", "logmeanexp", "variational", "exact", "classifier")
 #: Standard deviation of s = v·λ + b of every test filter over the data it is scored on.
@@ -189,6 +200,33 @@ def make_scorer(estimator, *, theta_v=None, theta_ve=None, proxy_kwargs=None) ->
     return classifier
 
 
+def shuffle_environments(E, groups, seed) -> np.ndarray:
+    """Environments re-paired across configurations: window i (configuration ``groups[i]``) gets the
+    environment of a random window of configuration π(groups[i]), where π is a random cyclic
+    permutation of the configurations (no configuration is paired with itself).
+
+    Configurations are independent draws, so the returned E is independent of V window by window:
+    I(H:E) = 0 exactly for every filter (the shuffled null test). Needs windows of at least two
+    configurations.
+    """
+    E = np.asarray(E)
+    groups = np.asarray(groups)
+    if groups.shape != (E.shape[0],):
+        raise ValueError(f"groups must have one entry per window ({E.shape[0]}), got shape {groups.shape}")
+    ids = np.unique(groups)
+    if ids.size < 2:
+        raise ValueError("shuffling environments across configurations needs windows of at least 2 configurations")
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(ids)
+    partner = dict(zip(order.tolist(), np.roll(order, -1).tolist()))
+    members = {g: np.flatnonzero(groups == g) for g in ids.tolist()}
+    src = np.empty(E.shape[0], dtype=np.int64)
+    for g in ids.tolist():
+        mine, theirs = members[g], members[partner[g]]
+        src[mine] = rng.choice(theirs, size=mine.size)
+    return E[src]
+
+
 def _pooled_scores(directions, V, E, Vall, groups, theta_v, theta_ve, filter_scale, seed):
     """ΔA_Λ of every standardised direction with one pool (rsmi.coarse.pooled), and the per-window terms."""
     from rsmi.coarse.pooled import PooledProxy
@@ -221,7 +259,8 @@ def _exact_scores(directions, pairs, own_filter, L_V, filter_scale):
 def run_null_tests(V, E, *, model: str, estimator, theta_v=None, theta_ve=None,
                    filter_scale: float = DEFAULT_FILTER_SCALE, n_random: int = 3,
                    test_fraction: float = 0.3, groups=None, seed=0, run: str = "",
-                   proxy_kwargs=None, own_filter=None, L_B: int | None = None, pairs=None) -> list[dict]:
+                   proxy_kwargs=None, own_filter=None, L_B: int | None = None, pairs=None,
+                   ising_null: str = "paramagnet") -> list[dict]:
     """Run the null tests that apply to ``model`` and return rows for ``results/metrics.csv``.
 
     Parameters
@@ -244,6 +283,10 @@ def run_null_tests(V, E, *, model: str, estimator, theta_v=None, theta_ve=None,
         is resolvable.
     pairs : the :class:`rsmi.coarse.exact_proxy.PairedWindows` the "exact" estimator scores on (V, E
         are then not used for it).
+    ising_null : what the Ising windows are (:data:`ISING_NULLS`): ``"paramagnet"`` (sampled at
+        T = 10; rows ``null_paramagnet_*``, gated across a buffer only) or ``"shuffled"`` (E from
+        :func:`shuffle_environments`; rows ``null_shuffled_*``, gated for every L_B: the
+        independence is exact, whatever the buffer).
     own_filter : (weights (L_V, L_V, N_h), biases) of the run's trained filter. With the pooled
         proxy or the exact estimator on dimers, its noise sites alone (links zeroed) are scored too
         (``null_noise_only_own_noise_part``): the proxy's own choice, restricted to what carries
@@ -259,6 +302,8 @@ def run_null_tests(V, E, *, model: str, estimator, theta_v=None, theta_ve=None,
 
     if model not in ("dimer", "ising"):
         raise ValueError(f"model must be 'dimer' or 'ising', got {model!r}")
+    if ising_null not in ISING_NULLS:
+        raise ValueError(f"ising_null must be one of {ISING_NULLS}, got {ising_null!r}")
     n_random = check_int("n_random", n_random, 0)
     est_name = estimator if isinstance(estimator, str) else getattr(estimator, "__name__", "custom")
     if est_name == "exact" and (pairs is None or model != "dimer"):
@@ -301,7 +346,7 @@ def run_null_tests(V, E, *, model: str, estimator, theta_v=None, theta_ve=None,
             return scores[a][0] - scores[b][0], math.hypot(scores[a][1], scores[b][1])
     if model == "dimer":
         return _dimer_rows(run, scores, margin, base, L_B is None or L_B <= L_V // 2, L_B)
-    return _paramagnet_rows(run, scores, base, L_B != 0)
+    return _paramagnet_rows(run, scores, base, L_B != 0 or ising_null == "shuffled", ising_null)
 
 
 def _split_scores(score, directions, V, E, itr, ite, L_V, filter_scale, seed) -> dict:
@@ -356,9 +401,9 @@ def _dimer_rows(run, scores, margin, base, resolvable, L_B) -> list[dict]:
     return rows
 
 
-def _paramagnet_rows(run, scores, base, across) -> list[dict]:
-    """paramagnet rows (≤ NOISE_TOLERANCE); gated only across a buffer (``across``)."""
-    return [row(run, "null", f"null_paramagnet_{name}", val, "<=", NOISE_TOLERANCE, se=se, gate=across,
+def _paramagnet_rows(run, scores, base, across, kind="paramagnet") -> list[dict]:
+    """paramagnet (or shuffled) rows (≤ NOISE_TOLERANCE); gated only across a buffer (``across``)."""
+    return [row(run, "null", f"null_{kind}_{name}", val, "<=", NOISE_TOLERANCE, se=se, gate=across,
                 note=f"{base}; score − score(λ=0) = {val:.4g} ± {se:.2g} nats"
                      + ("" if across else "; recorded, not gated: no buffer (L_B = 0)"))
             for name, (val, se) in scores.items()]
