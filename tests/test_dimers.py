@@ -373,7 +373,7 @@ def test_noise_pairs_equal_detects_a_broken_pair():
 
 
 def _block_field_loops(block):
-    """Plain twin of block_field: the formula of method.md §1, site by site."""
+    """Plain twin of block_field: the formula of docs/method.md §1, site by site."""
     k = block.shape[0] // 2
     E0 = E1 = 0.0
     for x in range(k):

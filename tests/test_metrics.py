@@ -1,4 +1,4 @@
-"""Figure criteria (method.md §6) on hand-made cases with known answers."""
+"""Figure criteria (docs/method.md §6) on hand-made cases with known answers."""
 
 from __future__ import annotations
 

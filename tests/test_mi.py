@@ -1,4 +1,4 @@
-"""Tests of the independent classifier estimate of I(H:E) (method.md §5) and the baseline filters."""
+"""Tests of the independent classifier estimate of I(H:E) (docs/method.md §5) and the baseline filters."""
 
 import itertools
 

@@ -333,7 +333,7 @@ def _kadanoff_run(seed):
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_kadanoff_block_spin_2x2_one_sign_and_rising(seed):
-    """method.md §4: L = 32, L_B = L_E = 2, Θ-RBMs of 64 hidden units trained 5 epochs, windows at
+    """docs/method.md §4: L = 32, L_B = L_E = 2, Θ-RBMs of 64 hidden units trained 5 epochs, windows at
     every lattice position (stride 1, 102 400 windows). The filter couples to all four spins
     with one sign (Kadanoff's block spin) and A_Λ rises, for every seed measured."""
     res = _kadanoff_run(seed)
@@ -345,7 +345,7 @@ def test_kadanoff_block_spin_2x2_one_sign_and_rising(seed):
 
 @pytest.mark.slow
 def test_kadanoff_block_spin_2x2_equal_within_10_percent_in_9_of_10_seeds():
-    """method.md §6, Fig. 2A: max|λ|/min|λ| ≤ 1.1 in ≥ 9 of 10 seeds (measured 9 of 10: seed 0
+    """docs/method.md §6, Fig. 2A: max|λ|/min|λ| ≤ 1.1 in ≥ 9 of 10 seeds (measured 9 of 10: seed 0
     gives 1.133). The proxy is flat in the asymmetric directions (ΔA ~ 1e-4), so finite-data
     asymmetry of g sets the ratio (benchmarks/kadanoff_2x2.py, docs/kadanoff_2x2.md)."""
     ratios = []

@@ -1,4 +1,4 @@
-"""Null tests (method.md §4b): they pass for the data-only estimators and fail for a broken one."""
+"""Null tests (docs/method.md §4b): they pass for the data-only estimators and fail for a broken one."""
 
 import numpy as np
 import pytest

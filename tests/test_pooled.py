@@ -239,7 +239,7 @@ def test_pooled_estimate_on_the_4x4_dimer_block_matches_exact_over_20_seeds():
         errs, ses = pool_errors(tv, tve, Vs, Es, gs, w, b, exact, n_pool=4096, burn_in=100)
         assert abs(errs.mean()) <= 3 * errs.std(ddof=1) / np.sqrt(20) + 1e-4, (name, exact, errs.mean())
         assert (np.abs(errs) <= 3 * ses).all(), (name, errs, ses)
-    # measured: field +0.007, noise pair +0.060 nats (the Θ-RBMs' bias of method.md §4b)
+    # measured: field +0.007, noise pair +0.060 nats (the Θ-RBMs' bias of docs/method.md §4b)
     assert exacts["noise_pair"] > 0.02
 
 

@@ -1,4 +1,4 @@
-"""The 2·SE verdict rule, claims and findings (rsmi.judge.tables, method.md §6)."""
+"""The 2·SE verdict rule, claims and findings (rsmi.judge.tables, docs/method.md §6)."""
 
 import math
 

@@ -292,7 +292,7 @@ def _check_sample_counts(config: Mapping[str, Any]) -> None:
                      f"{_too_few(samples[name], n)}: {used_by} needs at least 2 configurations for a standard error")
 
 
-#: What reads the noise sites of dimer data (method.md §1, §4b, §6): with ``noise: false`` those
+#: What reads the noise sites of dimer data (docs/method.md §1, §4b, §6): with ``noise: false`` those
 #: sites are constant and each of these criteria would pass without testing anything.
 NOISE_CRITERIA = ("Fig. 4's noise/link weight ratio", "the noise-only null tests", "Fig. 6 (CD-RBM weight on noise)")
 
@@ -378,7 +378,7 @@ def theta_grid(config: Mapping[str, Any], grid: pd.DataFrame) -> pd.DataFrame:
 
     Each proxy run needs the Θ-RBMs of its own data set and, for Ising with a paramagnet data set
     (``null_tests.paramagnet_samples``), those of the paramagnet with the same window geometry
-    (method.md §4b).
+    (docs/method.md §4b).
     """
     rows = []
     paramagnet = (config.get("null_tests") or {}).get("paramagnet_samples")

@@ -35,7 +35,7 @@ win = load_windows(inp.samples, dataset=par.windows["samples"], **window_kw)
 log.info("criteria on %d held-out windows (figure run: %s)", len(win.V_val), par.figure_run)
 rows = criteria_rows(run, wc.model, result, data=win.V_val, figures=None if par.figure_run else [])
 
-# Null tests (method.md §4b) under the run's own estimator and under the independent classifier.
+# Null tests (docs/method.md §4b) under the run's own estimator and under the independent classifier.
 own_data = None  # where the run's own estimator scores the null tests, if not on (V, E, G)
 pairs = None
 if wc.estimator == "exact":

@@ -1,4 +1,4 @@
-r"""The paper's proxy A_Λ on dimer windows with the exact dimer measure (method.md §4c).
+r"""The paper's proxy A_Λ on dimer windows with the exact dimer measure (docs/method.md §4c).
 
 The pooled estimator of :mod:`rsmi.coarse.pooled` with nothing modelled: g(v, e) = log P(e | v) (up
 to e-only terms) from :mod:`rsmi.sampling.exact_dimers`, and the pool drawn from the exact P(v) (blocks

@@ -1,4 +1,4 @@
-"""An estimate of I(H:E) that does not use the Θ-RBMs (method.md §5), and baseline filters.
+"""An estimate of I(H:E) that does not use the Θ-RBMs (docs/method.md §5), and baseline filters.
 
 A coarse-graining is a filter Λ = (λ, b) with pre-activations s(v) = v·λ + b. Its *hard*
 output h = 1[s(v) > 0] ∈ {0,1}^{N_h} is one of K = 2^{N_h} classes c(h) = Σ_j h_j 2^j.
@@ -541,7 +541,7 @@ def estimate_mi_with_subcodes(weights, biases, V, E, *, seed, test_fraction: flo
 
     Data processing: h_S is a function of h, so I(H:E) ≥ I(H_S:E) for every S ⊂ {0 … N_h−1}, and
     an estimate Î(H) far below some Î(H_S) says the conditional model r(h|e) of the full code
-    misses what the model of its part finds (method.md §5, "Multi-bit codes"). Every sub-code
+    misses what the model of its part finds (docs/method.md §5, "Multi-bit codes"). Every sub-code
     is scored on the *same* train/test split as the full code (same windows, same test samples),
     so the difference has a paired standard error from the per-sample terms,
 

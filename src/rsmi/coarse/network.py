@@ -1,6 +1,6 @@
 r"""The RSMI network: the Λ-RBM, the proxy A_Λ of I(H:E), its hand-derived gradient, the trainer.
 
-Notation (method.md §4)
+Notation (docs/method.md §4)
 -----------------------
 Block v ∈ {0,1}^N (N = |V|), environment e, hidden h ∈ {0,1}^{N_h}; Λ = (λ ∈ R^{N×N_h}, b ∈ R^{N_h}).
 The Θ-RBMs are Θ^V on v and Θ^VE on the concatenation [v, e], with free energies

@@ -2,12 +2,12 @@ r"""The paper's proxy A_Λ on blocks too large to enumerate: pooled importance s
 
 Why. The Monte Carlo path of :mod:`rsmi.coarse.network` samples p_Λ(v|h) with heat-bath chains for
 every filter and h-state; on the 8×8 dimer block one filter's A_Λ then moves by 0.2–0.5 nats
-between seeds, while the field filters carry ≈ 0.1 nats (method.md §4b).  This module
+between seeds, while the field filters carry ≈ 0.1 nats (docs/method.md §4b).  This module
 estimates the same quantity from one pool of draws of Θ^V, shared by every filter, h-state and
 epoch, and pairs each window with its own few pool states, so that the pool's error averages
 over windows like the data's does.
 
-The identity behind it (method.md §4 notation; P_V the Θ^V marginal, P_V(v) ∝ e^{−F_V(v)})
+The identity behind it (docs/method.md §4 notation; P_V the Θ^V marginal, P_V(v) ∝ e^{−F_V(v)})
 -----------------------------------------------------------------------------------------
 p_Λ(v|h) = P_V(v) q_Λ(h|v) / P_Λ(h) with P_Λ(h) = E_{P_V} q_Λ(h|·), so with the importance
 weight w_h(v) = q_Λ(h|v) / P_Λ(h)  (E_{P_V} w_h = 1):
@@ -17,7 +17,7 @@ weight w_h(v) = q_Λ(h|v) / P_Λ(h)  (E_{P_V} w_h = 1):
     Φ(h, e) − Φ_0(e)  = Cov_{P_V}( w_h, g(·, e) ),
     ΔA_Λ := A_Λ − A_0 = E_{(v′,e)∼data} Σ_h q_Λ(h|v′) Cov_{P_V}( w_h, g(·, e) ).
 
-A_Λ's additive constant is arbitrary (method.md §4); ΔA_Λ fixes it at the trivial filter, and
+A_Λ's additive constant is arbitrary (docs/method.md §4); ΔA_Λ fixes it at the trivial filter, and
 every comparison of the project (null tests, training curves) is a difference of A_Λ anyway.
 g(v, e) = F_V(v) − F_VE(v, e); its e-only part α(e) = a^VE_e·e drops out of the covariance.
 
@@ -41,7 +41,7 @@ jackknife of mean_b d_b (of any per-window combination, e.g. the difference of t
 carries both the data's and the pool's error.
 
 Gradient (training). With one pool (one block) and fresh pairs per step, the estimator's exact
-derivative is the paper's gradient (method.md §4) in this representation; with
+derivative is the paper's gradient (docs/method.md §4) in this representation; with
 D_θ(v, h) = ∂_θ log q_Λ(h|v) and m_h = E_{p̂(·|h)} D_θ = Σ_k q(h|v_k) D_θ(v_k, h) / Σ_k q(h|v_k):
 
     ∂_θ d_b = Σ_h q(h|v′_b) [ D_θ(v′_b, h) C_bh + (1/(J−1)) Σ_j ŵ_h(v_{S_bj}) (G_bj − Ḡ_b) D_θ(v_{S_bj}, h) − C_bh m_h ],

@@ -1,4 +1,4 @@
-r"""The variational (Barber–Agakov) bound on I(H:E) as a training objective for Λ (method.md §4b).
+r"""The variational (Barber–Agakov) bound on I(H:E) as a training objective for Λ (docs/method.md §4b).
 
 Objective
 ---------
@@ -48,7 +48,7 @@ Closed-form gradients (no autodiff, no sampling)
 
   i.e. ∂B/∂s_nj = (1/n)[(Q∘G)_n·h_{:,j} − p_nj Σ_h (Q∘G)_nh];
 * factorised critic: ∂B/∂p_nj = u_nj/n (so ∂/∂s_nj = p(1−p)u_nj/n) and ∂B/∂u_nj = (p_nj − ρ_nj)/n;
-  with the entropy for N_h = 1 this is method.md's ∂/∂q_n = u_n − logit(q̄), ∂/∂u_n = q_n − r_n;
+  with the entropy for N_h = 1 this is docs/method.md's ∂/∂q_n = u_n − logit(q̄), ∂/∂u_n = q_n − r_n;
 * collision entropy: ∂H₂/∂p_aj = −(2/(n² S)) Σ_n Π_{i≠j} k_i(a,n) (2p_nj − 1);
 * chain rule to the parameters: ∂B/∂λ = vᵀ ∂B/∂s, ∂B/∂b = Σ_n ∂B/∂s, ∂B/∂Φ = ẽᵀ ∂B/∂u,
   ∂B/∂c = Σ_n ∂B/∂u. The tests compare all of these with finite differences.

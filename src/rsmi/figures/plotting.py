@@ -361,7 +361,7 @@ def _wiggle(x0, y0, x1, y1, n_waves=2.5, amp=0.12, n=40):
 
 
 def draw_dimer_config(ax, fat, *, noise: bool = True, dimer_color: str = DIMER_COLOR) -> None:
-    """Draw a fat dimer configuration (method.md §1): dimers as thick bars on the links, vertices
+    """Draw a fat dimer configuration (docs/method.md §1): dimers as thick bars on the links, vertices
     as dots, and each noise pair as a wiggly line from its vertex to its face, coloured by the
     pair's bit (grey 0, orange 1; the face bit is drawn as a square).
 

@@ -1,4 +1,4 @@
-"""The figure criteria of method.md §6 as numbers.
+"""The figure criteria of docs/method.md §6 as numbers.
 
 Every criterion is a small function of the learned filter (and, where the criterion is about
 what the filter computes on data, of data blocks) that returns plain floats/bools.
@@ -9,7 +9,7 @@ measured on held-out blocks (R²(E), canonical correlations) carry a delete-one-
 SE over 10 groups of blocks; Fig. 5's rise carries the SE of the A_Λ history it is read from.
 
 Conventions. Filters are λ with shape ``(L_V, L_V, N_h)`` acting on row-major flattened blocks
-``v ∈ {0,1}^{L_V²}`` (Ising: ``v = (s+1)/2``; dimers: the fat array of method.md §1), the
+``v ∈ {0,1}^{L_V²}`` (Ising: ``v = (s+1)/2``; dimers: the fat array of docs/method.md §1), the
 pre-activation of hidden unit j is ``s_j(v) = Σ_i v_i λ_ij + b_j`` and its most likely state is
 ``1[s_j(v) > 0]``.
 """
@@ -55,7 +55,7 @@ __all__ = [
 ]
 
 
-#: Site-kind codes of the fat dimer encoding (method.md §1), as returned by
+#: Site-kind codes of the fat dimer encoding (docs/method.md §1), as returned by
 #: :func:`rsmi.sampling.dimers.fat_site_kinds`.
 NOISE_KINDS = (0, 1)  # vertex noise bit, face noise bit
 LINK_KINDS = (2, 3)  # link along axis 1, link along axis 0
@@ -606,7 +606,7 @@ def _rows_6(run, w, b, data, rsmi_r2, tag):
 
 
 def meeting_runs(rows: Iterable[Mapping[str, Any]], figure: str = "4") -> tuple[list[str], list[str], int]:
-    """Which runs meet the claim of a figure (method.md §6): ``(meeting, failing, n_runs)``.
+    """Which runs meet the claim of a figure (docs/method.md §6): ``(meeting, failing, n_runs)``.
 
     A run *meets* it when every compared row (non-empty ``op``) of the figure and every null
     test scored by the run's own estimator (criterion ending in ``[<estimator>]``) has verdict
@@ -628,7 +628,7 @@ def meeting_runs(rows: Iterable[Mapping[str, Any]], figure: str = "4") -> tuple[
 
 def figure4_verdict(rows: Iterable[Mapping[str, Any]], run_id: str, *, figure: str = "4") -> dict[str, Any]:
     """The Fig. 4 claim of one panel: at least one estimator meets all of its criteria and passes
-    its own null tests (method.md §6).
+    its own null tests (docs/method.md §6).
 
     ``rows`` are the Fig. 4 rows and the null-test rows of every estimator's run for one panel
     (e.g. N_h = 2); :func:`meeting_runs` says which runs meet it.  Verdict: pass if some run
@@ -642,7 +642,7 @@ def figure4_verdict(rows: Iterable[Mapping[str, Any]], run_id: str, *, figure: s
 
 
 def exact_measure_rows(run: str, pairs) -> list[dict[str, Any]]:
-    """What the exact dimer measure says of the paper's Jensen step (method.md §4c), for one run.
+    """What the exact dimer measure says of the paper's Jensen step (docs/method.md §4c), for one run.
 
     The proxy A_Λ = E Σ_h q(h|v′) E_{p_Λ(v|h)} log P(e|v) is finite only if P(e|v) > 0 for every
     block v the posterior can draw; q_Λ > 0 everywhere, so one incompatible (block, environment)

@@ -1,4 +1,4 @@
-"""Null tests every estimator must pass (method.md §4b), as tidy rows for ``results/metrics.csv``.
+"""Null tests every estimator must pass (docs/method.md §4b), as tidy rows for ``results/metrics.csv``.
 
 An *estimator* scores a fixed filter Λ = (λ, b) on windows (V, E). Scores are reported as
 differences from the trivial filter λ = 0, b = 0 (which carries no information), so estimators
@@ -10,7 +10,7 @@ with an arbitrary additive constant, like A_Λ, are tested the same way as the b
   split for the fixed filter, Barber–Agakov bound on the test split (soft code q_Λ);
 * ``"exact"`` — I_Λ(H:E) with the exact dimer measure (:mod:`rsmi.coarse.exact_proxy`, dimers only),
   on the windows and pool pairs it is given (``pairs``); nothing is fitted, no split;
-* ``"classifier"`` — :func:`rsmi.coarse.mi.estimate_mi` (hard code, method.md §5);
+* ``"classifier"`` — :func:`rsmi.coarse.mi.estimate_mi` (hard code, docs/method.md §5);
 * or any callable ``f(weights, biases, V_train, E_train, V_test, E_test, *, seed) -> (value, stderr)``.
 
 Tests (all filters have one hidden unit):
@@ -37,10 +37,10 @@ everything else), a block and the environment of another configuration are indep
 (the shuffled test: the null of data whose physics is unknown, e.g. a user's own samples), and
 at T = 10 the correlation length is well below one lattice spacing
 (tanh(1/10) ≈ 0.1 per bond), so every I(H:E) across a buffer is ≈ 0. Every row carries the
-estimator's standard error and its verdict follows method.md §6's 2·SE rule (rsmi.judge.tables):
+estimator's standard error and its verdict follows docs/method.md §6's 2·SE rule (rsmi.judge.tables):
 "≤ 0.01" passes when value + 2·SE ≤ 0.01 and is inconclusive when the error bar straddles it.
 
-Both tests are one-sided ("≤ 0.01", method.md §6): they guard against information that is not
+Both tests are one-sided ("≤ 0.01", docs/method.md §6): they guard against information that is not
 there. A lower bound (classifier, variational) that comes out negative is a conservative bias
 of that estimate, checked where the estimates are reported (results/mi.csv), not here.
 
@@ -53,7 +53,7 @@ Scale. A filter's score depends on the scale of λ (λ → 0 is the trivial filt
 filter is *standardised* on the data it is scored on: b = −mean(v·λ) and λ scaled so that
 s = v·λ + b has standard deviation ``filter_scale`` (default 8). For a single noise pair,
 s = w(x_vertex + x_face) − w has std w, so the default reproduces the "weights 8" of
-method.md §4b; for every filter it makes the code nearly deterministic (σ(±8) is within 3.4e-4
+docs/method.md §4b; for every filter it makes the code nearly deterministic (σ(±8) is within 3.4e-4
 of 0/1 for a sample one std from the mean), i.e. the most informative version of that code,
 which is where a biased estimator gains the most. The classifier is scale-free (it uses
 1[s > 0] only); the centring puts its threshold at the mean of s.

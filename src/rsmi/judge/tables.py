@@ -12,7 +12,7 @@ criterion   name of the number (``_h<j>`` = hidden unit j; ``[estimator]`` = the
 value       the measured number (NaN where undefined)
 se          its standard error (0 for numbers that are exact functions of a run's weights)
 op          ``<=``, ``<``, ``>=``, ``>``; empty for reported-only numbers
-threshold   method.md §6's threshold (NaN if reported only)
+threshold   docs/method.md §6's threshold (NaN if reported only)
 verdict     ``pass`` / ``fail`` / ``inconclusive`` by the 2·SE rule (:func:`verdict`); empty if reported
 pass        True iff verdict is ``pass``; None (empty) for reported rows
 gate        True for claims: a claim that does not pass fails the workflow's check
@@ -23,7 +23,7 @@ expected    for findings, the verdict(s) the evidence decided ("fail", or "fail 
 note        parameters of the number, and why a row is what it is
 ==========  ======================================================================================
 
-The 2·SE rule (method.md §6): "value ≤ t" passes when value + 2·SE ≤ t, fails when
+The 2·SE rule (docs/method.md §6): "value ≤ t" passes when value + 2·SE ≤ t, fails when
 value − 2·SE > t, and is inconclusive otherwise; likewise for <, ≥, >.  A NaN value fails (the
 number the criterion needs does not exist); a NaN SE makes a row inconclusive.
 """
@@ -159,7 +159,7 @@ def failed_claims(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 
 
 def unresolved_claims(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """Claims whose verdict is ``inconclusive`` (they fail the check too: method.md §6)."""
+    """Claims whose verdict is ``inconclusive`` (they fail the check too: docs/method.md §6)."""
     return [r for r in rows if truthy(r["gate"]) and r["verdict"] == "inconclusive"]
 
 

@@ -1,4 +1,4 @@
-"""Every number of the criteria (method.md §6 and the issues that added criteria), in one place.
+"""Every number of the criteria (docs/method.md §6 and the issues that added criteria), in one place.
 
 A criterion row (:func:`rsmi.judge.tables.row`) compares a value with one of these thresholds
 by the 2·SE rule: pass when the value meets it by more than 2·SE, fail when it misses by more
@@ -24,7 +24,7 @@ TH_6_NOISE_SHARE = 0.5  # Fig. 6A: ≥ 50 % of the CD-RBM's weight² on noise si
 TH_MI_Z = -2.0  # a lower bound on I(H:E) below 0 by more than 2·SE is a defect of the estimate
 TH_MI_REL_SE = 0.1  # every MI estimate's SE ≤ 10% of the largest value of its panel (model)
 
-# Null tests (rsmi.judge.nulltests, method.md §4b)
+# Null tests (rsmi.judge.nulltests, docs/method.md §4b)
 NOISE_TOLERANCE = 0.01  # nats: largest score of a noise-only filter, and of a paramagnet across a buffer
 
 # Estimators against the exact torus (rsmi.judge.torus, issue 13)

@@ -1,4 +1,4 @@
-"""The MI estimator against an exact answer: the critical Ising torus with row regions (method.md §5b).
+"""The MI estimator against an exact answer: the critical Ising torus with row regions (docs/method.md §5b).
 
 Setting (as :mod:`rsmi.sampling.exact_mi`): an L × M torus at temperature T, V one full row, a buffer of
 L_B rows on each side, E the next row on each side (2L spins).  The coarse-graining is the sign

@@ -1,6 +1,6 @@
 """Block-spin transformations and Swendsen's Monte Carlo renormalization group (MCRG).
 
-Block spins (method.md §7). A rule maps an (n, L, L) array of ±1 spins (L even) to an
+Block spins (docs/method.md §7). A rule maps an (n, L, L) array of ±1 spins (L even) to an
 (n, L/2, L/2) array; block (I, J) is the non-overlapping 2×2 block of sites
 (2I, 2J), (2I, 2J+1), (2I+1, 2J), (2I+1, 2J+1), listed in row-major order as positions
 0, 1, 2, 3.

@@ -1,7 +1,7 @@
-"""The RG flow and the Ising exponents of block-spin rules (method.md §7, Fig. 7).
+"""The RG flow and the Ising exponents of block-spin rules (docs/method.md §7, Fig. 7).
 
 Rules (each maps (n, L, L) ±1 spins to (n, L/2, L/2), :mod:`rsmi.rg.mcrg`), reused at every level
-(the cheap variant of method.md §7: the level-1 Λ is not retrained on coarse configurations):
+(the cheap variant of docs/method.md §7: the level-1 Λ is not retrained on coarse configurations):
 
 * ``majority``: the 2×2 majority rule, ties by a fair coin (the control);
 * ``rsmi``, ``rsmi_stochastic``: the learned filter of the Ising 2×2, N_h 1 run as trained,

@@ -4,7 +4,7 @@ Model. An L×L periodic square lattice of vertices (L even ≥ 2); a configurati
 dimers on links such that every vertex touches exactly one dimer (a fully packed covering).
 Every covering has the same weight, p(C) = 1/Z.
 
-Fat encoding (method.md §1). A configuration is stored as a binary array of side 2L whose
+Fat encoding (docs/method.md §1). A configuration is stored as a binary array of side 2L whose
 2×2 unit cell at (2x, 2y) holds
 
 ====================  =========================================================

@@ -1,7 +1,7 @@
 r"""The exact uniform measure of fully packed dimers on the L×L torus (Kasteleyn, four twists).
 
 Why. The paper's proxy needs P(v), P(e | v) of the dimer block and its environment; the
-workflow models them with CD-trained Θ-RBMs, and method.md §4c asks whether the *objective*
+workflow models them with CD-trained Θ-RBMs, and docs/method.md §4c asks whether the *objective*
 or those models fail Fig. 4. The dimer model is free-fermionic, so every local probability
 is a small determinant and nothing has to be modelled.
 

@@ -1,6 +1,6 @@
 """Exact I(H:E) for row regions of the 2D Ising torus, and an exact row sampler.
 
-Geometry (method.md §5b).  H = −J Σ_⟨ij⟩ s_i s_j with J = 1, s = ±1, on an L × M torus: rows of
+Geometry (docs/method.md §5b).  H = −J Σ_⟨ij⟩ s_i s_j with J = 1, s = ±1, on an L × M torus: rows of
 L sites (periodic in the site index i), M rows (periodic in the row index r).  The regions are
 full rings of rows.  With V starting at row ``start``:
 

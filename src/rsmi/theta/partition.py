@@ -1,6 +1,6 @@
 """Free energy and partition function of a Bernoulli–Bernoulli RBM, on any parameters.
 
-With weights W (N_v × N_h), visible bias a and hidden bias c (method.md §3),
+With weights W (N_v × N_h), visible bias a and hidden bias c (docs/method.md §3),
 
     E(x, u) = −a·x − c·u − xᵀ W u,        F(x) = −a·x − Σ_m softplus(c_m + (xᵀW)_m),
 

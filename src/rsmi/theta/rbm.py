@@ -1,6 +1,6 @@
 """Bernoulli–Bernoulli restricted Boltzmann machine trained by contrastive divergence.
 
-The Θ-RBMs of method.md §3: visible ``x ∈ {0,1}^{N_v}``, hidden ``u ∈ {0,1}^{N_h}``,
+The Θ-RBMs of docs/method.md §3: visible ``x ∈ {0,1}^{N_v}``, hidden ``u ∈ {0,1}^{N_h}``,
 
     E(x, u) = −a·x − c·u − xᵀ W u,        p(x, u) = exp(−E(x, u)) / Z,
 

@@ -1,6 +1,6 @@
 """Cutting visible (V), buffer (B) and environment (E) regions out of configurations.
 
-A window of side ``W = L_V + 2 L_B + 2 L_E`` is cut with periodic wrap-around (method.md §2):
+A window of side ``W = L_V + 2 L_B + 2 L_E`` is cut with periodic wrap-around (docs/method.md §2):
 V is the central ``L_V × L_V`` block, B the ring of width ``L_B`` around it and E the ring of
 width ``L_E`` around B.  Windows start at the positions ``(i, j)`` with ``i, j`` multiples of
 ``stride`` (plus ``offset``), so each configuration of side ``L`` gives ``ceil((L-offset)/stride)²``
