@@ -151,9 +151,19 @@ def _theta_curve():
                                       train_pseudo_loglik=-25 + 0.01 * ep))
 
 
+def _run_filters(model):
+    L, nh = (8, 2) if model == "dimer" else (4, 3)
+    h = np.concatenate([[0.0], 0.3 * (1 - np.exp(-np.arange(1, 61) / 15.0))])
+    val = np.where(np.arange(61) % 10 == 0, h - 0.01, np.nan)
+    run = f"model~{model}/L_V~{L}/N_h~{nh}/L_B~1/L_E~2/estimator~variational"
+    return P.plot_run_filters(_rng(7).normal(size=(L, L, nh)), h, model=model, val_history=val,
+                              title=P.run_title(run), ylabel="objective (variational)")
+
+
 FIGURES = {"fig2": _fig2, "fig3": _fig3, "fig4": _fig4, "fig5": _fig5, "fig5_path_monitor": lambda: _fig5(None),
            "fig6": _fig6, "fig7": _fig7, "exact_torus": _torus, "mi_vs_buffer": _mi_vs_buffer,
-           "mi_comparison": _mi_comparison, "theta_curve": _theta_curve}
+           "mi_comparison": _mi_comparison, "theta_curve": _theta_curve,
+           "run_filters_ising": lambda: _run_filters("ising"), "run_filters_dimer": lambda: _run_filters("dimer")}
 
 
 @pytest.mark.parametrize("name", sorted(FIGURES))
@@ -245,7 +255,7 @@ def test_fig6_rows_are_the_claims_they_carry():
     assert [run for run, _ in panels] == ["cd_rbm/n_hidden~8", "cd_rbm/n_hidden~32", "cd_rbm/n_hidden~4"]
     heads = [h for _, h in panels]
     assert heads[0].startswith(r"$\mathbf{A}$  claim 6A, $N_h = 8$") and "54%" in heads[0]
-    assert heads[1].startswith(r"$\mathbf{B}$  claim 6B, $N_h = 32$") and "0.22 ± 0.01" in heads[1]
+    assert heads[1].startswith(r"$\mathbf{B}$  claim 6B, $N_h = 32$") and "0.219 ± 0.010" in heads[1]
     assert heads[2].startswith("finding") and "$N_h = 4$" in heads[2] and "claim" not in heads[2]
     texts = _texts(_fig6())
     assert all(h in texts for h in heads)
@@ -370,3 +380,15 @@ def test_fig7_error_bars_are_visible():
     assert ax.get_legend().get_title().get_text().startswith("±1 s.e. ≤")
     cx = next(ax for ax in fig.axes if ax.get_ylabel().startswith("$y_h - 15/8$"))
     assert [t.get_text() for t in cx.texts if t.get_text().startswith("±1 s.e.")] == ["±1 s.e. ≤ 0.0006\n(within the markers)"]
+
+
+def test_run_title_is_math_text_and_refuses_other_ids():
+    assert P.run_title("model~ising/L_V~2/N_h~1/L_B~1/L_E~1/estimator~jensen") == (
+        "ising, $L_V = 2$, $N_h = 1$, $L_B = 1$, $L_E = 1$, jensen")
+    with pytest.raises(ValueError, match="key~value"):
+        P.run_title("results/runs/model~ising")
+
+
+def test_run_filters_refuse_a_held_out_history_of_another_length():
+    with pytest.raises(ValueError, match="val_history"):
+        P.plot_run_filters(np.zeros((2, 2, 1)), np.zeros(11), val_history=np.zeros(5))

@@ -15,12 +15,11 @@ import pytest
 
 import rsmi.sampling.exact_mi as em
 import rsmi.coarse.mi as mi_mod
-from rsmi.sampling.exact_mi import mutual_information_rows, mutual_information_rows_bruteforce, sample_torus_rows
+from rsmi.sampling.exact_mi import mutual_information_rows, mutual_information_rows_bruteforce
 from rsmi.sampling.ising import T_C
 from rsmi.judge.metrics import mi_rows
 from rsmi.coarse.mi import estimate_mi, estimate_mi_with_subcodes, hard_codes, subcode_summary
-from rsmi.judge.torus import (multibit_criteria_rows, multibit_estimates_vs_exact, part_code, part_filter,
-                        torus_windows)
+from rsmi.judge.torus import multibit_criteria_rows, multibit_estimates_vs_exact, part_code, part_filter
 
 
 def _slow(monkeypatch):

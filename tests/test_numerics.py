@@ -84,3 +84,6 @@ def test_one_softplus_and_one_free_energy_in_the_package():
     assert defs.pop("softplus") == ["rsmi/utils/numerics.py"]
     assert defs.pop("free_energy") == ["rsmi/theta/partition.py", "rsmi/theta/rbm.py"]  # RBM's method delegates
     assert set(defs) <= {"free_energy_v"}, defs
+    inline = [path.relative_to(REPO / "src").as_posix() for path in sorted((REPO / "src" / "rsmi").rglob("*.py"))
+              if re.search(r"logaddexp\(\s*0", path.read_text()) or re.search(r"log1p\(\s*np\.exp", path.read_text())]
+    assert inline == ["rsmi/utils/numerics.py"], inline  # no private softplus written inline either

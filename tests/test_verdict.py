@@ -9,9 +9,9 @@ import time
 import pytest
 
 from conftest import REPO
-from rsmi.judge.tables import COLUMNS, classify, row, write_table
+from rsmi.judge.tables import COLUMNS, classify, read_metrics, row, write_table
 from rsmi.judge.verdict import (HEADLINE_ROWS, README_BEGIN, README_END, closing_lines, failed_rule_names, headline,
-                                load, measured_html, measured_markdown, read_snapshot, readme_block,
+                                measured_html, measured_markdown, read_snapshot, readme_block,
                                 replace_readme_block, run_end, status, tally, verdict_caption, write_snapshot)
 from rsmi.utils.formatting import format_number, format_value_se, se_decimals
 
@@ -211,7 +211,7 @@ def test_load_checks_the_table(tmp_path):
     p = tmp_path / "metrics.csv"
     p.write_text("run,figure\n")
     with pytest.raises(TableError):
-        load(p)
+        read_metrics(p)
 
 
 def test_the_method_is_documented_in_the_repository():

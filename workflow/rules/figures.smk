@@ -219,6 +219,8 @@ rule plot_run_filters:
         expand(f"{RESULTS}/runs/{{params}}/rsmi.npz", params=RUNS.instance_patterns),
     output:
         run_filter_plots(),
+    params:
+        runs=list(RUNS.instance_patterns),  # the run ids, in the order of input and output
     log:
         "logs/figures/run_filters.log",
     benchmark:

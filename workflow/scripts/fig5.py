@@ -10,6 +10,7 @@ log = setup(snakemake)  # noqa: F821
 from _figures import metrics, write  # noqa: E402
 
 from rsmi.figures.plotting import plot_history_with_snapshots  # noqa: E402
+from rsmi.utils.formatting import format_value_se  # noqa: E402
 from rsmi.figures.report import caption, criteria_table, null_summary  # noqa: E402
 from rsmi.coarse.results import FilterResult  # noqa: E402
 
@@ -28,7 +29,7 @@ text = caption(
     "6×6 block, N_h 1), with the filter at the snapshot epochs: it rises, then saturates while the "
     "boundary coupling develops; (B) the last half of the epochs, zoomed, with the ±1 s.e. band.",
     {"run": run, "snapshot epochs": list(map(int, r.snapshot_epochs)), "epochs": len(r.history) - 1,
-     f"final {label}": f"{r.history[-1]:.4g} ± {r.history_err[-1]:.2g}"},
+     f"final {label}": format_value_se(r.history[-1], r.history_err[-1])},
     criteria_table(m, [run], figures=["5", "2C-E"]) + null_summary(m, [run]),
 )
 write(fig, text, smk.output.pdf, smk.output.png, smk.output.caption)

@@ -10,11 +10,12 @@ log = setup(snakemake)  # noqa: F821
 from _figures import metrics, table, write  # noqa: E402
 
 from rsmi.figures.plotting import plot_fig7  # noqa: E402
+from rsmi.utils.formatting import format_value_se  # noqa: E402
 from rsmi.figures.report import caption, criteria_table  # noqa: E402
 
 smk = snakemake  # noqa: F821
 exponents, flow = table(smk.input.exponents, "exponents"), table(smk.input.flow, "flow")
-levels = "; ".join(f"{r.rule} level {r.level}: y_t {r.y_t:.3f} ± {r.y_t_se:.3f}, y_h {r.y_h:.4f} ± {r.y_h_se:.4f}"
+levels = "; ".join(f"{r.rule} level {r.level}: y_t {format_value_se(r.y_t, r.y_t_se)}, y_h {format_value_se(r.y_h, r.y_h_se)}"
                    for r in exponents.itertuples())
 text = caption(
     "Fig. 7", "The learned 2×2 RSMI rule (Ising, N_h 1), reused at every level, and the majority rule as "

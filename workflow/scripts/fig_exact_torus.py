@@ -11,6 +11,7 @@ log = setup(snakemake)  # noqa: F821
 from _figures import metrics, table, write  # noqa: E402
 
 from rsmi.figures.plotting import plot_exact_torus  # noqa: E402
+from rsmi.utils.formatting import format_value_se  # noqa: E402
 from rsmi.figures.report import caption, criteria_table  # noqa: E402
 from rsmi.judge.torus import torus_fit  # noqa: E402
 
@@ -27,7 +28,7 @@ text = caption(
     "against the ±5 % band; (C) codes of several bits of one row (halves, quarters, single spins; "
     "rsmi.judge.torus.part_code) against their exact I(H:E), same band.",
     {"L": fit["L"], "M": int(df["M"].iloc[0]), "configurations per L_B": int(df["n_configs"].iloc[0]),
-     "Δ_σ (estimates)": f"{fit['delta_estimate']:.4f} ± {fit['delta_estimate_se']:.4f}",
+     "Δ_σ (estimates)": format_value_se(fit['delta_estimate'], fit['delta_estimate_se']),
      "Δ_σ (exact curve)": f"{fit['delta_exact']:.4f}", "fit range": f"L_B {fit['fit_from']}–{fit['fit_to']}"},
     criteria_table(metrics(smk.input.metrics), ["exact_torus"], figures=["torus"]),
 )

@@ -11,15 +11,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from rsmi.coarse.results import FilterResult  # noqa: E402
 from rsmi.figures.files import savefig  # noqa: E402
-from rsmi.figures.plotting import plot_run_filters  # noqa: E402
+from rsmi.figures.plotting import plot_run_filters, run_title  # noqa: E402
 
 DIAGNOSTIC_DPI = 120  # per-run diagnostics, not paper figures
 
-for src, dst in zip(snakemake.input, snakemake.output, strict=True):  # noqa: F821
+for run, src, dst in zip(snakemake.params.runs, snakemake.input, snakemake.output, strict=True):  # noqa: F821
     res = FilterResult.load(src)
-    run = src.split("runs/", 1)[1].rsplit("/", 1)[0]
     fig = plot_run_filters(res.weights, res.history, model=res.meta["model"], val_history=res.val_history,
-                           title=run, ylabel=f"objective ({res.meta['estimator']})")
+                           title=run_title(run), ylabel=f"objective ({res.meta['estimator']})")
     savefig(fig, dst, dpi=DIAGNOSTIC_DPI)
     plt.close(fig)
     log.info("wrote %s", dst)

@@ -9,11 +9,12 @@ from _common import setup  # noqa: E402
 
 log = setup(snakemake)  # noqa: F821
 
-from rsmi.judge.verdict import headline, load, measured_html, measured_markdown, verdict_caption  # noqa: E402
+from rsmi.judge.tables import read_metrics  # noqa: E402
+from rsmi.judge.verdict import headline, measured_html, measured_markdown, verdict_caption  # noqa: E402
 from rsmi.utils.io import atomic_write_text  # noqa: E402
 
 smk = snakemake  # noqa: F821
-rows = load(smk.input.metrics)
+rows = read_metrics(smk.input.metrics)
 atomic_write_text(smk.output.markdown, measured_markdown(rows))
 atomic_write_text(smk.output.html, measured_html(rows))
 atomic_write_text(smk.output.caption, verdict_caption(rows))

@@ -86,7 +86,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit
 
-from rsmi.utils.numerics import log_softmax
+from rsmi.utils.numerics import log_softmax, softplus
 from rsmi.utils.validation import as_filter, as_samples
 
 __all__ = [
@@ -243,7 +243,7 @@ def _fit_binary_logistic(X, y, *, l2, max_iter: int = 500, tol: float = 1e-9, in
     def fg(theta):
         w, c = theta[:d], theta[d]
         m = -sgn * (X @ w + c)
-        f = np.mean(np.logaddexp(0.0, m)) + 0.25 * np.sum(lam * w * w)
+        f = np.mean(softplus(m)) + 0.25 * np.sum(lam * w * w)
         g = -sgn * expit(m) / n
         return f, np.concatenate([X.T @ g + 0.5 * lam * w, [g.sum()]])
 
@@ -264,7 +264,7 @@ def _heldout_binary(Xtr, ytr, Xte, yte, l2, max_iter):
     mu, sd = standardise(Xtr)
     w, c = _fit_binary_logistic((Xtr - mu) / sd, ytr, l2=l2, max_iter=max_iter)
     z = ((Xte - mu) / sd) @ w + c
-    return -np.logaddexp(0.0, -(2.0 * yte - 1.0) * z)
+    return -softplus(-(2.0 * yte - 1.0) * z)
 
 
 def _one_hot(labels: np.ndarray, K: int) -> np.ndarray:
@@ -389,7 +389,7 @@ def _choose_chain_l2(E, P, y, grid, rng, max_iter, groups=None):
         for l2, lam in sorted(strengths, key=lambda t: -t[0]):
             w, c = _fit_binary_logistic(Xt, y[it], l2=lam, max_iter=max_iter, init=init)
             init = (w, c)
-            ll[l2] = float(np.mean(-np.logaddexp(0.0, -sv * (Xv @ w + c))))
+            ll[l2] = float(np.mean(-softplus(-sv * (Xv @ w + c))))
         b, b_ll = None, -np.inf
         for l2, _ in strengths:
             if ll[l2] > b_ll + 1e-12:

@@ -79,7 +79,7 @@ import numpy as np
 from numba import njit
 from scipy.special import expit, log_expit
 
-from rsmi.utils.numerics import log_softmax
+from rsmi.utils.numerics import log_softmax, softplus
 from rsmi.coarse.results import FilterResult
 from rsmi.utils.schedules import learning_rate_at
 from rsmi.utils.validation import as_filter, as_samples, check_int, check_real, square_block
@@ -282,7 +282,7 @@ def _bound_numpy(s, u, *, critic: str, entropy: str, need_grad: bool = True):
         G = logr if G is None else G + logr
         dU = (Q - np.exp(logr)) / n if need_grad else None
     else:
-        cross = p * u - np.logaddexp(0.0, u)  # p u − softplus(u), per unit
+        cross = p * u - softplus(u)  # p u − softplus(u), per unit
         psi += cross.sum(axis=1)
         dU = (p - expit(u)) / n if need_grad else None
         if need_grad:

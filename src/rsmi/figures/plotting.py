@@ -32,6 +32,7 @@ from rsmi.figures.files import new_figure, style_context
 from rsmi.judge.metrics import noise_weight_share
 from rsmi.registry import FIG5_SNAPSHOT_EPOCHS
 from rsmi.sampling.dimers import columnar_covering, staggered_covering
+from rsmi.utils.formatting import format_value_se
 from rsmi.utils.validation import block_filters
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "plot_history_with_snapshots",
     "fig6_panels",
     "plot_run_filters",
+    "run_title",
     "plot_cd_filters",
     "plot_fig2",
     "plot_fig4",
@@ -644,7 +646,7 @@ def fig6_panels(rows: Iterable[Mapping[str, Any]], runs: Sequence[str]) -> list[
                                    rf"{share(nw)} (claim: ≥ {float(nw['threshold']):.0%})"))
         elif r2 is not None and str(r2.get("kind")) == "claim":
             ranked.append((1, run, rf"$\mathbf{{B}}$  claim 6B, {nh}: a unit per noise pair; best $R^2(E)$ "
-                                   rf"{float(r2['value']):.2f} ± {float(r2['se']):.2f} (claim: below every "
+                                   rf"{format_value_se(float(r2['value']), float(r2['se']))} (claim: below every "
                                    rf"Fig. 4 RSMI filter's, {float(r2['threshold']):.2f})"))
         elif any(str(r.get("kind")) == "finding" for r in crit.values()):
             f = next(r for r in crit.values() if str(r.get("kind")) == "finding")
@@ -792,6 +794,19 @@ def plot_history_with_snapshots(history, history_err, snapshots, snapshot_epochs
     return fig
 
 
+#: Wildcards of a run id drawn as math text in :func:`run_title`.
+_MATH_KEYS = {"L_V": "L_V", "N_h": "N_h", "L_B": "L_B", "L_E": "L_E"}
+
+
+def run_title(run: str) -> str:
+    """A run id ``model~ising/L_V~2/N_h~1/L_B~1/L_E~1/estimator~jensen`` as a title in math text:
+    ``ising, $L_V = 2$, $N_h = 1$, $L_B = 1$, $L_E = 1$, jensen`` (the wildcards' values in order)."""
+    parts = [p.split("~", 1) for p in str(run).split("/")]
+    if not parts or any(len(kv) != 2 for kv in parts):
+        raise ValueError(f"not a run id of key~value parts: {run!r}")
+    return ", ".join(f"${_MATH_KEYS[k]} = {v}$" if k in _MATH_KEYS else v for k, v in parts)
+
+
 def plot_run_filters(weights, history, *, model: str = "ising", val_history=None, title: str | None = None,
                      ylabel: str = "objective") -> Figure:
     """One run at a glance (the per-run plot of a grid): its objective against epoch and the
@@ -820,7 +835,9 @@ def plot_run_filters(weights, history, *, model: str = "ising", val_history=None
         ax.plot(t[m], h[m], color="C0", label="training data")
         if val_history is not None:
             v = np.asarray(val_history, dtype=np.float64)
-            if v.shape == h.shape and np.isfinite(v).any():
+            if v.shape != h.shape:
+                raise ValueError(f"val_history must have the shape of history {h.shape}, got {v.shape}")
+            if np.isfinite(v).any():
                 mv = np.isfinite(v)
                 ax.plot(t[mv], v[mv], color="C1", lw=1.0, ls="--", marker="o", ms=2, label="held out")
         ax.set_xlabel("epoch")
@@ -1118,7 +1135,7 @@ def plot_exact_torus(df, fit: Mapping[str, float], multibit=None) -> Figure:
         xs = x[x >= fit["fit_from"]]
         slope = -4 * math.pi * fit["delta_estimate"] / fit["L"]
         ax.plot(xs, np.exp(fit["intercept"] + slope * xs), color="C3", ls="--", lw=1.0,
-                label=rf"fit of $\hat I$: $\Delta_\sigma$ = {fit['delta_estimate']:.3f} ± {fit['delta_estimate_se']:.3f}"
+                label=rf"fit of $\hat I$: $\Delta_\sigma$ = {format_value_se(fit['delta_estimate'], fit['delta_estimate_se'])}"
                       "\n" rf"(exact curve: {fit['delta_exact']:.3f})")
         ax.set_yscale("log")
         ax.set_xlabel(r"buffer width $L_B$ (rows)")

@@ -11,7 +11,8 @@ from typing import Iterable, Mapping
 import pandas as pd
 
 from rsmi.judge.tables import recorded_entry
-from rsmi.judge.verdict import METHOD, needs_text, rst_literal, rst_table, status, value_text
+from rsmi.judge.verdict import METHOD, needs_text, status, value_text
+from rsmi.utils.formatting import rst_literal, rst_table
 
 __all__ = ["caption", "criteria_table", "null_failures", "null_summary", "short_run"]
 

@@ -33,10 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from rsmi.judge.tables import changed_findings, failed_claims, read_metrics, truthy, unresolved_claims
-from rsmi.utils.formatting import format_number, format_value_se
+from rsmi.utils.formatting import format_number, format_value_se, rst_literal, rst_table
 from rsmi.utils.io import CorruptFileError, atomic_write_text
 
-__all__ = ["load", "status", "value_text", "needs_text", "tally", "headline", "closing_lines", "failed_rule_names",
+__all__ = ["status", "value_text", "needs_text", "tally", "headline", "closing_lines", "failed_rule_names",
            "run_end", "announce_at_exit",
            "measured_sections", "measured_markdown", "measured_html", "verdict_caption", "SNAPSHOT_COLUMNS",
            "HEADLINE_ROWS", "write_snapshot", "read_snapshot", "readme_block", "README_BEGIN", "README_END",
@@ -46,11 +46,6 @@ __all__ = ["load", "status", "value_text", "needs_text", "tally", "headline", "c
 MEASURED = "results/verdict.md"
 METHOD = "docs/method.md"
 _FIGURE_ORDER = ("2A", "2B", "2C-E", "4", "5", "6", "7", "null", "mi", "torus")
-
-
-def load(path) -> list[dict[str, str]]:
-    """Rows of a criteria table, checked by :func:`rsmi.judge.tables.read_metrics` (strings)."""
-    return read_metrics(path)
 
 
 def _compared(r: Mapping[str, Any]) -> bool:
@@ -170,12 +165,12 @@ def _run_end(metrics: Path, summary: Path, log, error: bool) -> list[str]:
             where = f" in rule(s) {others}" if others else ""
             return [f"No verdict: the run stopped{where} before the check (the error is above); fix it and run "
                     "the same command again."]
-        lines = closing_lines(load(metrics), source=str(metrics))
+        lines = closing_lines(read_metrics(metrics), source=str(metrics))
         if others:
             lines.insert(1, f"  (rule(s) {others} failed too: the error is above)")
         return lines
     if metrics.is_file() and summary.is_file() and summary.stat().st_mtime >= metrics.stat().st_mtime:
-        return closing_lines(load(metrics), source=str(metrics))
+        return closing_lines(read_metrics(metrics), source=str(metrics))
     return []
 
 
@@ -309,24 +304,6 @@ def measured_html(rows: Sequence[Mapping[str, Any]]) -> str:
     return "\n".join(parts) + "\n"
 
 
-def rst_literal(s: str) -> str:
-    """``s`` as an RST inline literal (or empty)."""
-    s = str(s)
-    return f"``{s}``" if s else ""
-
-
-def rst_table(cols: Sequence[str], cells: Sequence[Sequence[str]], *, widths: Sequence[int] | None = None) -> str:
-    """An RST ``list-table`` (docutils renders it as an HTML table)."""
-    out = [".. list-table::", "   :header-rows: 1"]
-    if widths:
-        out.append("   :widths: " + " ".join(str(w) for w in widths))
-    out.append("")
-    for row in [list(cols), *cells]:
-        out.append("   * - " + (str(row[0]) or "\\ "))
-        out += ["     - " + (str(c) or "\\ ") for c in row[1:]]
-    return "\n".join(out) + "\n"
-
-
 def verdict_caption(rows: Sequence[Mapping[str, Any]]) -> str:
     """The caption of the report's verdict item (RST): the headline, claims per figure, findings."""
     sections = measured_sections(rows)
@@ -441,10 +418,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--readme", default="README.md")
     a = p.parse_args(argv)
     if a.command == "show":
-        print("\n".join(closing_lines(load(a.metrics), source=a.metrics)))
+        print("\n".join(closing_lines(read_metrics(a.metrics), source=a.metrics)))
         return 0
     if a.command == "snapshot":
-        n = write_snapshot(load(a.metrics), a.snapshot)
+        n = write_snapshot(read_metrics(a.metrics), a.snapshot)
         print(f"{a.snapshot}: {n} compared rows of {a.metrics}")
     rows = read_snapshot(a.snapshot)
     text = Path(a.readme).read_text(encoding="utf-8")

@@ -39,13 +39,13 @@ class ExternalSamplesError(ValueError):
     """An external file of configurations cannot be used; the message names the file and why."""
 
 
-def read_external(path: str | Path, *, key: str | None = None, min_configs: int = 1) -> np.ndarray:
+def read_external(path: str | Path, *, key: str | None = None) -> np.ndarray:
     """Read and check a file of configurations; return them as a ``uint8`` array ``(n, L, L)`` of 0/1.
 
     ``key`` names the array of a ``.npz`` archive (default :data:`DEFAULT_KEY`); a ``.npy`` file takes
-    none.  ``min_configs`` is the smallest ``n`` the caller can use.  Raises
-    :class:`ExternalSamplesError` naming ``path`` on a missing or unreadable file, a wrong suffix,
-    shape or dtype, a value other than 0 and 1, or too few configurations.
+    none.  Raises :class:`ExternalSamplesError` naming ``path`` on a missing or unreadable file, a
+    wrong suffix, shape or dtype, or a value other than 0 and 1 (whether ``n`` is enough for the
+    split is the config check's: :func:`rsmi.config.check_config`).
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -80,8 +80,6 @@ def read_external(path: str | Path, *, key: str | None = None, min_configs: int 
         k, i, j = (int(v) for v in np.argwhere(bad)[0])
         raise ExternalSamplesError(f"{path}: values must be 0 or 1, found {x[k, i, j].item()!r} at configuration {k}, site "
                                    f"({i}, {j}) ({int(bad.sum())} such sites; store a spin s = ±1 as (s + 1) / 2)")
-    if x.shape[0] < min_configs:
-        raise ExternalSamplesError(f"{path}: {x.shape[0]} configurations; at least {min_configs} are needed")
     return x.astype(np.uint8)
 
 

@@ -18,7 +18,6 @@ import numpy as np
 
 from rsmi.utils.xoshiro import seed_words
 from rsmi.utils.numerics import logsumexp, softplus
-from rsmi.theta.kernels import ais_kernel
 from rsmi.utils.validation import check_rbm_params
 
 __all__ = ["MAX_EXACT_UNITS", "free_energy", "log_partition_exact", "ais_betas", "log_partition_ais"]
@@ -129,6 +128,8 @@ def log_partition_ais(
         raise ValueError(f"n_ais_runs must be an integer >= 2, got {n_runs!r}")
     betas = ais_betas(n_betas)
     rng = np.random.default_rng(seed)
+    from rsmi.theta.kernels import ais_kernel  # here, so that F(x) and exact log Z import no numba module
+
     logw = ais_kernel(W, a, c, a0, betas, int(n_runs), seed_words(rng))
     log_z0 = W.shape[1] * math.log(2.0) + float(softplus(a0).sum())
     m = float(np.max(logw))

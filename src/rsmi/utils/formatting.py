@@ -14,8 +14,9 @@ The value is rounded to the same decimal place as the error.  Examples::
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
-__all__ = ["se_decimals", "format_value_se", "format_number"]
+__all__ = ["se_decimals", "format_value_se", "format_number", "rst_literal", "rst_table"]
 
 #: Significant digits of a number shown without an error (an exact function of the run's
 #: weights, SE 0, or a threshold).
@@ -41,9 +42,9 @@ def se_decimals(se: float) -> int:
         exp, lead = exp + 1, 100
     if lead <= 354:
         return -(exp - 1)  # two significant digits
-    if lead <= 949:
-        return -exp  # one significant digit
-    return -exp  # 950 … 999: up to 1000, i.e. two digits of the next decade (10 × 10**exp)
+    # 355 … 949: one significant digit; 950 … 999 round up to 10 × 10**exp, two digits of the
+    # next decade, which is the same decimal place
+    return -exp
 
 
 def _fixed(x: float, decimals: int) -> str:
@@ -76,7 +77,22 @@ def format_value_se(value, se, *, pm: str = " ± ") -> str:
     if not (math.isfinite(s) and s > 0):
         return f"{format_number(v)}{pm}n/a"
     d = se_decimals(s)
-    s_rounded = round(s, d)
-    if s_rounded == 0:  # cannot happen with se_decimals, kept for clarity of the contract
-        s_rounded = 10.0 ** (-d)
-    return f"{_fixed(v, d)}{pm}{_fixed(s_rounded, d)}"
+    return f"{_fixed(v, d)}{pm}{_fixed(s, d)}"
+
+
+def rst_literal(s: str) -> str:
+    """``s`` as an RST inline literal (or empty)."""
+    s = str(s)
+    return f"``{s}``" if s else ""
+
+
+def rst_table(cols: Sequence[str], cells: Sequence[Sequence[str]], *, widths: Sequence[int] | None = None) -> str:
+    """An RST ``list-table`` (docutils renders it as an HTML table)."""
+    out = [".. list-table::", "   :header-rows: 1"]
+    if widths:
+        out.append("   :widths: " + " ".join(str(w) for w in widths))
+    out.append("")
+    for row in [list(cols), *cells]:
+        out.append("   * - " + (str(row[0]) or "\\ "))
+        out += ["     - " + (str(c) or "\\ ") for c in row[1:]]
+    return "\n".join(out) + "\n"
