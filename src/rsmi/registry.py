@@ -21,6 +21,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 __all__ = [
+    "run_wildcards",
     "CRITERIA_GROUPS",
     "FIG2_RUNS",
     "FIG4_BLOCK",
@@ -57,6 +58,14 @@ REQUIRED_RUNS: tuple[tuple[str, str, int, int, str | None], ...] = (
 
 #: Criteria groups of :func:`rsmi.judge.metrics.criteria_rows`, one per figure (panel).
 CRITERIA_GROUPS = ("2A", "2B", "2C-E", "4", "5", "6")
+
+
+def run_wildcards(run: str) -> dict[str, str] | None:
+    """A run id ``model~ising/L_V~2/…/estimator~jensen`` (the grid's Paramspace pattern) as its
+    wildcards in order, ``{"model": "ising", "L_V": "2", …}``; None for an id of another form
+    (``rg``, ``cd_rbm/n_hidden~4``, …: a part without ``~``)."""
+    parts = [p.split("~", 1) for p in str(run).split("/")]
+    return dict(parts) if all(len(kv) == 2 for kv in parts) else None
 
 
 def paper_figures(config: Mapping[str, Any]) -> bool:

@@ -30,7 +30,7 @@ from matplotlib.patches import Circle, Rectangle
 
 from rsmi.figures.files import new_figure, style_context
 from rsmi.judge.metrics import noise_weight_share
-from rsmi.registry import FIG5_SNAPSHOT_EPOCHS
+from rsmi.registry import FIG5_SNAPSHOT_EPOCHS, run_wildcards
 from rsmi.sampling.dimers import columnar_covering, staggered_covering
 from rsmi.utils.formatting import format_value_se
 from rsmi.utils.validation import block_filters
@@ -795,16 +795,16 @@ def plot_history_with_snapshots(history, history_err, snapshots, snapshot_epochs
 
 
 #: Wildcards of a run id drawn as math text in :func:`run_title`.
-_MATH_KEYS = {"L_V": "L_V", "N_h": "N_h", "L_B": "L_B", "L_E": "L_E"}
+_MATH_KEYS = ("L_V", "N_h", "L_B", "L_E")
 
 
 def run_title(run: str) -> str:
     """A run id ``model~ising/L_V~2/N_h~1/L_B~1/L_E~1/estimator~jensen`` as a title in math text:
     ``ising, $L_V = 2$, $N_h = 1$, $L_B = 1$, $L_E = 1$, jensen`` (the wildcards' values in order)."""
-    parts = [p.split("~", 1) for p in str(run).split("/")]
-    if not parts or any(len(kv) != 2 for kv in parts):
+    parts = run_wildcards(run)
+    if parts is None:
         raise ValueError(f"not a run id of key~value parts: {run!r}")
-    return ", ".join(f"${_MATH_KEYS[k]} = {v}$" if k in _MATH_KEYS else v for k, v in parts)
+    return ", ".join(f"${k} = {v}$" if k in _MATH_KEYS else v for k, v in parts.items())
 
 
 def plot_run_filters(weights, history, *, model: str = "ising", val_history=None, title: str | None = None,

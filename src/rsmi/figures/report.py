@@ -10,6 +10,7 @@ from typing import Iterable, Mapping
 
 import pandas as pd
 
+from rsmi.registry import run_wildcards
 from rsmi.judge.tables import recorded_entry
 from rsmi.judge.verdict import METHOD, needs_text, status, value_text
 from rsmi.utils.formatting import rst_literal, rst_table
@@ -20,7 +21,7 @@ __all__ = ["caption", "criteria_table", "null_failures", "null_summary", "short_
 def short_run(run: str) -> str:
     """A run id as a short label: ``model~dimer/L_V~8/N_h~2/…/estimator~exact`` → ``dimer 8×8 N_h 2
     L_B 4 exact`` (ids of another form, e.g. ``rg`` or ``fig4/N_h~2``, are kept)."""
-    parts = dict(p.split("~", 1) for p in str(run).split("/") if "~" in p)
+    parts = run_wildcards(run) or {}
     if not {"model", "L_V", "N_h", "L_B", "estimator"} <= parts.keys():
         return str(run)
     return (f"{parts['model']} {parts['L_V']}×{parts['L_V']} N_h {parts['N_h']} L_B {parts['L_B']} "
